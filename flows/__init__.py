@@ -1,0 +1,1 @@
+"""newsbridge Prefect flows and the `newsbridge` command line."""

@@ -1,0 +1,184 @@
+"""The carrier data model: one set of objects flows through every stage.
+
+Every stage takes and returns these objects; every field a translator needs to
+trust a line (where it came from, how it was decoded, extracted, detected and
+translated) travels with it. Defined once, here.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SOURCE_ID_RE = re.compile(r"^[a-z0-9-]+$")
+
+SourceLang = Literal["vi", "zh", "en", "auto"]
+SegmentState = Literal["mt", "reviewed", "final", "copy", "needs-review"]
+SourceStatus = Literal["new", "changed", "unchanged", "rejected", "failed"]
+FetchOutcome = Literal["fetched", "not_modified", "rejected", "failed"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --------------------------------------------------------------------------- config
+
+
+class FetchDefaults(_Model):
+    """`defaults:` block of sources.yaml: politeness and limits, overridable per source."""
+
+    min_delay_seconds: float = Field(1.0, ge=0)
+    per_host_concurrency: int = Field(2, ge=1, le=32)
+    timeout_seconds: float = Field(30.0, gt=0)
+    max_bytes: int = Field(10_000_000, gt=0)
+    user_agent: str = "newsbridge/0.1 (+https://github.com/newsbridge/newsbridge)"
+
+
+class Source(_Model):
+    """One entry of `sources:` in sources.yaml."""
+
+    id: str
+    url: str
+    lang: SourceLang = "auto"
+    outlet: str | None = None
+    selector: str | None = None
+    story: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    # Per-source politeness overrides (None = use defaults).
+    min_delay_seconds: float | None = Field(None, ge=0)
+    per_host_concurrency: int | None = Field(None, ge=1, le=32)
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, v: str) -> str:
+        if not SOURCE_ID_RE.match(v):
+            raise ValueError("must match [a-z0-9-]+ (lowercase letters, digits, '-')")
+        return v
+
+    @field_validator("url")
+    @classmethod
+    def _url_scheme(cls, v: str) -> str:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(v)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an absolute http:// or https:// URL")
+        return v
+
+
+class SourcesFile(_Model):
+    defaults: FetchDefaults = Field(default_factory=FetchDefaults)
+    sources: list[Source]
+
+
+# --------------------------------------------------------------------------- stages
+
+
+class FetchResult(_Model):
+    """What the fetch stage saw: bytes and HTTP facts, no interpretation."""
+
+    source_id: str
+    url: str
+    final_url: str | None = None
+    redirects: list[str] = Field(default_factory=list)
+    status: int | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+    fetched_at: datetime
+    outcome: FetchOutcome
+    reason: str | None = None  # reason code from the fixed vocabulary when not fetched
+    detail: str | None = None  # human-readable detail for the reason
+    sha256: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    content_type: str | None = None
+    raw_path: str | None = None  # content-addressed gzip snapshot, relative to output dir
+    robots: str | None = None  # "allowed" | "disallowed" | "unreachable" | "ignored"
+    content: bytes | None = Field(default=None, exclude=True, repr=False)
+
+
+class Translation(_Model):
+    text: str
+    src: str
+    tgt: str
+    model: str  # model id + version, e.g. "argos:vi-en@1.0" ("copy" when already pivot)
+    engine: str  # engine signature, e.g. "ctranslate2-4.5.0|beam2|lp0.2"
+    from_memory: bool = False
+    state: SegmentState = "mt"
+    chain: list[str] = Field(default_factory=list)  # e.g. ["zh-Hant>zh-Hans(opencc)", "zh-en"]
+    reference: str | None = None  # previous reviewed text when state == needs-review
+    reviewed_at: datetime | None = None
+
+
+class Segment(_Model):
+    id: str  # stable: "<doc_id>:<paragraph>:<sentence>"
+    paragraph: int
+    sentence: int
+    start: int  # character offsets into Document.text (the cleaned text)
+    end: int
+    text: str
+    lang: str = "und"
+    lang_score: float = 0.0
+    lang_evidence: list[str] = Field(default_factory=list)
+    split: str | None = None  # e.g. "clause" when a long sentence was split for MT
+    translation: Translation | None = None
+
+
+class Document(_Model):
+    """A cleaned article: decoded, extracted, NFC text and its metadata."""
+
+    source_id: str
+    url: str
+    title: str | None = None
+    date: str | None = None
+    author: str | None = None
+    canonical_url: str | None = None
+    page_lang: str | None = None  # <html lang> as declared by the page
+    lang: str | None = None  # majority language of segments
+    charset: str | None = None
+    charset_source: str | None = None
+    paragraphs: list[str] = Field(default_factory=list)
+    text: str = ""  # paragraphs joined by "\n\n"; segment offsets point here
+    extractor: str = ""  # signature, e.g. "newsbridge-clean/0.1+trafilatura/2.3.1"
+    selector: str | None = None
+    segments: list[Segment] = Field(default_factory=list)
+
+
+class AlignedPair(_Model):
+    src: list[str]  # segment ids on the source side (empty for 0:1)
+    tgt: list[str]  # segment ids (or translation refs) on the target side (empty for 1:0)
+    score: float
+    method: str  # "mt-1:1" | "length+anchors" | "mt-bridge"
+
+
+class Rejection(_Model):
+    """A recorded refusal with a reason; nothing disappears silently."""
+
+    source_id: str
+    stage: str
+    reason: str
+    detail: str | None = None
+    url: str | None = None
+
+
+class SourceOutcome(_Model):
+    id: str
+    status: SourceStatus
+    reason: str | None = None
+    detail: str | None = None
+    document: str | None = None  # path of the stored document JSON, relative to output dir
+
+
+class Provenance(_Model):
+    """Signature of everything that produced a document."""
+
+    newsbridge: str
+    extractor: str
+    detector: str
+    models: list[str] = Field(default_factory=list)
+    engine: str | None = None
+    flow_run_id: str | None = None
+    run_id: str | None = None

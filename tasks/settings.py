@@ -1,0 +1,69 @@
+"""One settings object for the whole pipeline, with NEWSBRIDGE_* environment overrides.
+
+Hard limits live here (as trafilatura keeps them in one settings file), never as
+literals scattered through stages. Per-source politeness lives in sources.yaml.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_models_dir() -> Path:
+    return Path.home() / ".local" / "share" / "newsbridge" / "argos-packages"
+
+
+class Settings(BaseSettings):
+    """Settings; every field can be overridden with NEWSBRIDGE_<FIELD> (upper case)."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSBRIDGE_", extra="ignore")
+
+    output_dir: Path = Path("output")
+    sources_file: Path = Path("sources.yaml")
+    pivot: str = "en"
+    # Argos packages directory. ARGOS_PACKAGES_DIR, when set, wins (Argos' own variable).
+    models_dir: Path = Field(default_factory=_default_models_dir)
+    # Translation memory: SQLite file by default (relative paths are under output_dir);
+    # a postgresql:// DSN when several machines write.
+    tm_dsn: str | None = None
+
+    # fetch
+    max_redirects: int = 5
+    connect_timeout_seconds: float = 10.0
+    max_attempts: int = 3
+    backoff_base_seconds: float = 0.5
+    retry_after_cap_seconds: float = 60.0
+    global_fetch_concurrency: int = 8
+    allow_private_redirects: bool = False
+
+    # translate
+    translate_batch_size: int = 32
+    inter_threads: int = 1
+    intra_threads: int = 0  # 0 = CTranslate2 decides (all cores) for batched calls
+    compute_type: str = "default"
+    max_segment_chars: int = 400
+
+    # prefect
+    timezone: str = "Asia/Ho_Chi_Minh"
+    cron: str = "0 2 * * *"
+
+    def models_path(self) -> Path:
+        import os
+
+        env = os.environ.get("ARGOS_PACKAGES_DIR")
+        return Path(env) if env else self.models_dir
+
+    def tm_location(self, output_dir: Path | None = None) -> str:
+        """The translation memory DSN or SQLite path for this run."""
+        if self.tm_dsn:
+            return self.tm_dsn
+        return str((output_dir or self.output_dir) / "tm.sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

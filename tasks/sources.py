@@ -1,0 +1,128 @@
+"""Load and validate sources.yaml; errors name file, line and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from tasks.models import FetchDefaults, Source, SourcesFile
+
+
+class ConfigError(Exception):
+    """An invalid configuration file; `str()` is `file:line: field: message` lines."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int:
+    """Line (1-based) of the YAML node at pydantic error location `loc`."""
+    best = node.start_mark.line + 1 if node is not None else 1
+    for key in loc:
+        if node is None:
+            break
+        if isinstance(node, yaml.MappingNode) and isinstance(key, str):
+            for k, v in node.value:
+                if k.value == key:
+                    best = k.start_mark.line + 1
+                    node = v
+                    break
+            else:
+                break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
+            if 0 <= key < len(node.value):
+                node = node.value[key]
+                best = node.start_mark.line + 1
+            else:
+                break
+        else:
+            break
+    return best
+
+
+def _field_name(loc: tuple[Any, ...], data: Any) -> str:
+    parts: list[str] = []
+    for key in loc:
+        if isinstance(key, int):
+            parts.append(f"[{key}]")
+        else:
+            parts.append(("." if parts else "") + str(key))
+    name = "".join(parts) or "(file)"
+    # Name the source by id too, so "sources[3].url" reads as the source it is.
+    if len(loc) >= 2 and loc[0] == "sources" and isinstance(loc[1], int):
+        try:
+            sid = data["sources"][loc[1]].get("id")
+            if sid:
+                name += f" (source '{sid}')"
+        except (KeyError, IndexError, TypeError, AttributeError):
+            pass
+    return name
+
+
+def parse_sources(text: str, path: str = "sources.yaml") -> SourcesFile:
+    """Parse sources.yaml text with a safe loader and validate it."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.load(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        raise ConfigError([f"{path}:{line}: (yaml): {getattr(exc, 'problem', None) or exc}"]) from exc
+    if not isinstance(data, dict):
+        raise ConfigError([f"{path}:1: (file): must be a mapping with a 'sources:' list"])
+    try:
+        parsed = SourcesFile.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            problems.append(f"{path}:{_line_of(node, loc)}: {_field_name(loc, data)}: {err['msg']}")
+        raise ConfigError(problems) from exc
+    seen: dict[str, int] = {}
+    problems = []
+    for i, src in enumerate(parsed.sources):
+        if src.id in seen:
+            line = _line_of(node, ("sources", i, "id"))
+            problems.append(
+                f"{path}:{line}: sources[{i}].id: duplicate id '{src.id}' "
+                f"(first used by sources[{seen[src.id]}])"
+            )
+        seen.setdefault(src.id, i)
+    if problems:
+        raise ConfigError(problems)
+    return parsed
+
+
+def load_sources(path: Path | str) -> SourcesFile:
+    """Read and validate a sources file; ConfigError names file:line: field."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ConfigError([f"{p}:0: (file): not found"]) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError([f"{p}:0: (file): not valid UTF-8 ({exc.reason})"]) from exc
+    return parse_sources(text, str(p))
+
+
+def select_sources(cfg: SourcesFile, only: list[str] | None) -> list[Source]:
+    """The sources to run; unknown ids in `only` are a ConfigError."""
+    if not only:
+        return list(cfg.sources)
+    known = {s.id for s in cfg.sources}
+    unknown = [i for i in only if i not in known]
+    if unknown:
+        raise ConfigError([f"--only: unknown source id(s): {', '.join(unknown)}"])
+    wanted = set(only)
+    return [s for s in cfg.sources if s.id in wanted]
+
+
+def effective_politeness(defaults: FetchDefaults, source: Source) -> tuple[float, int]:
+    """(min_delay_seconds, per_host_concurrency) for a source after overrides."""
+    delay = source.min_delay_seconds if source.min_delay_seconds is not None else defaults.min_delay_seconds
+    conc = source.per_host_concurrency if source.per_host_concurrency is not None else defaults.per_host_concurrency
+    return delay, conc
