@@ -1,0 +1,31 @@
+"""The `newsbridge` command: thin over the stage functions and the flow.
+
+Each area registers its commands from its own module (flows/cli_<area>.py) so that
+heavy imports (prefect, argostranslate) happen inside the commands that need them:
+`newsbridge extract` and `newsbridge detect` must start fast.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from flows import cli_align, cli_detect, cli_extract, cli_review, cli_run, cli_serve, cli_translate
+
+app = typer.Typer(
+    name="newsbridge",
+    help="Crawl vi/zh/en news, extract, detect, translate offline (Argos) and store aligned text with provenance.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+for _area in (cli_run, cli_extract, cli_detect, cli_translate, cli_align, cli_review, cli_serve):
+    _area.register(app)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
