@@ -10,7 +10,15 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from tasks.models import SOURCE_ID_RE
+from tasks.models import (
+    SOURCE_ID_RE,
+    AlignedPair,
+    Document,
+    FetchResult,
+    Provenance,
+    Rejection,
+    SourceOutcome,
+)
 
 
 class UnsafePathError(ValueError):
@@ -87,3 +95,129 @@ def document_dir(output_dir: Path, source_id: str, doc_id: str) -> Path:
     if not SOURCE_ID_RE.match(doc_id):
         raise UnsafePathError(f"invalid document id for a path: {doc_id!r}")
     return safe_join(output_dir, "docs", source_id, doc_id)
+
+
+# --------------------------------------------------------------------------- documents
+
+DOCUMENT_SCHEMA = "newsbridge.document/1"
+
+
+def doc_id_for(url: str) -> str:
+    """Stable id of an article across content versions: a hash of its URL."""
+    return sha256_hex(url.encode("utf-8"))[:16]
+
+
+def version_for(sha256: str) -> str:
+    """Id of one content version: a prefix of the raw bytes' sha256."""
+    return sha256[:16]
+
+
+def document_record(
+    doc: Document,
+    fetch: FetchResult,
+    *,
+    doc_id: str,
+    alignment: list[AlignedPair],
+    provenance: Provenance,
+    story: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The JSON body of one stored document version (see README "Outputs")."""
+    return {
+        "schema": DOCUMENT_SCHEMA,
+        "source_id": doc.source_id,
+        "url": fetch.url,
+        "doc_id": doc_id,
+        "version": version_for(fetch.sha256 or ""),
+        "fetch": {
+            "final_url": fetch.final_url,
+            "redirects": fetch.redirects,
+            "status": fetch.status,
+            "fetched_at": fetch.fetched_at.isoformat(),
+            "sha256": fetch.sha256,
+            "etag": fetch.etag,
+            "last_modified": fetch.last_modified,
+            "content_type": fetch.content_type,
+            "charset": doc.charset,
+            "charset_source": doc.charset_source,
+            "raw_path": fetch.raw_path,
+            "robots": fetch.robots,
+        },
+        "document": {
+            "title": doc.title,
+            "date": doc.date,
+            "author": doc.author,
+            "canonical_url": doc.canonical_url,
+            "page_lang": doc.page_lang,
+            "lang": doc.lang,
+            "extractor": doc.extractor,
+            "selector": doc.selector,
+            "paragraphs": doc.paragraphs,
+            "text": doc.text,
+        },
+        "segments": [s.model_dump(mode="json") for s in doc.segments],
+        "alignment": [a.model_dump(mode="json") for a in alignment],
+        "story": story,
+        "provenance": provenance.model_dump(mode="json"),
+    }
+
+
+def write_document(output_dir: Path, record: dict[str, Any]) -> str:
+    """Store one document version atomically and point `latest.json` at it.
+
+    The file name is the content version, so storing the same content twice (a rerun
+    after a crash) rewrites the same file instead of adding a duplicate.
+    Returns the path relative to output_dir.
+    """
+    source_id, doc_id, version = record["source_id"], record["doc_id"], record["version"]
+    folder = document_dir(output_dir, source_id, doc_id)
+    if not SOURCE_ID_RE.match(version):
+        raise UnsafePathError(f"invalid version for a path: {version!r}")
+    path = folder / f"{version}.json"
+    write_json_atomic(path, record)
+    rel = path.relative_to(output_dir.resolve()).as_posix()
+    write_json_atomic(
+        safe_join(output_dir, "docs", source_id, "latest.json"),
+        {"doc_id": doc_id, "version": version, "path": rel},
+    )
+    return rel
+
+
+def latest_document(output_dir: Path, source_id: str) -> str | None:
+    """Relative path of the newest stored version of a source, or None."""
+    pointer = safe_join(output_dir, "docs", source_id, "latest.json")
+    try:
+        return json.loads(pointer.read_text(encoding="utf-8"))["path"]
+    except (FileNotFoundError, json.JSONDecodeError, KeyError):
+        return None
+
+
+def iter_documents(output_dir: Path) -> list[Path]:
+    """Every stored document version (latest pointers excluded), sorted."""
+    docs = output_dir / "docs"
+    if not docs.is_dir():
+        return []
+    return sorted(p for p in docs.glob("*/*/*.json"))
+
+
+# --------------------------------------------------------------------------- runs
+
+
+def write_run_records(
+    output_dir: Path,
+    run_id: str,
+    *,
+    outcomes: list[SourceOutcome],
+    stats: dict[str, Any],
+    rejections: list[Rejection],
+    meta: dict[str, Any],
+) -> Path:
+    """Write runs/<run-id>/{manifest.json, stats.json, rejected.jsonl} atomically."""
+    run_dir = safe_join(output_dir, "runs", run_id)
+    write_json_atomic(
+        run_dir / "manifest.json",
+        {**meta, "run_id": run_id, "sources": [o.model_dump(mode="json") for o in outcomes]},
+    )
+    write_json_atomic(run_dir / "stats.json", stats)
+    lines = "".join(json.dumps(r.model_dump(mode="json"), ensure_ascii=False) + "\n" for r in rejections)
+    write_atomic(run_dir / "rejected.jsonl", lines.encode("utf-8"))
+    return run_dir
