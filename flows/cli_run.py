@@ -1,9 +1,100 @@
-"""`newsbridge` commands of this area (registered by flows/cli.py)."""
+"""`newsbridge run` and `newsbridge demo`: the main job, on real sources or the offline demo.
+
+Exit codes: 0 every source has an expected outcome; 1 some source failed unexpectedly
+(the run records say which); 2 invalid configuration or usage (nothing was run);
+3 a translation model is missing (nothing was stored).
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
 import typer
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_MODEL = 0, 1, 2, 3
+
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def validate_or_exit(sources: Path, only: list[str] | None) -> None:
+    """Validate sources.yaml (and --only) before anything runs; exit 2 naming file:line: field."""
+    from tasks.sources import ConfigError, load_sources, select_sources
+
+    try:
+        select_sources(load_sources(sources), only)
+    except ConfigError as exc:
+        _err("invalid configuration:")
+        for problem in exc.problems:
+            _err(f"  {problem}")
+        raise typer.Exit(EXIT_CONFIG)
+
+
+def run_flow(sources: Path, only: list[str] | None, force: bool, output: Path, pivot: str) -> tuple[int, dict[str, Any] | None]:
+    """Run the nightly flow in this process; (exit code, summary or None)."""
+    from flows.nightly import FlowFailed, nightly_crawl
+    from tasks.translate import MissingModelError
+
+    try:
+        summary = nightly_crawl(
+            sources_file=str(sources), only=only or None, force=force, pivot=pivot, output=str(output)
+        )
+    except MissingModelError as exc:
+        _err(f"error: {exc}")
+        return EXIT_MODEL, None
+    except FlowFailed as exc:
+        _err(f"run finished with failures: {exc}")
+        return EXIT_FAILED, None
+    return EXIT_OK, summary
+
+
+def print_summary(summary: dict[str, Any], output: Path, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"run {summary['run_id']}", show_header=True)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for key in ("sources", "new", "changed", "unchanged", "rejected", "failed", "segments",
+                "translated_fresh", "translated_from_memory", "copied", "untranslated"):
+        table.add_row(key, str(summary[key]))
+    console.print(table)
+    for reason, n in summary.get("reasons", {}).items():
+        console.print(f"  reason [bold]{reason}[/bold]: {n}")
+    console.print(f"outputs: {output.resolve()}  (run records: {summary['run_dir']})")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this area's commands to the app (none yet)."""
+    @app.command()
+    def run(
+        sources: Path = typer.Option(Path("sources.yaml"), "--sources", "-s", help="sources file"),
+        only: Optional[list[str]] = typer.Option(None, "--only", help="run only these source ids (repeatable)"),
+        force: bool = typer.Option(False, "--force", help="refetch and reprocess even if unchanged"),
+        output: Path = typer.Option(Path("output"), "--output", "-o", help="output directory"),
+        pivot: str = typer.Option("en", "--pivot", help="common language of the translations"),
+        as_json: bool = typer.Option(False, "--json", help="print the run summary as JSON"),
+    ) -> None:
+        """Run the nightly crawl once, now, on the sources file."""
+        validate_or_exit(sources, only)
+        code, summary = run_flow(sources, only, force, output, pivot)
+        if summary is not None:
+            print_summary(summary, output, as_json)
+        raise typer.Exit(code)
+
+    @app.command()
+    def demo(
+        output: Path = typer.Option(Path("output/demo"), "--output", "-o", help="output directory"),
+        as_json: bool = typer.Option(False, "--json", help="print the run summary as JSON"),
+    ) -> None:
+        """Offline demo: a bundled local news site, the TEST models, Prefect's embedded server."""
+        from flows.demo import run_demo
+
+        raise typer.Exit(run_demo(output, as_json=as_json))
