@@ -19,6 +19,14 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+@app.callback()
+def _root() -> None:
+    """Crawl vi/zh/en news, extract, detect, translate offline (Argos) and store aligned text with provenance."""
+    # An explicit callback keeps `newsbridge <command>` a group even while only one
+    # command is registered (typer would otherwise make that command the root).
+
+
 for _area in (cli_run, cli_extract, cli_detect, cli_translate, cli_align, cli_review, cli_serve):
     _area.register(app)
 
