@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-SOURCE_ID_RE = re.compile(r"^[a-z0-9-]+$")
+SOURCE_ID_RE = re.compile(r"^[a-z0-9-]+\Z")  # \Z, not $: "$" also matches before a trailing newline
 
 SourceLang = Literal["vi", "zh", "en", "auto"]
 SegmentState = Literal["mt", "reviewed", "final", "copy", "needs-review"]
