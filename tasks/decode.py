@@ -3,8 +3,185 @@
 Contract: `decode_html(content: bytes, headers: dict[str, str] | None = None) -> Decoded`
 with fields text (str), charset (str), charset_source ("bom" | "utf-8" | "http-header" |
 "meta" | "detector" | ...). Never raises on any bytes.
+
+Order (the bytes are the truth, declarations are hints):
+1. a byte-order mark                                  -> charset_source "bom"
+2. the bytes are valid UTF-8                          -> "utf-8"
+3. the HTTP Content-Type charset, if it decodes cleanly -> "http-header"
+4. a <meta> / XML-declaration charset, if it decodes cleanly -> "meta" / "xml-declaration"
+5. charset-normalizer's best guess                    -> "detector"
+6. UTF-8 with U+FFFD replacements (nothing else fit)  -> "fallback"
+
+A declared gb2312/gbk (and their aliases) decodes as GB18030, its superset: pages that
+declare gb2312 routinely contain GBK/GB18030-only characters. Windows-1258 (Vietnamese)
+decodes to base letters + combining tone marks; the text is kept as decoded (no
+normalisation here) and the extractor applies NFC, which recomposes it.
 """
 
 from __future__ import annotations
 
-raise NotImplementedError("owned by the fetch work (issue 3)")
+import codecs
+import re
+from dataclasses import dataclass
+
+# How far into the document a <meta charset> is looked for (the HTML spec prescans 1024
+# bytes; real pages put long <script>/<style> blocks first, so look further).
+META_SCAN_BYTES = 16_384
+
+_BOMS: tuple[tuple[bytes, str, str], ...] = (
+    # (bom, python codec that strips it, reported charset); UTF-32 before UTF-16: FF FE 00 00
+    (codecs.BOM_UTF8, "utf-8-sig", "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32", "utf-32le"),
+    (codecs.BOM_UTF32_BE, "utf-32", "utf-32be"),
+    (codecs.BOM_UTF16_LE, "utf-16", "utf-16le"),
+    (codecs.BOM_UTF16_BE, "utf-16", "utf-16be"),
+)
+
+# Declared labels decoded with a superset codec (what browsers do; WHATWG Encoding).
+_SUPERSETS = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "gb18030": "gb18030",
+    "hz": "hz",
+    "big5": "big5hkscs",
+    "latin-1": "windows-1252",
+    "iso8859-1": "windows-1252",
+    "ascii": "windows-1252",
+    "cp1252": "windows-1252",
+    "iso8859-9": "windows-1254",
+    "iso8859-11": "windows-874",
+    "tis-620": "windows-874",
+    "euc_kr": "cp949",
+    "shift_jis": "cp932",
+}
+
+_CT_CHARSET_RE = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:+\-]+)""", re.I)
+_META_RE = re.compile(
+    rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:+\-]+)""", re.I | re.S
+)
+_XML_DECL_RE = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9_.:+\-]+)["']""", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    text: str
+    charset: str  # a canonical label, e.g. "utf-8", "gb18030", "windows-1258"
+    charset_source: str  # "bom" | "utf-8" | "http-header" | "meta" | "xml-declaration" | "detector" | "fallback"
+
+
+def canonical_charset(label: str) -> str | None:
+    """The codec to decode a declared label with (supersets applied), or None if unknown."""
+    label = label.strip().strip("\"'").lower()
+    if not label:
+        return None
+    try:
+        name = codecs.lookup(label).name
+    except LookupError:
+        return None
+    name = _SUPERSETS.get(name, name)
+    if name.startswith("cp125"):
+        name = "windows-" + name[2:]
+    elif name == "utf_8":
+        name = "utf-8"
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return None
+    return name
+
+
+def charset_from_content_type(content_type: str | None) -> str | None:
+    """The raw charset label in a Content-Type header value, if any."""
+    if not content_type:
+        return None
+    m = _CT_CHARSET_RE.search(content_type)
+    return m.group(1) if m else None
+
+
+def charset_from_markup(content: bytes) -> tuple[str, str] | None:
+    """(label, "meta" | "xml-declaration") declared in the first bytes of the markup."""
+    head = content[:META_SCAN_BYTES]
+    m = _XML_DECL_RE.search(head)
+    if m:
+        return m.group(1).decode("ascii", "replace"), "xml-declaration"
+    m = _META_RE.search(head)
+    if m:
+        return m.group(1).decode("ascii", "replace"), "meta"
+    return None
+
+
+def _header(headers: dict[str, str] | None, name: str) -> str | None:
+    if not headers:
+        return None
+    name = name.lower()
+    for k, v in headers.items():
+        if k.lower() == name:
+            return v
+    return None
+
+
+def _try_declared(content: bytes, label: str | None) -> tuple[str, str] | None:
+    """(text, charset) if `label` names a codec that decodes `content` without errors."""
+    if not label:
+        return None
+    codec = canonical_charset(label)
+    # A UTF-16/32 declaration without a BOM cannot be right for markup we could read
+    # the declaration from in ASCII (WHATWG: treat as UTF-8); it was handled above.
+    if codec is None or codec.startswith(("utf-16", "utf-32", "utf_16", "utf_32")):
+        return None
+    try:
+        return content.decode(codec, errors="strict"), codec
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def decode_html(content: bytes, headers: dict[str, str] | None = None) -> Decoded:
+    """Decode page bytes; never raises. See the module docstring for the order."""
+    if not content:
+        return Decoded("", "utf-8", "empty")
+
+    for bom, codec, label in _BOMS:
+        if content.startswith(bom):
+            try:
+                return Decoded(content.decode(codec), label, "bom")
+            except UnicodeDecodeError:
+                return Decoded(content.decode(codec, errors="replace"), label, "bom")
+
+    try:
+        return Decoded(content.decode("utf-8", errors="strict"), "utf-8", "utf-8")
+    except UnicodeDecodeError:
+        pass
+
+    declared = _try_declared(content, charset_from_content_type(_header(headers, "content-type")))
+    if declared:
+        return Decoded(declared[0], declared[1], "http-header")
+
+    markup = charset_from_markup(content)
+    if markup:
+        declared = _try_declared(content, markup[0])
+        if declared:
+            return Decoded(declared[0], declared[1], markup[1])
+
+    guess = _detect(content)
+    if guess:
+        return guess
+    return Decoded(content.decode("utf-8", errors="replace"), "utf-8", "fallback")
+
+
+def _detect(content: bytes) -> Decoded | None:
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(content).best()
+    except Exception:  # the detector must never take a page down with it
+        return None
+    if best is None or not best.encoding:
+        return None
+    codec = canonical_charset(best.encoding) or best.encoding
+    try:
+        return Decoded(content.decode(codec, errors="strict"), codec, "detector")
+    except (UnicodeDecodeError, LookupError):
+        try:
+            return Decoded(content.decode(codec, errors="replace"), codec, "detector")
+        except LookupError:
+            return None

@@ -1,0 +1,90 @@
+"""Per-URL fetch state (ETag, Last-Modified, sha256) for conditional GETs on the next run.
+
+A small SQLite file under the output directory (`state.sqlite`). One short connection per
+call, so it is safe from any thread and from several processes on one machine; rows are
+only written by `Fetcher.commit`, after the document is stored, so a crash between fetch
+and store means the page is fetched again next run, never skipped.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+STATE_FILENAME = "state.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS fetch_state (
+    url TEXT PRIMARY KEY,
+    etag TEXT,
+    last_modified TEXT,
+    sha256 TEXT NOT NULL,
+    raw_path TEXT,
+    final_url TEXT,
+    committed_at TEXT NOT NULL
+)
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class FetchState:
+    url: str
+    etag: str | None
+    last_modified: str | None
+    sha256: str
+    raw_path: str | None
+    final_url: str | None
+    committed_at: str
+
+
+class FetchStateStore:
+    """Read and write the per-URL validators of the last stored fetch."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with closing(self._connect()) as conn, conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(_SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30)
+        conn.execute("PRAGMA busy_timeout=30000")
+        return conn
+
+    def get(self, url: str) -> FetchState | None:
+        with closing(self._connect()) as conn:
+            row = conn.execute(
+                "SELECT url, etag, last_modified, sha256, raw_path, final_url, committed_at"
+                " FROM fetch_state WHERE url = ?",
+                (url,),
+            ).fetchone()
+        return FetchState(*row) if row else None
+
+    def put(
+        self,
+        url: str,
+        *,
+        sha256: str,
+        etag: str | None,
+        last_modified: str | None,
+        raw_path: str | None,
+        final_url: str | None,
+    ) -> None:
+        now = datetime.now(timezone.utc).isoformat()
+        with closing(self._connect()) as conn, conn:
+            conn.execute(
+                "INSERT INTO fetch_state (url, etag, last_modified, sha256, raw_path, final_url, committed_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(url) DO UPDATE SET etag=excluded.etag, last_modified=excluded.last_modified,"
+                " sha256=excluded.sha256, raw_path=excluded.raw_path, final_url=excluded.final_url,"
+                " committed_at=excluded.committed_at",
+                (url, etag, last_modified, sha256, raw_path, final_url, now),
+            )
+
+    def count(self) -> int:
+        with closing(self._connect()) as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM fetch_state").fetchone()[0])
