@@ -6,8 +6,568 @@ headers: dict[str, str] | None = None, selector: str | None = None) -> Document`
 charset_source, title, date, author, canonical_url, page_lang, extractor signature).
 Raises `ExtractionError(reason, detail)` when nothing usable is found (reason e.g.
 "no_main_text"). `EXTRACTOR_SIGNATURE: str`.
+
+How: the page is decoded (tasks.decode), NFC-normalised and parsed once with lxml.
+Main text comes from candidates that are compared: the source's CSS `selector` when
+given, trafilatura's generic pass, and our own text-density pass that counts
+characters (not words, so Chinese pages are measured fairly). Boilerplate lines
+(ICP filings, copyright, share bars, "related" lists, comment widgets) are dropped
+from whichever candidate wins.
 """
 
 from __future__ import annotations
 
-raise NotImplementedError("owned by the extraction work (issue 4)")
+import copy
+import re
+import unicodedata
+from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
+from urllib.parse import urljoin
+
+from lxml import etree, html as lxml_html
+
+from tasks.models import Document
+
+EXTRACTOR_NAME = "newsbridge-clean"
+EXTRACTOR_VERSION = "0.2"
+
+
+def _pkg_version(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+EXTRACTOR_SIGNATURE = (
+    f"{EXTRACTOR_NAME}/{EXTRACTOR_VERSION}"
+    f"+trafilatura/{_pkg_version('trafilatura')}"
+    f"+htmldate/{_pkg_version('htmldate')}"
+    f"+lxml/{_pkg_version('lxml')}"
+)
+
+
+class ExtractionError(Exception):
+    """Nothing usable could be extracted; `reason` is a short code for rejections."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def _decode(content: bytes, headers: dict[str, str] | None) -> tuple[str, str, str]:
+    """(text, charset, charset_source) via tasks.decode (owned by the fetch stage)."""
+    from tasks.decode import decode_html
+
+    decoded = decode_html(content, headers or {})
+    return decoded.text, decoded.charset, decoded.charset_source
+
+
+# --------------------------------------------------------------------------- text helpers
+
+_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_CJK_PUNCT = r"\u3000-\u303f\uff00-\uffef"
+_CJK_ANY = _HAN + _CJK_PUNCT + r"\u3040-\u30ff"
+# Whitespace between two CJK characters is a line wrap in the source, not a space.
+_CJK_GAP_RE = re.compile(rf"(?<=[{_CJK_ANY}])\s+(?=[{_CJK_ANY}])")
+_SPACE_RE = re.compile(r"[ \t\r\n\f\v\u00a0\u2000-\u200b\u202f\u205f\ufeff]+")
+_HAN_RE = re.compile(rf"[{_HAN}]")
+_WORD_RE = re.compile(r"\w+")
+
+
+def normalize_text(text: str) -> str:
+    """NFC, collapse whitespace (dropping wraps inside CJK text), strip; keep U+3000 indents out."""
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\u3000", " ")
+    text = _CJK_GAP_RE.sub("", text)
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def text_weight(text: str) -> int:
+    """Length of text in 'units': each Han character counts 1, each other word counts ~2.
+
+    Measured in characters, so a Chinese sentence (no spaces) is not one 'word'.
+    """
+    han = len(_HAN_RE.findall(text))
+    words = len(_WORD_RE.findall(_HAN_RE.sub(" ", text)))
+    return han + 2 * words
+
+
+# --------------------------------------------------------------------------- parsing
+
+_XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+
+
+def _parse(text: str) -> lxml_html.HtmlElement:
+    text = _XML_DECL_RE.sub("", text, count=1)
+    if not text.strip():
+        raise ExtractionError("empty_page", "no content after decoding")
+    try:
+        tree = lxml_html.document_fromstring(text)
+    except (etree.ParserError, ValueError) as exc:
+        raise ExtractionError("unparsable_html", str(exc)) from exc
+    return tree
+
+
+_BLOCK_TAGS = {
+    "address", "article", "aside", "blockquote", "body", "center", "dd", "details", "dialog",
+    "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1",
+    "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "li", "main", "menu", "nav",
+    "ol", "p", "pre", "section", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+    "br", "caption", "summary", "html", "noscript",
+}
+_SKIP_TAGS = {
+    "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed",
+    "select", "option", "button", "input", "textarea", "canvas", "video", "audio", "map",
+    "head", "title", "meta", "link",
+}
+
+
+def block_texts(element: lxml_html.HtmlElement) -> list[str]:
+    """Visible text of `element` split at block boundaries (and <br>), normalised, in order."""
+    out: list[str] = []
+    buf: list[str] = []
+
+    def flush() -> None:
+        if buf:
+            t = normalize_text("".join(buf))
+            if t:
+                out.append(t)
+            buf.clear()
+
+    def walk(el: etree._Element) -> None:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        tag = tag.lower()
+        if tag in _SKIP_TAGS or not isinstance(el.tag, str):
+            return
+        block = tag in _BLOCK_TAGS
+        if block:
+            flush()
+        if el.text:
+            buf.append(el.text)
+        for child in el:
+            walk(child)
+            if child.tail:
+                buf.append(child.tail)
+        if block:
+            flush()
+
+    walk(element)
+    flush()
+    return out
+
+
+# --------------------------------------------------------------------------- metadata
+
+
+def _meta(tree: lxml_html.HtmlElement, *names: str) -> str | None:
+    for name in names:
+        for attr in ("property", "name", "itemprop"):
+            for el in tree.xpath(f"//meta[@{attr}=$n]", n=name):
+                value = normalize_text(el.get("content") or "")
+                if value:
+                    return value
+    return None
+
+
+def _page_lang(tree: lxml_html.HtmlElement) -> str | None:
+    lang = tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang")
+    if not lang:
+        for el in tree.xpath("//meta[translate(@http-equiv,'CONTENT-LANGUAGE','content-language')='content-language']"):
+            lang = el.get("content")
+            if lang:
+                break
+    if not lang:
+        lang = _meta(tree, "og:locale", "language", "dc.language")
+    return lang.strip().replace("_", "-") if lang and lang.strip() else None
+
+
+def _canonical(tree: lxml_html.HtmlElement, url: str) -> str | None:
+    for el in tree.xpath("//link[@href]"):
+        if "canonical" in (el.get("rel") or "").lower().split():
+            href = el.get("href", "").strip()
+            if href:
+                return urljoin(url, href)
+    og = _meta(tree, "og:url")
+    return urljoin(url, og) if og else None
+
+
+def _title(tree: lxml_html.HtmlElement, fallback: str | None) -> str | None:
+    title = _meta(tree, "og:title", "twitter:title", "headline")
+    if not title:
+        for h1 in tree.xpath("//h1"):
+            title = normalize_text(h1.text_content())
+            if title:
+                break
+    if not title and fallback:
+        title = normalize_text(fallback)
+    if not title:
+        t = tree.find(".//title")
+        title = normalize_text(t.text_content()) if t is not None else None
+    return title or None
+
+
+def _date(tree: lxml_html.HtmlElement, url: str) -> str | None:
+    from htmldate import find_date
+
+    try:
+        return find_date(copy.deepcopy(tree), url=url or None, extensive_search=True, original_date=True)
+    except Exception:  # htmldate is heuristic; a date is optional metadata  # noqa: BLE001
+        return None
+
+
+# --------------------------------------------------------------------------- candidates
+
+
+def _trafilatura_candidate(tree: lxml_html.HtmlElement, url: str) -> tuple[list[str], object | None]:
+    """trafilatura's generic pass: (paragraphs, its Document with metadata)."""
+    from trafilatura import bare_extraction
+
+    try:
+        doc = bare_extraction(
+            copy.deepcopy(tree),
+            url=url or None,
+            include_comments=False,
+            include_tables=True,
+            with_metadata=True,
+        )
+    except Exception:  # noqa: BLE001 - a failing candidate is just not a candidate
+        return [], None
+    if doc is None or getattr(doc, "body", None) is None:
+        return [], doc
+    paras = [normalize_text(p) for p in (doc.text or "").split("\n")]
+    return [p for p in paras if p], doc
+
+
+def _selector_candidate(tree: lxml_html.HtmlElement, selector: str) -> list[str]:
+    try:
+        elements = tree.cssselect(selector)
+    except Exception as exc:  # noqa: BLE001 - cssselect raises several parse errors
+        raise ExtractionError("bad_selector", f"{selector!r}: {exc}") from exc
+    paras: list[str] = []
+    for el in elements:
+        paras.extend(block_texts(el))
+    return paras
+
+
+# --------------------------------------------------------------------------- density pass
+#
+# Our own generic pass, written for Chinese portal pages where word-based heuristics
+# fail (a Chinese paragraph is one "word"): split the page into text blocks, measure
+# each block in characters with its link characters, find the container element whose
+# blocks hold the most non-link text net of link-heavy text, and keep its content
+# blocks. Table layouts and <br>-separated text are handled the same way.
+
+# class/id tokens of widgets that are never article text.
+_NOISE_TOKENS = {
+    "nav", "navbar", "navigation", "menu", "menus", "breadcrumb", "breadcrumbs", "crumb",
+    "crumbs", "footer", "foot", "sidebar", "aside", "comment", "comments", "commentlist",
+    "share", "sharing", "social", "sns", "related", "relate", "recommend", "recommended",
+    "hot", "hotnews", "rank", "ranking", "advert", "advertisement", "ads", "ad", "banner",
+    "copyright", "tags", "tag", "toolbar", "pager", "pagination", "login", "subscribe",
+    "newsletter", "popup", "modal", "cookie", "cookies", "prevnext", "prev", "next",
+}
+_NOISE_SPLIT_RE = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
+_NOISE_TAGS = {"nav", "footer", "aside", "form"}
+
+
+def _is_noise_element(el: etree._Element) -> bool:
+    tag = el.tag.lower() if isinstance(el.tag, str) else ""
+    if tag in _NOISE_TAGS:
+        return True
+    attrs = " ".join(filter(None, (el.get("class"), el.get("id"), el.get("role"))))
+    if not attrs:
+        return False
+    tokens = {t.lower() for t in _NOISE_SPLIT_RE.split(attrs) if t}
+    if tokens & {"article", "content", "main", "body", "text", "post", "story", "entry"}:
+        # "article-comments" is noise, "article-content" / "post-body" is not.
+        return bool(tokens & {"comment", "comments", "related", "share", "footer", "sidebar", "recommend"})
+    return bool(tokens & _NOISE_TOKENS)
+
+
+def _visible_chars(el: etree._Element) -> int:
+    """Non-space characters of visible text under `el` (scripts, styles... skipped)."""
+    n = 0
+    if el.text and not (isinstance(el.tag, str) and el.tag.lower() in _SKIP_TAGS):
+        n += _count_chars(el.text)
+    for child in el:
+        if isinstance(child.tag, str) and child.tag.lower() not in _SKIP_TAGS:
+            n += _visible_chars(child)
+        if child.tail:
+            n += _count_chars(child.tail)
+    return n
+
+
+def _noise_elements(root: etree._Element) -> set[etree._Element]:
+    """Elements that look like widgets by tag/class/id and do not hold most of the page's text.
+
+    A wrapper named "__next" or a <body class="has-nav-bar"> holds the article too, so an
+    element is only noise when it carries a minor share of the visible text.
+    """
+    total = _visible_chars(root) or 1
+    # lxml proxies are kept alive by the set, so membership tests stay valid.
+    out: set[etree._Element] = set()
+    for el in root.iter():
+        if not isinstance(el.tag, str) or el.tag.lower() in ("html", "body", "main", "article"):
+            continue
+        if _is_noise_element(el) and _visible_chars(el) <= 0.4 * total:
+            out.add(el)
+    return out
+
+
+class _Block:
+    __slots__ = ("text", "chars", "link_chars", "path", "tag", "noise")
+
+    def __init__(self, text: str, chars: int, link_chars: int, path: tuple[int, ...], tag: str, noise: bool) -> None:
+        self.text = text
+        self.chars = chars
+        self.link_chars = link_chars
+        self.path = path  # indices of ancestor elements (in _blocks' node list), outermost first
+        self.tag = tag
+        self.noise = noise
+
+    @property
+    def link_density(self) -> float:
+        return self.link_chars / self.chars if self.chars else 1.0
+
+
+def _count_chars(text: str) -> int:
+    return sum(1 for c in text if not c.isspace())
+
+
+_HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+
+
+def _blocks(root: lxml_html.HtmlElement) -> list[_Block]:
+    """Text blocks of the page in order, each with char counts and its ancestor path."""
+    blocks: list[_Block] = []
+    pieces: list[tuple[str, bool]] = []  # (text, inside a link)
+    path: list[int] = []
+    tags: list[str] = []
+    noise_depth = 0
+    noise = _noise_elements(root)
+    nodes: list[etree._Element] = []  # keeps proxies alive; path entries index into it
+
+    def flush() -> None:
+        if not pieces:
+            return
+        raw = "".join(t for t, _ in pieces)
+        text = normalize_text(raw)
+        if text:
+            chars = _count_chars(text)
+            link_chars = sum(_count_chars(t) for t, in_link in pieces if in_link)
+            tag = next((t for t in reversed(tags) if t in _BLOCK_TAGS), "")
+            blocks.append(_Block(text, chars, min(link_chars, chars), tuple(path), tag, noise_depth > 0))
+        pieces.clear()
+
+    def walk(el: etree._Element, in_link: bool) -> None:
+        nonlocal noise_depth
+        if not isinstance(el.tag, str):
+            return
+        tag = el.tag.lower()
+        if tag in _SKIP_TAGS:
+            return
+        if el.get("hidden") is not None or "display:none" in (el.get("style") or "").replace(" ", "").lower():
+            return
+        block = tag in _BLOCK_TAGS
+        is_noise = el in noise
+        if block:
+            flush()
+        nodes.append(el)
+        path.append(len(nodes) - 1)
+        tags.append(tag)
+        if is_noise:
+            noise_depth += 1
+        link = in_link or tag == "a"
+        if el.text:
+            pieces.append((el.text, link))
+        for child in el:
+            walk(child, link)
+            if child.tail:
+                pieces.append((child.tail, link))
+        if block or tag in _HEADING_TAGS:
+            flush()
+        if is_noise:
+            noise_depth -= 1
+        path.pop()
+        tags.pop()
+
+    body = root.find(".//body")
+    walk(body if body is not None else root, False)
+    flush()
+    return blocks
+
+
+_SENTENCE_PUNCT_RE = re.compile(r"[。！？；，、.!?;,:：]")
+
+
+def _is_content_block(b: _Block) -> bool:
+    """A block that reads like article prose: enough characters, few links, punctuation."""
+    if b.noise or b.link_density > 0.3:
+        return False
+    han = len(_HAN_RE.findall(b.text))
+    if han >= b.chars * 0.3:
+        return b.chars >= 20 and bool(_SENTENCE_PUNCT_RE.search(b.text))
+    return len(_WORD_RE.findall(b.text)) >= 10 and bool(_SENTENCE_PUNCT_RE.search(b.text))
+
+
+def _density_candidate(tree: lxml_html.HtmlElement) -> list[str]:
+    """Paragraphs of the element that concentrates the page's prose (see module comment)."""
+    blocks = _blocks(tree)
+    if not blocks:
+        return []
+    good = [_is_content_block(b) for b in blocks]
+    if not any(good):
+        return []
+    # Score every ancestor: prose chars in, minus link-heavy/noise chars in.
+    score: dict[int, float] = {}
+    for b, g in zip(blocks, good):
+        if g:
+            gain = b.chars - b.link_chars
+        elif b.noise or b.link_density > 0.5:
+            gain = -0.6 * b.chars
+        else:
+            gain = -0.15 * b.chars  # short lines: mostly neutral (captions, datelines)
+        for anc in b.path:
+            score[anc] = score.get(anc, 0.0) + gain
+    best = max(score, key=lambda k: score[k])
+    inside = [i for i, b in enumerate(blocks) if best in b.path]
+    # Keep content blocks and the short lines between them; trim non-content edges
+    # (datelines, share bars, "related" lists) except headings right before the text.
+    kept = [i for i in inside if not blocks[i].noise and blocks[i].link_density <= 0.5]
+    content_idx = [i for i in kept if good[i]]
+    if not content_idx:
+        return []
+    first, last = content_idx[0], content_idx[-1]
+    lead = [i for i in kept if i < first and blocks[i].tag in _HEADING_TAGS]
+    body_idx = [i for i in kept if first <= i <= last]
+    return [blocks[i].text for i in (lead[-1:] + body_idx)]
+
+
+# --------------------------------------------------------------------------- boilerplate
+
+_BOILERPLATE_RES = [
+    re.compile(p, re.I)
+    for p in (
+        r"[京沪津渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼]\s*ICP\s*(备|证)",
+        r"ICP\s*(备|证|license|filing)",
+        r"公网安备|网安备|备案号|备案[:：]\s*\d",
+        r"^(copyright|\(c\)|©)",
+        r"(copyright|版权所有|©|\(c\))\s*((19|20)\d\d|[^\s]{0,40}(all rights reserved|版权所有))",
+        r"all rights reserved",
+        r"^版权(所有|声明)",
+        r"版权所有|未经(授权|许可|书面).{0,12}(转载|复制|使用)|不得转载",
+        r"^(分享|分享到|share( this| on)?)\s*[:：]?\s*$",
+        r"^(相关(新闻|阅读|文章|链接|报道)|related (stories|articles|news|posts))\s*[:：]?\s*$",
+    )
+]
+
+
+def is_boilerplate_line(text: str) -> bool:
+    """A line that is a site footer or widget, never article text (ICP, copyright, share bar...)."""
+    if len(text) > 200:
+        return False
+    return any(rx.search(text) for rx in _BOILERPLATE_RES)
+
+
+def _drop_boilerplate(paras: list[str]) -> list[str]:
+    return [p for p in paras if not is_boilerplate_line(p)]
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def _reads_like_prose(text: str) -> bool:
+    """At least a short sentence: 10+ Han characters or 6+ words."""
+    return len(_HAN_RE.findall(text)) >= 10 or len(_WORD_RE.findall(text)) >= 6
+
+
+def _chars(paras: list[str]) -> int:
+    return sum(_count_chars(p) for p in paras)
+
+
+def choose_candidate(candidates: dict[str, list[str]]) -> tuple[str, list[str]]:
+    """Pick the best main-text candidate (name, paragraphs).
+
+    Han-script pages: our character-density pass, unless it kept far less than
+    trafilatura (it then missed part of the article). Other pages: trafilatura,
+    unless it kept nothing.
+    """
+    traf = candidates.get("trafilatura", [])
+    dens = candidates.get("density", [])
+    if not dens:
+        return "trafilatura", traf
+    if not traf:
+        return "density", dens
+    sample = "".join(dens + traf)
+    han = len(_HAN_RE.findall(sample))
+    if han >= 0.3 * max(1, _count_chars(sample)):
+        if _chars(dens) < 0.4 * _chars(traf):
+            return "trafilatura", traf
+        return "density", dens
+    return "trafilatura", traf
+
+
+def extract_candidates(content: bytes, *, url: str = "", headers: dict[str, str] | None = None) -> dict[str, list[str]]:
+    """Every generic candidate's paragraphs (after boilerplate lines), for diagnostics and bench."""
+    text, _, _ = _decode(content, headers)
+    tree = _parse(unicodedata.normalize("NFC", text))
+    traf, _ = _trafilatura_candidate(tree, url)
+    return {"trafilatura": _drop_boilerplate(traf), "density": _drop_boilerplate(_density_candidate(tree))}
+
+
+def extract_article(
+    content: bytes,
+    *,
+    url: str,
+    source_id: str = "",
+    headers: dict[str, str] | None = None,
+    selector: str | None = None,
+) -> Document:
+    """Decode, parse and extract one page into a Document (NFC; text = paragraphs joined by blank lines)."""
+    if not content or not content.strip():
+        raise ExtractionError("empty_page", "no bytes")
+    text, charset, charset_source = _decode(content, headers)
+    text = unicodedata.normalize("NFC", text)
+    tree = _parse(text)
+
+    paras: list[str] = []
+    method = "generic"
+    if selector:
+        paras = _drop_boilerplate(_selector_candidate(tree, selector))
+        method = f"selector:{selector}"
+    traf_paras, traf_doc = _trafilatura_candidate(tree, url)
+    if not paras:
+        candidates = {"trafilatura": _drop_boilerplate(traf_paras), "density": _drop_boilerplate(_density_candidate(tree))}
+        name, paras = choose_candidate(candidates)
+        method = f"generic:{name}" if not selector else f"generic:{name}(selector-empty)"
+    if not paras:
+        raise ExtractionError("no_main_text", "no paragraph survived extraction")
+    if not any(_reads_like_prose(p) for p in paras):
+        raise ExtractionError("no_main_text", f"only short lines found (e.g. {paras[0][:40]!r})")
+
+    traf_title = getattr(traf_doc, "title", None) if traf_doc is not None else None
+    author = getattr(traf_doc, "author", None) if traf_doc is not None else None
+    date = _date(tree, url)
+    if not date and traf_doc is not None:
+        date = getattr(traf_doc, "date", None)
+
+    return Document(
+        source_id=source_id,
+        url=url,
+        title=_title(tree, traf_title),
+        date=date,
+        author=normalize_text(author) if author else None,
+        canonical_url=_canonical(tree, url),
+        page_lang=_page_lang(tree),
+        charset=charset,
+        charset_source=charset_source,
+        paragraphs=paras,
+        text="\n\n".join(paras),
+        extractor=f"{EXTRACTOR_SIGNATURE}|{method}",
+        selector=selector,
+    )

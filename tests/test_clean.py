@@ -1,0 +1,232 @@
+"""Clean stage: golden with/without snippets on pages we wrote, metadata, errors, CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from tasks.clean import EXTRACTOR_SIGNATURE, ExtractionError, extract_article, is_boilerplate_line
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = ROOT / "tests" / "fixtures" / "pages"
+
+
+def _page(name: str) -> bytes:
+    return (PAGES / name).read_bytes()
+
+
+# (fixture, url, snippets that must survive, snippets that must not)
+GOLDEN = [
+    (
+        "vi_article.html",
+        "https://baomau.example/khoa-hoc/x.html",
+        [
+            "Ngày 20/2/2025, tại TP. Hà Nội, đại diện hai bên đã ký biên bản ghi nhớ",
+            "PGS.TS. Nguyễn Văn An cho biết tổng vốn dành cho các dự án chung đạt khoảng 1,5 triệu USD",
+            "Ưu tiên trí tuệ nhân tạo và nông nghiệp thông minh",
+            "đến năm 2030 hai bên sẽ công bố ít nhất 100 bài báo khoa học chung và đăng ký 20 sáng chế.",
+        ],
+        [
+            "Thời sự",
+            "Tin liên quan",
+            "Khai mạc Tuần lễ văn hóa",
+            "Bình luận",
+            "Bài viết rất hay",
+            "Cần công khai danh sách",
+            "Viết bình luận",
+            "Bảo lưu mọi quyền",
+            "Chia sẻ",
+        ],
+    ),
+    (
+        "zh_portal_gbk.html",
+        "http://edu.example.cn/2024/0522/1.html",
+        [
+            "5月22日，2024职业教育国际交流与合作论坛暨中越职业教育产教联盟成立大会在南宁举行。",
+            "论坛以“互通·融合·共享·共赢”为主题",
+            "每年为越方培养一百名以上的技术人才。",
+            "他希望双方在师资培训、课程标准等方面开展更多合作。",
+        ],
+        [
+            "首页",
+            "您现在的位置",
+            "分享到",
+            "相关新闻",
+            "广西高校代表团访问河内",
+            "热点排行",
+            "高考志愿填报指南发布",
+            "关于我们",
+            "京ICP备",
+            "版权所有",
+            "公网安备",
+        ],
+    ),
+    (
+        "en_with_zh_footer.html",
+        "https://www.example-college.edu.cn/en/news/2.html",
+        [
+            "On May 22, the 2024 Forum on International Exchange and Cooperation in Vocational Education was held in Nanning.",
+            "Mr. Do Nam Trung, Consul General of Vietnam in Nanning",
+            "The alliance currently has 71 member units.",
+        ],
+        [
+            "Admission",
+            "Location:",
+            "Previous:",
+            "Spring sports meeting",
+            "地址",
+            "备案",
+            "ICP",
+            "Copyright Reserved",
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "url", "keep", "drop"), GOLDEN, ids=[g[0] for g in GOLDEN])
+def test_golden_with_without(name: str, url: str, keep: list[str], drop: list[str]) -> None:
+    doc = extract_article(_page(name), url=url, source_id="fixture")
+    for snippet in keep:
+        assert snippet in doc.text, f"lost: {snippet!r}"
+    for snippet in drop:
+        assert snippet not in doc.text, f"kept boilerplate: {snippet!r}"
+    assert doc.text == "\n\n".join(doc.paragraphs)
+    assert all(p and p == p.strip() for p in doc.paragraphs)
+    assert unicodedata.is_normalized("NFC", doc.text)
+
+
+def test_vi_metadata() -> None:
+    doc = extract_article(_page("vi_article.html"), url="https://baomau.example/khoa-hoc/x.html", source_id="bm")
+    assert doc.title == "Hà Nội và Quảng Tây ký kết hợp tác khoa học công nghệ"
+    assert doc.date is not None and doc.date.startswith("2025-02-20")
+    assert doc.author == "Trần Thị Mai"
+    assert doc.canonical_url == "https://baomau.example/khoa-hoc/ha-noi-quang-tay-hop-tac-2025.html"
+    assert doc.page_lang == "vi"
+    assert (doc.charset, doc.charset_source) == ("utf-8", "utf-8")
+    assert doc.source_id == "bm"
+    assert doc.extractor.startswith(EXTRACTOR_SIGNATURE)
+    assert "trafilatura/" in doc.extractor and "lxml/" in doc.extractor
+
+
+def test_gbk_portal_charset_and_title() -> None:
+    content = _page("zh_portal_gbk.html")
+    with pytest.raises(UnicodeDecodeError):
+        content.decode("gb2312")  # the page declares gb2312 but needs GBK (王喆)
+    doc = extract_article(content, url="http://edu.example.cn/2024/0522/1.html")
+    assert doc.charset in {"gb18030", "gbk"}
+    assert doc.title == "南宁举办中越职业教育合作论坛"
+    assert doc.date is not None and doc.date.startswith("2024-05-22")
+    assert "\ufffd" not in doc.text
+
+
+def test_nfd_input_becomes_nfc() -> None:
+    html = (
+        "<html><body><article><h1>Tiêu đề bài</h1>"
+        "<p>Người dân Việt Nam đón Tết Nguyên Đán cùng gia đình và bạn bè ở khắp mọi miền đất nước.</p>"
+        "<p>Các chợ hoa xuân mở cửa từ sáng sớm tới khuya, đông nghịt người mua sắm và du khách.</p>"
+        "</article></body></html>"
+    )
+    nfd = unicodedata.normalize("NFD", html).encode("utf-8")
+    doc = extract_article(nfd, url="")
+    assert "Người dân Việt Nam đón Tết" in doc.text
+    assert unicodedata.is_normalized("NFC", doc.text)
+    assert doc.title is not None and unicodedata.is_normalized("NFC", doc.title)
+
+
+def test_selector_wins_and_is_recorded() -> None:
+    html = (
+        "<html><body><div id='menu'><p>Menu item one</p></div>"
+        "<div class='story'><p>Only this paragraph is the story we want.</p></div>"
+        "<div class='other'><p>A much longer unrelated block of text that a generic extractor might"
+        " happily keep because it is long and full of words and sentences. It goes on and on.</p></div>"
+        "</body></html>"
+    ).encode()
+    doc = extract_article(html, url="", selector="div.story")
+    assert doc.paragraphs == ["Only this paragraph is the story we want."]
+    assert doc.selector == "div.story"
+    assert doc.extractor.endswith("|selector:div.story")
+
+
+def test_bad_selector_is_a_clear_error() -> None:
+    with pytest.raises(ExtractionError) as err:
+        extract_article(_page("vi_article.html"), url="", selector="div[[[")
+    assert err.value.reason == "bad_selector"
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"", "empty_page"),
+        (b"   \n ", "empty_page"),
+        (b"<html><head><title>x</title></head><body><nav><a href='/'>Home</a></nav></body></html>", "no_main_text"),
+    ],
+)
+def test_no_main_text_raises_with_reason(content: bytes, reason: str) -> None:
+    with pytest.raises(ExtractionError) as err:
+        extract_article(content, url="http://example.invalid/")
+    assert err.value.reason == reason
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("京ICP备12345678号", True),
+        ("Copyright Reserved 2024 Example College | 桂ICP备05003597号", True),
+        ("备案:45010302000129", True),
+        ("Copyright © 2024 Example News. All rights reserved.", True),
+        ("京公网安备11010502000001号", True),
+        ("本网站版权所有，未经授权禁止转载", True),
+        ("The ICP said the new copyright law passed in 2024 protects authors of every kind.", False),
+        ("今年共有71家单位加入联盟。", False),
+    ],
+)
+def test_boilerplate_lines(line: str, expected: bool) -> None:
+    assert is_boilerplate_line(line) is expected
+
+
+def _run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "flows.cli", "extract", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_cli_extract_prints_json() -> None:
+    proc = _run_cli(str(PAGES / "zh_portal_gbk.html"), "--url", "http://edu.example.cn/a.html")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert set(out) >= {"title", "date", "author", "canonical_url", "charset", "charset_source", "paragraphs", "lang"}
+    assert out["title"] == "南宁举办中越职业教育合作论坛"
+    assert out["charset_source"] in {"meta", "detector", "http-header"}
+    assert any("中越职业教育产教联盟" in p for p in out["paragraphs"])
+
+
+def test_cli_extract_error_is_json_and_nonzero(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.html"
+    empty.write_bytes(b"")
+    proc = _run_cli(str(empty))
+    assert proc.returncode == 1
+    assert json.loads(proc.stdout)["error"] == "empty_page"
+
+
+def test_extract_does_not_import_prefect_or_argos() -> None:
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from flows.cli import app\n"
+        f"r = CliRunner().invoke(app, ['extract', {str(PAGES / 'vi_article.html')!r}])\n"
+        "assert r.exit_code == 0, r.output\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('prefect', 'argostranslate'))\n"
+        "print(','.join(heavy))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == ""
