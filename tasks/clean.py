@@ -72,8 +72,9 @@ def _decode(content: bytes, headers: dict[str, str] | None) -> tuple[str, str, s
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _CJK_PUNCT = r"\u3000-\u303f\uff00-\uffef"
 _CJK_ANY = _HAN + _CJK_PUNCT + r"\u3040-\u30ff"
-# Whitespace between two CJK characters is a line wrap in the source, not a space.
-_CJK_GAP_RE = re.compile(rf"(?<=[{_CJK_ANY}])\s+(?=[{_CJK_ANY}])")
+# A line break between two CJK characters is a wrap in the source, not a space
+# (spaces typed between CJK fields, e.g. "来源：新华社 作者：张三", are kept).
+_CJK_GAP_RE = re.compile(rf"(?<=[{_CJK_ANY}])[ \t\u3000]*[\r\n]\s*(?=[{_CJK_ANY}])")
 _SPACE_RE = re.compile(r"[ \t\r\n\f\v\u00a0\u2000-\u200b\u202f\u205f\ufeff]+")
 _HAN_RE = re.compile(rf"[{_HAN}]")
 _WORD_RE = re.compile(r"\w+")
@@ -82,8 +83,8 @@ _WORD_RE = re.compile(r"\w+")
 def normalize_text(text: str) -> str:
     """NFC, collapse whitespace (dropping wraps inside CJK text), strip; keep U+3000 indents out."""
     text = unicodedata.normalize("NFC", text)
-    text = text.replace("\u3000", " ")
     text = _CJK_GAP_RE.sub("", text)
+    text = text.replace("\u3000", " ")
     return _SPACE_RE.sub(" ", text).strip()
 
 
