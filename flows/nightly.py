@@ -10,13 +10,16 @@ from __future__ import annotations
 import threading
 import traceback
 from collections import Counter
-from datetime import datetime, timezone
+from contextlib import contextmanager
+from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterator
+from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
 from prefect.runtime import flow_run
+from prefect.context import FlowRunContext
 from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel, ConfigDict
 
@@ -78,12 +81,65 @@ def _close_fetcher(run_id: str) -> None:
         fetcher.close()
 
 
+# --------------------------------------------------------------------------- runners and progress
+
+
+def task_runner_for(spec: str | None) -> Any:
+    """`threads` / `threads:N` (default) or `dask` (local cluster) / `dask:ADDRESS` (a running scheduler)."""
+    kind, _, arg = (spec or "threads").partition(":")
+    if kind == "threads":
+        return ThreadPoolTaskRunner(max_workers=int(arg) if arg else get_settings().global_fetch_concurrency)
+    if kind == "dask":
+        from prefect_dask import DaskTaskRunner
+
+        if arg:
+            return DaskTaskRunner(address=spec.split(":", 1)[1])
+        return DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 4, "processes": True})
+    raise ValueError(f"unknown runner {spec!r}: use threads[:N] or dask[:ADDRESS]")
+
+
+def _in_process_runner() -> bool:
+    """True when tasks run as threads of this process (per-host gates in one Fetcher hold)."""
+    ctx = FlowRunContext.get()
+    return ctx is None or isinstance(ctx.task_runner, ThreadPoolTaskRunner)
+
+
+# Progress callback (stage, done, total) for a local `newsbridge run`; None when served.
+_progress: Callable[[str, int, int], None] | None = None
+
+
+@contextmanager
+def progress_to(callback: Callable[[str, int, int], None]) -> Iterator[None]:
+    """Report stage progress of runs started in this process to `callback`."""
+    global _progress
+    previous, _progress = _progress, callback
+    try:
+        yield
+    finally:
+        _progress = previous
+
+
+def _tick(stage: str, done: int, total: int) -> None:
+    if _progress is not None:
+        _progress(stage, done, total)
+
+
 # --------------------------------------------------------------------------- tasks
 
 
 @task(name="fetch", cache_policy=NONE, task_run_name="fetch {source.id}")
-def fetch_task(source: Source, defaults: FetchDefaults, output_dir: str, force: bool, run_id: str) -> FetchResult:
-    return _fetcher(run_id, defaults, Path(output_dir), force).fetch(source)
+def fetch_task(
+    source: Source, defaults: FetchDefaults, output_dir: str, force: bool, run_id: str, distributed: bool = False
+) -> FetchResult:
+    if not distributed:
+        return _fetcher(run_id, defaults, Path(output_dir), force).fetch(source)
+    # Tasks run in other processes (Dask): per-host limits are Prefect global concurrency
+    # limits shared by every worker; a missing limit is an error (strict), never "no limit".
+    from flows.limits import host_slot
+    from tasks.fetch import Fetcher
+
+    with host_slot(source.url), Fetcher(defaults, Path(output_dir), settings=get_settings(), force=force) as fetcher:
+        return fetcher.fetch(source)
 
 
 @task(name="process", cache_policy=NONE, task_run_name="process {source.id}")
@@ -151,6 +207,7 @@ def store_task(
     run_id: str,
     force: bool,
     defaults: FetchDefaults,
+    distributed: bool = False,
 ) -> tuple[str, str]:
     """Align, write the document version atomically, then commit the fetch state.
 
@@ -172,7 +229,13 @@ def store_task(
     )
     rel = write_document(out, record)
     # Only now is the page's new state remembered: a crash before this line refetches.
-    _fetcher(run_id, defaults, out, force).commit(fetched)
+    if not distributed:
+        _fetcher(run_id, defaults, out, force).commit(fetched)
+    else:
+        from tasks.fetch import Fetcher
+
+        with Fetcher(defaults, out, settings=get_settings(), force=force) as fetcher:
+            fetcher.commit(fetched)
     if previous is None:
         return "new", rel
     # Same version already stored: a rerun after a crash between store and commit.
@@ -182,13 +245,21 @@ def store_task(
 # --------------------------------------------------------------------------- flow
 
 
+def _run_day(since: date | str | None = None) -> str:
+    """The day a run works for: `since` on reruns of a day, else the scheduled day in the schedule's timezone."""
+    if since:
+        return str(since)[:10]
+    start = flow_run.scheduled_start_time if flow_run.id else None
+    return (start or datetime.now(timezone.utc)).astimezone(ZoneInfo(get_settings().timezone)).strftime("%Y-%m-%d")
+
+
 def _run_name() -> str:
     params = flow_run.parameters or {}
-    only = params.get("only")
-    day = datetime.now(timezone.utc).strftime("%Y-%m-%d")
-    if only:
-        return f"rerun {' '.join(only)}"
-    return f"nightly {day}" + (" (force)" if params.get("force") else "")
+    only, since = params.get("only"), params.get("since")
+    force = " (force)" if params.get("force") else ""
+    if only or since:
+        return " ".join(["rerun", *(only or []), *([f"since {_run_day(since)}"] if since else [])]) + force
+    return f"nightly {_run_day()}" + force
 
 
 def _make_run_id() -> str:
@@ -208,7 +279,7 @@ def _future_result(future: Any) -> tuple[Any, str | None]:
 @flow(
     name="nightly-crawl",
     flow_run_name=_run_name,
-    task_runner=ThreadPoolTaskRunner(max_workers=8),
+    task_runner=task_runner_for(get_settings().runner),
     log_prints=True,
 )
 def nightly_crawl(
@@ -217,10 +288,17 @@ def nightly_crawl(
     force: bool = False,
     pivot: str = "en",
     output: str = "output",
+    since: date | None = None,
 ) -> dict[str, Any]:
-    """Fetch → clean → segment → detect → translate → align → store, for every source."""
+    """Fetch → clean → segment → detect → translate → align → store, for every source.
+
+    `since` (a day, in the schedule's timezone): skip sources that already have a finished
+    outcome (stored, unchanged, or a permanent rejection) in a run started on or after
+    that day — a rerun with `since` = the day of a failed run finishes that day's job.
+    """
     from tasks.clean import EXTRACTOR_SIGNATURE
     from tasks.detect import DETECTOR_SIGNATURE
+    from tasks.reruns import finished_since, local_midnight_utc
     from tasks.store import latest_document, write_run_records
 
     logger = get_run_logger()
@@ -229,9 +307,21 @@ def nightly_crawl(
     out.mkdir(parents=True, exist_ok=True)
     cfg = load_sources(sources_file)
     selected = select_sources(cfg, only)
+    skipped: list[str] = []
+    if since:
+        done = finished_since(out, local_midnight_utc(since, get_settings().timezone))
+        skipped = [s.id for s in selected if s.id in done]
+        selected = [s for s in selected if s.id not in done]
+    distributed = not _in_process_runner()
+    if distributed:
+        from flows.limits import ensure_host_limits
+
+        ensure_host_limits(selected, cfg.defaults)
     run_id = _make_run_id()
     started = datetime.now(timezone.utc)
     logger.info("run %s: %d source(s) → %s", run_id, len(selected), out)
+    if skipped:
+        logger.info("since %s: %d source(s) already finished, skipped: %s", since, len(skipped), ", ".join(skipped))
 
     outcomes: dict[str, SourceOutcome] = {}
     rejections: list[Rejection] = []
@@ -245,10 +335,11 @@ def nightly_crawl(
 
     try:
         # 1. fetch (thread pool; per-host limits inside the Fetcher)
-        fetch_futures = [fetch_task.submit(s, cfg.defaults, str(out), force, run_id) for s in selected]
+        fetch_futures = [fetch_task.submit(s, cfg.defaults, str(out), force, run_id, distributed) for s in selected]
         fetched: dict[str, FetchResult] = {}
-        for source, fut in zip(selected, fetch_futures):
+        for i, (source, fut) in enumerate(zip(selected, fetch_futures), 1):
             result, error = _future_result(fut)
+            _tick("fetch", i, len(selected))
             if error is not None:
                 outcome(source.id, "failed", "internal_error", error)
                 continue
@@ -272,8 +363,9 @@ def nightly_crawl(
         to_process = [s for s in selected if s.id in fetched and fetched[s.id].outcome == "fetched"]
         process_futures = [process_task.submit(s, fetched[s.id]) for s in to_process]
         processed: dict[str, Processed] = {}
-        for source, fut in zip(to_process, process_futures):
+        for i, (source, fut) in enumerate(zip(to_process, process_futures), 1):
             result, error = _future_result(fut)
+            _tick("process", i, len(to_process))
             if error is not None:
                 outcome(source.id, "failed", "internal_error", error)
             elif result.rejection is not None:
@@ -293,9 +385,10 @@ def nightly_crawl(
             lang: translate_task.submit(lang, segs, pivot, tm_location) for lang, segs in sorted(by_lang.items())
         }
         translated: dict[str, Segment] = {}
-        for lang, fut in translate_futures.items():
+        for i, (lang, fut) in enumerate(translate_futures.items(), 1):
             # A missing model or a broken engine fails the run before anything is stored.
             segs, counts = fut.result()
+            _tick("translate", i, len(translate_futures))
             stats.update(counts)
             translated.update({s.id: s for s in segs})
         models = sorted({s.translation.model for s in translated.values() if s.translation and s.translation.model != "copy"})
@@ -314,11 +407,12 @@ def nightly_crawl(
             run_id=run_id,
         )
         store_futures = {
-            sid: store_task.submit(p, fetched[sid], str(out), provenance, run_id, force, cfg.defaults)
+            sid: store_task.submit(p, fetched[sid], str(out), provenance, run_id, force, cfg.defaults, distributed)
             for sid, p in processed.items()
         }
-        for sid, fut in store_futures.items():
+        for i, (sid, fut) in enumerate(store_futures.items(), 1):
             result, error = _future_result(fut)
+            _tick("store", i, len(store_futures))
             if error is not None:
                 outcome(sid, "failed", "store_error", error)
             else:
@@ -350,6 +444,7 @@ def nightly_crawl(
             "copied": stats["copied"],
             "untranslated": stats["untranslated"],
             "reasons": dict(sorted(reasons.items())),
+            "skipped_finished": len(skipped),
         }
         ordered = [outcomes[s.id] for s in selected if s.id in outcomes]
         run_dir = write_run_records(
@@ -366,10 +461,12 @@ def nightly_crawl(
                 "only": only,
                 "force": force,
                 "pivot": pivot,
+                "since": str(since) if since else None,
+                "skipped_finished": skipped,
                 "newsbridge": __version__,
             },
         )
-        _publish_artifacts(summary, ordered, run_dir)
+        _publish_artifacts(summary, ordered, run_dir, out, _run_day(since), skipped)
 
     failed = [o for o in ordered if o.status == "failed"]
     if failed:
@@ -381,28 +478,47 @@ def nightly_crawl(
     return {**summary, "run_dir": str(run_dir)}
 
 
-def _publish_artifacts(summary: dict[str, Any], outcomes: list[SourceOutcome], run_dir: Path) -> None:
-    """A markdown summary and a per-source table, readable in the Prefect UI."""
+def _publish_artifacts(
+    summary: dict[str, Any], outcomes: list[SourceOutcome], run_dir: Path, out: Path, day: str, skipped: list[str]
+) -> None:
+    """A markdown summary and a per-source table in the Prefect UI, one key per day (reruns add versions)."""
     from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
+    by_status: dict[str, list[SourceOutcome]] = {}
+    for o in outcomes:
+        by_status.setdefault(o.status, []).append(o)
+    review = out / "export" / "html" / "index.html"
     lines = [
-        f"# newsbridge run {summary['run_id']}",
+        f"# newsbridge {day} — run {summary['run_id']}",
         "",
         f"- sources: {summary['sources']} — new {summary['new']}, changed {summary['changed']}, "
         f"unchanged {summary['unchanged']}, rejected {summary['rejected']}, failed {summary['failed']}",
         f"- segments: {summary['segments']} — translated fresh {summary['translated_fresh']}, "
         f"from memory {summary['translated_from_memory']}, copied {summary['copied']}, "
         f"untranslated {summary['untranslated']}",
-        f"- records: `{run_dir}`",
+        f"- review pages: [{review}]({review.as_uri()})"
+        + ("" if review.exists() else f" (not built yet: `newsbridge export --format html --output {out}`)"),
+        f"- run records: [{run_dir / 'manifest.json'}]({(run_dir / 'manifest.json').as_uri()})",
     ]
+    if skipped:
+        lines.append(f"- skipped, already finished since {day}: {', '.join(skipped)}")
+    for status in ("new", "changed", "unchanged", "rejected", "failed"):
+        if status in by_status:
+            lines += ["", f"## {status} ({len(by_status[status])})", ""]
+            for o in by_status[status]:
+                why = f" — `{o.reason}`" + (f": {o.detail}" if o.detail else "") if o.reason else ""
+                doc = f" ([document]({(out / o.document).as_uri()}))" if o.document else ""
+                lines.append(f"- {o.id}{why}{doc}")
     if summary["reasons"]:
         lines += ["", "## Reasons", ""] + [f"- `{r}`: {n}" for r, n in summary["reasons"].items()]
     try:
-        create_markdown_artifact(markdown="\n".join(lines), key="nightly-summary", description="newsbridge run summary")
+        create_markdown_artifact(
+            markdown="\n".join(lines), key=f"nightly-summary-{day}", description=f"newsbridge run summary, {day}"
+        )
         create_table_artifact(
             table=[o.model_dump(mode="json") for o in outcomes] or [{"id": "", "status": "no sources"}],
-            key="nightly-sources",
-            description="per-source outcomes",
+            key=f"nightly-sources-{day}",
+            description=f"per-source outcomes, {day}",
         )
     except Exception as exc:  # noqa: BLE001 - artifacts are a view; the run records are the truth
         get_run_logger().warning("could not publish artifacts: %s", exc)

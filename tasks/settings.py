@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     # prefect
     timezone: str = "Asia/Ho_Chi_Minh"
     cron: str = "0 2 * * *"
+    # Task runner of the nightly flow: threads[:N] (default) | dask | dask:ADDRESS.
+    runner: str = "threads"
 
     def models_path(self) -> Path:
         import os
