@@ -254,7 +254,11 @@ def _run_day(since: date | str | None = None) -> str:
 
 
 def _run_name() -> str:
-    params = flow_run.parameters or {}
+    return run_name_for(flow_run.parameters or {})
+
+
+def run_name_for(params: dict[str, Any]) -> str:
+    """`nightly 2026-11-22`, `rerun mic-gov-vn`, `rerun since 2026-11-22` (+ ` (force)`)."""
     only, since = params.get("only"), params.get("since")
     force = " (force)" if params.get("force") else ""
     if only or since:
