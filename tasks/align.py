@@ -5,8 +5,607 @@ Contract:
 - `align_sentences(src: list[str], tgt: list[str], src_lang: str, tgt_lang: str,
   mt: list[str] | None = None) -> list[Link]` with Link(src: list[int], tgt: list[int],
   score: float), 1:1, 1:2, 2:1, 1:0, 0:1, in order (issue 9).
+- `align_story(pivot_doc_segments: list[Segment], other_doc_segments: list[Segment],
+  src_lang: str, tgt_lang: str) -> list[AlignedPair]`: src = the non-pivot version's
+  segment ids, tgt = the pivot version's segment ids; method "length+anchors" or
+  "mt-bridge" (recorded on every pair).
+
+How the cross-version alignment works (Gale-Church, extended):
+- Dynamic programming over beads 1:1, 1:2, 2:1, 1:0, 0:1 (plus rare 2:2, 1:3, 3:1),
+  each with a prior; the search is banded around the diagonal and widened when the best
+  path touches the band edge.
+- Length: characters, with a per-language-pair expansion factor and variance
+  (`LENGTH_PRIORS`, estimated on part of NTREX by bench/eval_align.py), mixed with the
+  ratio of the two documents themselves and re-estimated from a first pass, so a
+  translation style the priors never saw still fits.
+- Anchors shared across languages: numbers (grouping/decimal conventions, Chinese
+  numerals, 万/亿/million/triệu scales), month and weekday names, Latin-script names and
+  acronyms, percent signs and salient punctuation; rarer anchors weigh more.
+- With MT of the source sentences into the target language (`mt=`), a bleualign-style
+  n-gram similarity between MT and target joins the score ("mt-bridge"), but only when
+  the MT proves informative on the document (a toy model's output does not).
 """
 
 from __future__ import annotations
 
-raise NotImplementedError("owned by the alignment work (issue 9)")
+import math
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from tasks.models import AlignedPair, Segment
+
+METHOD_MT = "mt-1:1"
+METHOD_LENGTH = "length+anchors"
+METHOD_BRIDGE = "mt-bridge"
+
+
+@dataclass
+class Link:
+    """One alignment link between line indices; empty `src` or `tgt` = 0:1 or 1:0."""
+
+    src: list[int]
+    tgt: list[int]
+    score: float
+
+    def to_json(self) -> dict[str, object]:
+        return {"src": list(self.src), "tgt": list(self.tgt), "score": round(self.score, 4)}
+
+
+@dataclass(frozen=True)
+class LengthModel:
+    """Target characters per source character (`ratio`) and the variance per character."""
+
+    ratio: float
+    variance: float
+
+
+@dataclass
+class SentenceAlignment:
+    links: list[Link]
+    method: str
+    ratio: float  # the expansion factor used in the final pass
+    passes: int = 1
+    notes: list[str] = field(default_factory=list)
+
+
+# Estimated by `bench/eval_align.py --fit` on the even-numbered NTREX documents (the odd ones
+# are held out); variance is per target character of (l_tgt - ratio*l_src).
+# Keys use base language codes; the reverse direction is derived.
+LENGTH_PRIORS: dict[tuple[str, str], LengthModel] = {
+    ("vi", "en"): LengthModel(0.914, 1.0),
+    ("zh", "en"): LengthModel(2.9, 3.0),
+}
+_DEFAULT_MODEL = LengthModel(1.0, 2.0)
+
+# Bead priors (Gale-Church style, symmetric so either side may merge or drop).
+_BEADS: dict[tuple[int, int], float] = {
+    (1, 1): 0.84,
+    (1, 0): 0.025,
+    (0, 1): 0.025,
+    (2, 1): 0.045,
+    (1, 2): 0.045,
+    (2, 2): 0.006,
+    (1, 3): 0.002,
+    (3, 1): 0.002,
+}
+_BEAD_COST = {b: -math.log(p) for b, p in _BEADS.items()}
+
+# Anchor weights by kind: numbers/dates and names are strong, punctuation is weak.
+_ANCHOR_WEIGHT = {"n": 2.5, "d": 2.0, "w": 2.5, "p": 0.6}
+_MT_WEIGHT = 6.0
+
+
+def base_lang(lang: str) -> str:
+    """'zh-Hant' -> 'zh', 'en-GB' -> 'en'."""
+    return lang.split("-")[0].split("_")[0].lower() if lang else "und"
+
+
+def length_model(src_lang: str, tgt_lang: str) -> LengthModel:
+    """The prior length model for a pair, derived from the reverse pair when needed."""
+    s, t = base_lang(src_lang), base_lang(tgt_lang)
+    if s == t:
+        return LengthModel(1.0, 1.0)
+    if (s, t) in LENGTH_PRIORS:
+        return LENGTH_PRIORS[(s, t)]
+    if (t, s) in LENGTH_PRIORS:
+        m = LENGTH_PRIORS[(t, s)]
+        # variance is per target character; in source units it scales by 1/ratio.
+        return LengthModel(1.0 / m.ratio, m.variance / m.ratio)
+    if s != "en" and t != "en" and (s, "en") in LENGTH_PRIORS and (t, "en") in LENGTH_PRIORS:
+        a, b = LENGTH_PRIORS[(s, "en")], LENGTH_PRIORS[(t, "en")]
+        return LengthModel(a.ratio / b.ratio, (a.variance + b.variance) / b.ratio)
+    return _DEFAULT_MODEL
+
+
+# --------------------------------------------------------------------------- features
+
+_WS_RE = re.compile(r"\s+")
+
+
+def sentence_length(text: str) -> int:
+    """Characters after collapsing whitespace (CJK and Latin alike)."""
+    return len(_WS_RE.sub(" ", text).strip())
+
+
+_MONTHS = {
+    m: i + 1
+    for i, ms in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ]
+    )
+    for m in ms
+}
+_WEEKDAYS_EN = {d: i + 1 for i, d in enumerate(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])}
+_WEEKDAYS_VI = {"hai": 1, "ba": 2, "tư": 3, "năm": 4, "sáu": 5, "bảy": 6}
+_WEEKDAYS_ZH = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "日": 7, "天": 7}
+_EN_NUMBER_WORDS = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen twenty".split()
+    )
+    if i >= 2  # "one" is mostly "a"/"someone"; its translations are too noisy to anchor
+}
+_EN_NUMBER_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "dozen": 12})
+_VI_NUMBER_WORDS = {"hai": 2, "bốn": 4, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9, "mười": 10}
+_SCALES = {
+    "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "bn": 1e9, "m": 1e6,
+    "nghìn": 1e3, "ngàn": 1e3, "triệu": 1e6, "tỷ": 1e9, "tỉ": 1e9,
+    "千": 1e3, "万": 1e4, "萬": 1e4, "亿": 1e8, "億": 1e8, "百万": 1e6, "百萬": 1e6,
+}  # fmt: skip
+_ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_ZH_UNITS = {"十": 10, "百": 100, "千": 1000}
+
+_EN_NUM_RE = re.compile(r"(?<![0-9A-Za-z.,])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?!\d)")
+_VI_NUM_RE = re.compile(r"(?<![0-9A-Za-z.,])(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?(?!\d)")
+_SCALE_AFTER_RE = re.compile(r"\s*(thousand|million|billion|trillion|bn|m\b|nghìn|ngàn|triệu|tỷ|tỉ|百万|百萬|千|万|萬|亿|億)", re.IGNORECASE)
+_ZH_NUMERAL_RE = re.compile(r"[零〇一二两兩三四五六七八九十百千]+")
+# ASCII-only Latin tokens not glued to accented letters (so "Giá" yields nothing).
+_LATIN_LETTER = "A-Za-z\u00c0-\u024f\u1e00-\u1eff"
+_LATIN_TOKEN_RE = re.compile(rf"(?<![{_LATIN_LETTER}0-9])[A-Za-z][A-Za-z0-9&'\-]*[A-Za-z0-9](?![{_LATIN_LETTER}0-9])")
+_WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
+_VI_WEEKDAY_RE = re.compile(r"\b[Tt]hứ\s+(Hai|Ba|Tư|Năm|Sáu|Bảy)\b|\b[Cc]hủ\s+[Nn]hật\b")
+_ZH_WEEKDAY_RE = re.compile(r"(?:星期|礼拜|禮拜|周|週)([一二三四五六日天])")
+_VI_MONTH_RE = re.compile(r"\btháng\s+(\d{1,2})\b", re.IGNORECASE)
+_PUNCT = {
+    "?": "?", "？": "?", "!": "!", "！": "!", "(": "(", "（": "(", ":": ":", "：": ":",
+    ";": ";", "；": ";", "%": "%", "％": "%",
+    "“": '"', "”": '"', '"': '"', "「": '"', "」": '"', "『": '"', "』": '"', "«": '"', "»": '"',
+    "‘": '"', "’": None, "'": None,
+}  # fmt: skip
+_EN_FUNCTION_WORDS = set(
+    "a an the it its i you he she we they him her his hers our their them this that these those "
+    "there here in on at by for from of to with without into over under after before during "
+    "and but or nor so yet if when while as because since although though unless until "
+    "what who whom whose which where why how all any some many most much more no not none "
+    "each every both either neither one two three also just only even still then now today "
+    "yesterday tomorrow last next new my me us is are was were be been has have had do does did "
+    "can could will would shall should may might must let said says according".split()
+)
+# Capitalised native words that look like Latin names (Vietnamese weekday/number words).
+_NOT_NAMES = {"hai", "ba", "bay", "sau", "tam", "chin"}
+_PERCENT_WORDS_RE = re.compile(r"\bper\s*cent\b|\bpercent\b|phần\s+trăm|百分之", re.IGNORECASE)
+
+
+def _num_key(value: float) -> str:
+    if value == int(value):
+        return f"n:{int(value)}"
+    return f"n:{value:.6g}"
+
+
+def _zh_numeral_value(run: str) -> int | None:
+    """Value of a Chinese numeral run like 三, 十五, 二十三, 一百零五, 两千; None if not one."""
+    if all(ch in _ZH_DIGITS for ch in run):
+        if len(run) == 1:
+            return _ZH_DIGITS[run]
+        return int("".join(str(_ZH_DIGITS[ch]) for ch in run))  # 二〇一九 -> 2019
+    total, current = 0, 0
+    for ch in run:
+        if ch in _ZH_DIGITS:
+            current = _ZH_DIGITS[ch]
+        elif ch in _ZH_UNITS:
+            total += (current or 1) * _ZH_UNITS[ch]
+            current = 0
+        else:
+            return None
+    return total + current
+
+
+def _numbers(text: str, lang: str) -> list[float]:
+    """Numeric values written with digits (and scale words following them)."""
+    pattern = _VI_NUM_RE if lang == "vi" else _EN_NUM_RE
+    sep = "." if lang == "vi" else ","
+    values: list[float] = []
+    for m in pattern.finditer(text):
+        whole = m.group(1).replace(sep, "")
+        try:
+            value = float(f"{whole}.{m.group(2)}" if m.group(2) else whole)
+        except ValueError:  # pragma: no cover - the regex only matches digits
+            continue
+        scale = _SCALE_AFTER_RE.match(text, m.end())
+        if scale:
+            factor = _SCALES.get(scale.group(1).lower(), _SCALES.get(scale.group(1), 1.0))
+            values.append(round(value * factor, 6))
+        else:
+            values.append(value)
+    return values
+
+
+def extract_anchors(text: str, lang: str) -> Counter[str]:
+    """Language-independent anchors of a sentence: 'n:' numbers/months, 'd:' weekdays,
+    'w:' Latin-script names and acronyms (lower-cased), 'p:' salient punctuation."""
+    lang = base_lang(lang)
+    text = unicodedata.normalize("NFKC", text) if lang != "zh" else text
+    out: Counter[str] = Counter()
+    for v in _numbers(text, lang):
+        out[_num_key(v)] += 1
+    if lang == "zh":
+        for m in _ZH_NUMERAL_RE.finditer(text):
+            run = m.group(0)
+            if run == "一" or (m.start() > 0 and text[m.start() - 1] in "星期周週拜第"):
+                continue  # "一" is mostly "a"/"one of"; weekday names are handled below
+            if text.startswith("分之", m.end()):
+                continue  # 百分之三十 = 30 %, 三分之一 = a third
+            value = _zh_numeral_value(run)
+            if value is None or value < 2:
+                continue
+            scale = _SCALE_AFTER_RE.match(text, m.end())
+            if scale and scale.group(1) in ("万", "萬", "亿", "億"):
+                value = int(value * _SCALES[scale.group(1)])
+            out[_num_key(value)] += 1
+        for m in _ZH_WEEKDAY_RE.finditer(text):
+            out[f"d:{_WEEKDAYS_ZH[m.group(1)]}"] += 1
+    words = _WORD_RE.findall(text)
+    lower = [w.lower() for w in words]
+    if lang == "en":
+        for i, w in enumerate(lower):
+            if w in _MONTHS and (words[i][0].isupper() and (len(w) > 3 or w == "may")):
+                if w == "may" and not (i + 1 < len(words) and words[i + 1].isdigit()) and not (i > 0 and words[i - 1].isdigit()):
+                    continue  # "may" the verb
+                out[f"n:{_MONTHS[w]}"] += 1
+            elif w in _WEEKDAYS_EN and words[i][0].isupper():
+                out[f"d:{_WEEKDAYS_EN[w]}"] += 1
+            elif w in _EN_NUMBER_WORDS:
+                out[f"n:{_EN_NUMBER_WORDS[w]}"] += 1
+    elif lang == "vi":
+        for m in _VI_WEEKDAY_RE.finditer(text):
+            key = m.group(1)
+            out[f"d:{_WEEKDAYS_VI[key.lower()] if key else 7}"] += 1
+        for i, w in enumerate(lower):
+            if w in _VI_NUMBER_WORDS and not (i > 0 and lower[i - 1] == "thứ"):
+                out[f"n:{_VI_NUMBER_WORDS[w]}"] += 1
+    # Latin-script names and acronyms: capitalised tokens in English and Vietnamese, every
+    # Latin token inside Chinese text.
+    for m in _LATIN_TOKEN_RE.finditer(text):
+        tok = m.group(0)
+        if len(tok) < 2:
+            continue
+        if (lang == "en" or lang == "vi") and not any(c.isupper() for c in tok):
+            continue  # a match needs the token on both sides, so capitalised common words rarely fire
+        low = tok.lower()
+        if lang == "en" and low in _EN_FUNCTION_WORDS:
+            continue  # capitalised only because it starts the sentence
+        if low in _MONTHS or low in _WEEKDAYS_EN or low in _NOT_NAMES:
+            continue  # already a date anchor, or a native word
+        out[f"w:{low}"] += 1
+    if _PERCENT_WORDS_RE.search(text):
+        out["p:%"] += 1
+    seen: set[str] = set()
+    for ch in text:
+        p = _PUNCT.get(ch)
+        if p and p not in seen:
+            seen.add(p)
+            out[f"p:{p}"] += 1
+    return out
+
+
+_MT_TOKEN_RE = re.compile(r"\w+", re.UNICODE)
+
+
+def _ngrams(text: str) -> Counter[str]:
+    toks = _MT_TOKEN_RE.findall(text.lower())
+    grams: Counter[str] = Counter(toks)
+    grams.update(" ".join(p) for p in zip(toks, toks[1:]))
+    return grams
+
+
+def mt_similarity(a: Counter[str], b: Counter[str]) -> float:
+    """Unigram+bigram F1 between an MT output and a target sentence (bleualign-style)."""
+    if not a or not b:
+        return 0.0
+    common = sum((a & b).values())
+    if not common:
+        return 0.0
+    p = common / sum(a.values())
+    r = common / sum(b.values())
+    return 2 * p * r / (p + r)
+
+
+# --------------------------------------------------------------------------- the DP
+
+
+def _neg_log_two_tail(delta: float) -> float:
+    """-log P(|Z| >= |delta|) for a standard normal Z, stable for large |delta|."""
+    z = abs(delta) / math.sqrt(2.0)
+    if z < 5.0:
+        return -math.log(max(math.erfc(z), 1e-300))
+    # asymptotic erfc(z) ~ exp(-z^2) / (z sqrt(pi))
+    return z * z + math.log(z * math.sqrt(math.pi))
+
+
+@dataclass
+class _Side:
+    lengths: list[int]
+    anchors: list[Counter[str]]
+    grams: list[Counter[str]] | None = None
+
+
+class _Scorer:
+    def __init__(self, src: _Side, tgt: _Side, model: LengthModel, mt: _Side | None) -> None:
+        self.src, self.tgt, self.model, self.mt = src, tgt, model, mt
+        # Anchor weight = kind weight / document frequency (rarer anchors are surer).
+        df: Counter[str] = Counter()
+        for side in (src.anchors, tgt.anchors):
+            local: Counter[str] = Counter()
+            for a in side:
+                local.update(a.keys())
+            for k, v in local.items():
+                df[k] = max(df[k], v)
+        self.weight = {k: _ANCHOR_WEIGHT[k[0]] / math.sqrt(v) for k, v in df.items()}
+        self._cache: dict[tuple[int, int, int, int], float] = {}
+
+    def length_cost(self, ls: int, lt: int) -> float:
+        expected = ls * self.model.ratio
+        mean = (expected + lt) / 2.0
+        delta = (lt - expected) / math.sqrt(self.model.variance * (mean + 1.0))
+        return _neg_log_two_tail(delta)
+
+    def match_cost(self, i0: int, i1: int, j0: int, j1: int) -> float:
+        """Cost of linking src[i0:i1] with tgt[j0:j1], excluding the bead prior."""
+        key = (i0, i1, j0, j1)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        if i1 == i0 or j1 == j0:
+            return 0.0  # an unmatched sentence costs its bead prior only, whatever its length
+        ls = sum(self.src.lengths[i0:i1])
+        lt = sum(self.tgt.lengths[j0:j1])
+        cost = self.length_cost(ls, lt)
+        if True:
+            a = self.src.anchors[i0] if i1 - i0 == 1 else sum(self.src.anchors[i0:i1], Counter())
+            b = self.tgt.anchors[j0] if j1 - j0 == 1 else sum(self.tgt.anchors[j0:j1], Counter())
+            if a and b:
+                for k, v in a.items():
+                    w = b.get(k)
+                    if w:
+                        cost -= self.weight[k] * min(v, w)
+            if self.mt is not None and self.mt.grams is not None and self.tgt.grams is not None:
+                g = self.mt.grams[i0] if i1 - i0 == 1 else sum(self.mt.grams[i0:i1], Counter())
+                h = self.tgt.grams[j0] if j1 - j0 == 1 else sum(self.tgt.grams[j0:j1], Counter())
+                cost -= _MT_WEIGHT * mt_similarity(g, h)
+        self._cache[key] = cost
+        return cost
+
+
+def _dp(scorer: _Scorer, n: int, m: int, band: int) -> tuple[list[tuple[int, int, int, int]], bool]:
+    """Best bead path for n x m sentences within a diagonal band; also whether it hit the edge."""
+    inf = float("inf")
+    slope = m / n if n else 0.0
+
+    def bounds(i: int) -> tuple[int, int]:
+        c = i * slope
+        return max(0, int(c) - band), min(m, int(math.ceil(c)) + band)
+
+    cost: list[dict[int, float]] = [dict() for _ in range(n + 1)]
+    back: list[dict[int, tuple[int, int]]] = [dict() for _ in range(n + 1)]
+    cost[0][0] = 0.0
+    for i in range(n + 1):
+        lo, hi = bounds(i)
+        row, brow = cost[i], back[i]
+        for j in range(lo, hi + 1):
+            if i == 0 and j == 0:
+                continue
+            best, arg = inf, (0, 0)
+            for (a, b), prior in _BEAD_COST.items():
+                pi, pj = i - a, j - b
+                if pi < 0 or pj < 0:
+                    continue
+                prev = cost[pi].get(pj)
+                if prev is None:
+                    continue
+                c = prev + prior + scorer.match_cost(pi, i, pj, j)
+                if c < best:
+                    best, arg = c, (a, b)
+            if best < inf:
+                row[j] = best
+                brow[j] = arg
+    if m not in cost[n]:
+        return [], True
+    path: list[tuple[int, int, int, int]] = []
+    i, j = n, m
+    touched = False
+    while i > 0 or j > 0:
+        a, b = back[i][j]
+        lo, hi = bounds(i)
+        if (j == lo and lo > 0) or (j == hi and hi < m):
+            touched = True
+        path.append((i - a, i, j - b, j))
+        i, j = i - a, j - b
+    path.reverse()
+    return path, touched
+
+
+def _run(scorer: _Scorer, n: int, m: int) -> list[tuple[int, int, int, int]]:
+    band = max(12, abs(n - m) + 8, int(0.08 * max(n, m)))
+    while True:
+        path, touched = _dp(scorer, n, m, band)
+        if path and (not touched or band >= max(n, m)):
+            return path
+        band *= 2
+
+
+def _side(texts: list[str], lang: str, with_grams: bool) -> _Side:
+    return _Side(
+        lengths=[sentence_length(t) for t in texts],
+        anchors=[extract_anchors(t, lang) for t in texts],
+        grams=[_ngrams(t) for t in texts] if with_grams else None,
+    )
+
+
+def _links(scorer: _Scorer, path: list[tuple[int, int, int, int]]) -> list[Link]:
+    links = []
+    for i0, i1, j0, j1 in path:
+        if i1 > i0 and j1 > j0:
+            score = min(1.0, math.exp(-max(0.0, scorer.match_cost(i0, i1, j0, j1))))
+        else:
+            score = 0.0
+        links.append(Link(list(range(i0, i1)), list(range(j0, j1)), score))
+    return links
+
+
+def _refit(model: LengthModel, src: _Side, tgt: _Side, path: list[tuple[int, int, int, int]]) -> LengthModel:
+    """Re-estimate the expansion ratio from the document's own 1:1 links (shrunk to the prior)."""
+    pairs = [(src.lengths[i0], tgt.lengths[j0]) for i0, i1, j0, j1 in path if i1 - i0 == 1 and j1 - j0 == 1]
+    pairs = [(a, b) for a, b in pairs if a > 0 and b > 0]
+    if len(pairs) < 3:
+        return model
+    ls = sum(a for a, _ in pairs)
+    lt = sum(b for _, b in pairs)
+    k = 200.0  # prior strength in source characters
+    ratio = (lt + k * model.ratio) / (ls + k)
+    return LengthModel(ratio, model.variance)
+
+
+def _mt_informative(scorer: _Scorer, path: list[tuple[int, int, int, int]]) -> bool:
+    """Does MT similarity separate the length+anchors 1:1 links from their neighbours?"""
+    assert scorer.mt is not None and scorer.mt.grams is not None and scorer.tgt.grams is not None
+    m = len(scorer.tgt.grams)
+    on, off = [], []
+    for i0, i1, j0, j1 in path:
+        if i1 - i0 == 1 and j1 - j0 == 1:
+            on.append(mt_similarity(scorer.mt.grams[i0], scorer.tgt.grams[j0]))
+            for d in (-2, 2):
+                if 0 <= j0 + d < m:
+                    off.append(mt_similarity(scorer.mt.grams[i0], scorer.tgt.grams[j0 + d]))
+    if len(on) < 2 or not off:
+        return bool(on) and sum(on) / len(on) >= 0.3
+    mean_on, mean_off = sum(on) / len(on), sum(off) / len(off)
+    return mean_on >= 0.15 and mean_on >= 2.0 * mean_off + 0.05
+
+
+def align_sentences_detailed(
+    src: list[str],
+    tgt: list[str],
+    src_lang: str,
+    tgt_lang: str,
+    mt: list[str] | None = None,
+    *,
+    model: LengthModel | None = None,
+) -> SentenceAlignment:
+    """Align two versions' sentences; returns the links and the method actually used."""
+    if mt is not None and len(mt) != len(src):
+        raise ValueError(f"mt has {len(mt)} lines but src has {len(src)}; one MT line per source sentence")
+    n, m = len(src), len(tgt)
+    if n == 0 or m == 0:
+        links = [Link([i], [], 0.0) for i in range(n)] + [Link([], [j], 0.0) for j in range(m)]
+        return SentenceAlignment(links, METHOD_LENGTH, 0.0)
+    prior = model or length_model(src_lang, tgt_lang)
+    s_side = _side(src, src_lang, with_grams=False)
+    t_side = _side(tgt, tgt_lang, with_grams=mt is not None)
+    # First pass: the prior ratio, nudged toward this document pair's own total ratio.
+    ls, lt = sum(s_side.lengths), sum(t_side.lengths)
+    doc_ratio = lt / ls if ls and lt else prior.ratio
+    first = LengthModel(math.sqrt(prior.ratio * doc_ratio), prior.variance)
+    scorer = _Scorer(s_side, t_side, first, None)
+    path = _run(scorer, n, m)
+    refit = _refit(first, s_side, t_side, path)
+    method = METHOD_LENGTH
+    mt_side: _Side | None = None
+    if mt is not None:
+        mt_side = _Side(lengths=[], anchors=[], grams=[_ngrams(t) for t in mt])
+        if _mt_informative(_Scorer(s_side, t_side, refit, mt_side), path):
+            method = METHOD_BRIDGE
+        else:
+            mt_side = None
+    scorer = _Scorer(s_side, t_side, refit, mt_side)
+    path = _run(scorer, n, m)
+    return SentenceAlignment(_links(scorer, path), method, refit.ratio, passes=2)
+
+
+def align_sentences(
+    src: list[str],
+    tgt: list[str],
+    src_lang: str,
+    tgt_lang: str,
+    mt: list[str] | None = None,
+) -> list[Link]:
+    """Sentence alignment of two versions: 1:1, 1:2, 2:1, 1:0, 0:1 links in order."""
+    return align_sentences_detailed(src, tgt, src_lang, tgt_lang, mt).links
+
+
+# --------------------------------------------------------------------------- segments
+
+
+def translation_ref(segment: Segment) -> str:
+    """Reference to a segment's translation on the target side of an mt-1:1 pair."""
+    lang = segment.translation.tgt if segment.translation else "und"
+    return f"{segment.id}#mt:{lang}"
+
+
+def align_translations(segments: list[Segment]) -> list[AlignedPair]:
+    """Each segment <-> its own translation (1:1, score 1.0); untranslated segments get a
+    1:0 pair with score 0.0 so nothing disappears silently."""
+    pairs = []
+    for seg in segments:
+        if seg.translation is not None and seg.translation.text.strip():
+            pairs.append(AlignedPair(src=[seg.id], tgt=[translation_ref(seg)], score=1.0, method=METHOD_MT))
+        else:
+            pairs.append(AlignedPair(src=[seg.id], tgt=[], score=0.0, method=METHOD_MT))
+    return pairs
+
+
+def align_story(
+    pivot_doc_segments: list[Segment],
+    other_doc_segments: list[Segment],
+    src_lang: str,
+    tgt_lang: str,
+) -> list[AlignedPair]:
+    """Align a non-pivot version (src) to the pivot version (tgt) of one story.
+
+    The MT already on the non-pivot segments (into `tgt_lang`) is used as a bridge when it
+    is complete and proves informative; otherwise length+anchors alone decide.
+    """
+    src = [s.text for s in other_doc_segments]
+    tgt = [s.text for s in pivot_doc_segments]
+    mt: list[str] | None = None
+    if other_doc_segments and all(
+        s.translation is not None
+        and s.translation.text.strip()
+        and base_lang(s.translation.tgt) == base_lang(tgt_lang)
+        and s.translation.model != "copy"
+        for s in other_doc_segments
+    ):
+        mt = [s.translation.text for s in other_doc_segments if s.translation is not None]
+    result = align_sentences_detailed(src, tgt, src_lang, tgt_lang, mt)
+    return [
+        AlignedPair(
+            src=[other_doc_segments[i].id for i in link.src],
+            tgt=[pivot_doc_segments[j].id for j in link.tgt],
+            score=round(link.score, 4),
+            method=result.method,
+        )
+        for link in result.links
+    ]
