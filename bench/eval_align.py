@@ -74,14 +74,20 @@ def perturb(src: list[str], tgt: list[str], lang: str, rng: random.Random, merge
     return new_src, new_tgt, gold
 
 
-def fit_priors(docs: list[tuple[str, list[str], list[str]]]) -> LengthModel:
-    """Ratio = total target chars / total source chars; variance of the residual per char."""
-    pairs = [(sentence_length(a), sentence_length(b)) for _, s, t in docs for a, b in zip(s, t)]
-    ls = sum(a for a, _ in pairs)
-    lt = sum(b for _, b in pairs)
-    ratio = lt / ls
-    resid = [((b - ratio * a) ** 2) / ((ratio * a + b) / 2 + 1) for a, b in pairs]
-    return LengthModel(round(ratio, 3), round(sum(resid) / len(resid), 2))
+def fit_priors(docs: list[tuple[str, list[str], list[str]]], lang: str) -> LengthModel:
+    """Ratio = total target chars / total source chars; the squared log-ratio regressed on
+    1/length (English-equivalent characters) gives the variance floor and short-sentence term."""
+    pairs = [(sentence_length(a, lang), sentence_length(b, 'en')) for _, s, t in docs for a, b in zip(s, t)]
+    pairs = [(a, b) for a, b in pairs if a and b]
+    ratio = sum(b for _, b in pairs) / sum(a for a, _ in pairs)
+    xs, ys = [], []
+    for a, b in pairs:
+        xs.append(1.0 / max((ratio * a + b) / 2.0, 1.0))
+        ys.append(math.log(b / (ratio * a)) ** 2)
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+    floor = max(my - slope * mx, 0.002)
+    return LengthModel(round(ratio, 3), round(floor, 4), round(max(slope, 0.1), 2))
 
 
 def evaluate(docs, lang: str, seed: int, merge: float, drop: float, model: LengthModel | None) -> dict[str, float]:
@@ -139,15 +145,16 @@ def main() -> None:
     for lang in args.langs.split(","):
         docs = documents(args.data, lang)
         even, odd = docs[0::2], docs[1::2]
-        fitted = fit_priors(even)
+        fitted = fit_priors(even, lang)
         model = fitted if args.fit else None
-        shown = f"fit {fitted.ratio}/{fitted.variance}" if args.fit else "shipped {0.ratio}/{0.variance}".format(length_model(lang, "en"))
+        used = fitted if args.fit else length_model(lang, "en")
+        shown = f"{'fit' if args.fit else 'shipped'} {used.ratio}/{used.floor}/{used.short}"
         for name, part in (("even (fit)", even), ("odd (held out)", odd)):
             r = evaluate(part, lang, args.seed, args.merge, args.drop, model)
             print(f"| {lang}–en | {r['docs']} | {name} | {shown} | {r['links']} | {r['P']:.3f} | {r['R']:.3f} | {r['F1']:.3f} | {r['ms_per_doc']:.0f} |")
         n, dt, f = long_document_timing(docs, lang, args.seed, args.merge, args.drop)
         print(f"| {lang}–en | 1 | concatenated | {n} source lines, one alignment | | | | {f:.3f} | {1000 * dt:.0f} |")
-        print(f"<!-- fitted on even docs: {lang}-en ratio={fitted.ratio} variance={fitted.variance} -->")
+        print(f"<!-- fitted on even docs: {lang}-en {fitted} -->")
 
 
 if __name__ == "__main__":

@@ -9,15 +9,20 @@ from typing import Annotated
 import typer
 
 
-def _read_lines(path: Path, what: str) -> list[str]:
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"newsbridge align: error: {message}", err=True)
+    return typer.Exit(2)
+
+
+def _read_lines(path: Path) -> list[str]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise typer.BadParameter(f"cannot read {path}: {exc.strerror or exc}", param_hint=what) from None
+        raise _fail(f"cannot read {path}: {exc.strerror or exc}") from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise typer.BadParameter(f"{path} is not UTF-8 (byte {exc.start}); convert it first", param_hint=what) from None
+        raise _fail(f"{path} is not UTF-8 (invalid byte at offset {exc.start}); convert it first") from None
     return text.splitlines()
 
 
@@ -32,11 +37,11 @@ def align(
     """Align A and B sentence by sentence: JSON list of {"src": [..], "tgt": [..], "score": x}."""
     from tasks.align import align_sentences_detailed
 
-    src_lines = _read_lines(a, "A")
-    tgt_lines = _read_lines(b, "B")
-    mt_lines = _read_lines(mt, "--mt") if mt is not None else None
+    src_lines = _read_lines(a)
+    tgt_lines = _read_lines(b)
+    mt_lines = _read_lines(mt) if mt is not None else None
     if mt_lines is not None and len(mt_lines) != len(src_lines):
-        raise typer.BadParameter(f"{mt} has {len(mt_lines)} lines but {a} has {len(src_lines)}", param_hint="--mt")
+        raise _fail(f"{mt} has {len(mt_lines)} lines but {a} has {len(src_lines)}; --mt needs one line per source line")
     result = align_sentences_detailed(src_lines, tgt_lines, src, tgt, mt_lines)
     typer.echo(json.dumps([link.to_json() for link in result.links]))
     if show_method:

@@ -54,10 +54,16 @@ class Link:
 
 @dataclass(frozen=True)
 class LengthModel:
-    """Target characters per source character (`ratio`) and the variance per character."""
+    """Length ratio model: `ratio` = target characters per source character; the log of
+    (target length / expected length) is normal with variance `floor + short / L`, L the
+    mean length in English-equivalent characters (short sentences vary more)."""
 
     ratio: float
-    variance: float
+    floor: float
+    short: float
+
+    def sigma(self, length: float) -> float:
+        return math.sqrt(self.floor + self.short / max(length, 1.0))
 
 
 @dataclass
@@ -70,13 +76,15 @@ class SentenceAlignment:
 
 
 # Estimated by `bench/eval_align.py --fit` on the even-numbered NTREX documents (the odd ones
-# are held out); variance is per target character of (l_tgt - ratio*l_src).
-# Keys use base language codes; the reverse direction is derived.
+# are held out). Keys use base language codes; the reverse direction is derived.
 LENGTH_PRIORS: dict[tuple[str, str], LengthModel] = {
-    ("vi", "en"): LengthModel(0.914, 1.0),
-    ("zh", "en"): LengthModel(2.9, 3.0),
+    ("vi", "en"): LengthModel(0.92, 0.0041, 2.13),
+    ("zh", "en"): LengthModel(1.064, 0.0174, 2.28),
 }
-_DEFAULT_MODEL = LengthModel(1.0, 2.0)
+_DEFAULT_MODEL = LengthModel(1.0, 0.04, 3.0)
+# Characters per English character, to express lengths in one unit for the variance model.
+# (Chinese is already measured in this unit by `sentence_length`.)
+_CHAR_UNIT = {"en": 1.0, "vi": 1.094, "zh": 1.0}
 
 # Bead priors (Gale-Church style, symmetric so either side may merge or drop).
 _BEADS: dict[tuple[int, int], float] = {
@@ -105,16 +113,18 @@ def length_model(src_lang: str, tgt_lang: str) -> LengthModel:
     """The prior length model for a pair, derived from the reverse pair when needed."""
     s, t = base_lang(src_lang), base_lang(tgt_lang)
     if s == t:
-        return LengthModel(1.0, 1.0)
+        return LengthModel(1.0, _DEFAULT_MODEL.floor / 2, _DEFAULT_MODEL.short / 2)
     if (s, t) in LENGTH_PRIORS:
         return LENGTH_PRIORS[(s, t)]
     if (t, s) in LENGTH_PRIORS:
-        m = LENGTH_PRIORS[(t, s)]
-        # variance is per target character; in source units it scales by 1/ratio.
-        return LengthModel(1.0 / m.ratio, m.variance / m.ratio)
-    if s != "en" and t != "en" and (s, "en") in LENGTH_PRIORS and (t, "en") in LENGTH_PRIORS:
+        m = LENGTH_PRIORS[(t, s)]  # log-ratio variance is symmetric
+        return LengthModel(1.0 / m.ratio, m.floor, m.short)
+    if (s, "en") in LENGTH_PRIORS and (t, "en") in LENGTH_PRIORS:
         a, b = LENGTH_PRIORS[(s, "en")], LENGTH_PRIORS[(t, "en")]
-        return LengthModel(a.ratio / b.ratio, (a.variance + b.variance) / b.ratio)
+        return LengthModel(a.ratio / b.ratio, a.floor + b.floor, a.short + b.short)
+    unit_s, unit_t = _CHAR_UNIT.get(s), _CHAR_UNIT.get(t)
+    if unit_s and unit_t:
+        return LengthModel(unit_t / unit_s, _DEFAULT_MODEL.floor, _DEFAULT_MODEL.short)
     return _DEFAULT_MODEL
 
 
@@ -123,8 +133,18 @@ def length_model(src_lang: str, tgt_lang: str) -> LengthModel:
 _WS_RE = re.compile(r"\s+")
 
 
-def sentence_length(text: str) -> int:
-    """Characters after collapsing whitespace (CJK and Latin alike)."""
+_HAN_RE = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+_HAN_WEIGHT = 3  # one Han character carries about as much as three Latin letters
+
+
+def sentence_length(text: str, lang: str = "und") -> int:
+    """Length in characters after collapsing whitespace; for Chinese, Han characters and
+    full-width punctuation count three and spaces nothing, so a sentence mixing Han with
+    Latin words or digits is measured in one unit."""
+    if base_lang(lang) == "zh":
+        han = len(_HAN_RE.findall(text))
+        other = len(_WS_RE.sub("", text)) - han
+        return _HAN_WEIGHT * han + other
     return len(_WS_RE.sub(" ", text).strip())
 
 
@@ -354,8 +374,9 @@ class _Side:
 
 
 class _Scorer:
-    def __init__(self, src: _Side, tgt: _Side, model: LengthModel, mt: _Side | None) -> None:
+    def __init__(self, src: _Side, tgt: _Side, model: LengthModel, mt: _Side | None, tgt_unit: float = 1.0) -> None:
         self.src, self.tgt, self.model, self.mt = src, tgt, model, mt
+        self.tgt_unit = tgt_unit
         # Anchor weight = kind weight / document frequency (rarer anchors are surer).
         df: Counter[str] = Counter()
         for side in (src.anchors, tgt.anchors):
@@ -369,9 +390,9 @@ class _Scorer:
 
     def length_cost(self, ls: int, lt: int) -> float:
         expected = ls * self.model.ratio
-        mean = (expected + lt) / 2.0
-        delta = (lt - expected) / math.sqrt(self.model.variance * (mean + 1.0))
-        return _neg_log_two_tail(delta)
+        mean = (expected + lt) / 2.0 / self.tgt_unit
+        r = math.log((lt + self.tgt_unit) / (expected + self.tgt_unit))
+        return _neg_log_two_tail(r / self.model.sigma(mean))
 
     def match_cost(self, i0: int, i1: int, j0: int, j1: int) -> float:
         """Cost of linking src[i0:i1] with tgt[j0:j1], excluding the bead prior."""
@@ -459,7 +480,7 @@ def _run(scorer: _Scorer, n: int, m: int) -> list[tuple[int, int, int, int]]:
 
 def _side(texts: list[str], lang: str, with_grams: bool) -> _Side:
     return _Side(
-        lengths=[sentence_length(t) for t in texts],
+        lengths=[sentence_length(t, lang) for t in texts],
         anchors=[extract_anchors(t, lang) for t in texts],
         grams=[_ngrams(t) for t in texts] if with_grams else None,
     )
@@ -486,7 +507,7 @@ def _refit(model: LengthModel, src: _Side, tgt: _Side, path: list[tuple[int, int
     lt = sum(b for _, b in pairs)
     k = 200.0  # prior strength in source characters
     ratio = (lt + k * model.ratio) / (ls + k)
-    return LengthModel(ratio, model.variance)
+    return LengthModel(ratio, model.floor, model.short)
 
 
 def _mt_informative(scorer: _Scorer, path: list[tuple[int, int, int, int]]) -> bool:
@@ -528,19 +549,20 @@ def align_sentences_detailed(
     # First pass: the prior ratio, nudged toward this document pair's own total ratio.
     ls, lt = sum(s_side.lengths), sum(t_side.lengths)
     doc_ratio = lt / ls if ls and lt else prior.ratio
-    first = LengthModel(math.sqrt(prior.ratio * doc_ratio), prior.variance)
-    scorer = _Scorer(s_side, t_side, first, None)
+    first = LengthModel(math.sqrt(prior.ratio * doc_ratio), prior.floor, prior.short)
+    unit = _CHAR_UNIT.get(base_lang(tgt_lang), 1.0)
+    scorer = _Scorer(s_side, t_side, first, None, unit)
     path = _run(scorer, n, m)
     refit = _refit(first, s_side, t_side, path)
     method = METHOD_LENGTH
     mt_side: _Side | None = None
     if mt is not None:
         mt_side = _Side(lengths=[], anchors=[], grams=[_ngrams(t) for t in mt])
-        if _mt_informative(_Scorer(s_side, t_side, refit, mt_side), path):
+        if _mt_informative(_Scorer(s_side, t_side, refit, mt_side, unit), path):
             method = METHOD_BRIDGE
         else:
             mt_side = None
-    scorer = _Scorer(s_side, t_side, refit, mt_side)
+    scorer = _Scorer(s_side, t_side, refit, mt_side, unit)
     path = _run(scorer, n, m)
     return SentenceAlignment(_links(scorer, path), method, refit.ratio, passes=2)
 

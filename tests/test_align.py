@@ -27,6 +27,8 @@ from tasks.models import Segment, Translation
 ROOT = Path(__file__).parents[1]
 
 # A short story written for these tests, in three versions, one sentence per item.
+# Sentence 7 is long and sentence 6 full of anchors: what a dropped or extra sentence
+# leaves behind is then decidable from length and anchors alone (no lexicon, no MT).
 EN = [
     "The city council approved a budget of 1,200 billion dong on Monday.",
     "The money will be used to build three new bridges over the Red River.",
@@ -35,7 +37,7 @@ EN = [
     "Residents have complained about traffic jams for years.",
     "Some experts warned that the cost could rise.",
     "The World Bank has offered a loan of $200 million.",
-    "A public hearing will take place next Friday.",
+    "A public hearing on the plan, which has divided residents of the districts along the river for months, will take place at the city hall next Friday.",
     "Critics asked why the plan was not discussed earlier.",
     "The council will publish the full plan on its website.",
 ]
@@ -47,7 +49,7 @@ VI = [
     "Người dân đã phàn nàn về tình trạng ùn tắc giao thông trong nhiều năm.",
     "Một số chuyên gia cảnh báo rằng chi phí có thể tăng lên.",
     "Ngân hàng Thế giới (World Bank) đã đề nghị cho vay 200 triệu USD.",
-    "Một buổi điều trần công khai sẽ diễn ra vào thứ Sáu tới.",
+    "Một buổi điều trần công khai về kế hoạch, vốn gây chia rẽ cư dân các quận ven sông trong nhiều tháng, sẽ diễn ra tại tòa thị chính vào thứ Sáu tới.",
     "Những người chỉ trích đặt câu hỏi tại sao kế hoạch không được thảo luận sớm hơn.",
     "Hội đồng sẽ công bố toàn bộ kế hoạch trên trang web của mình.",
 ]
@@ -59,7 +61,7 @@ ZH = [
     "多年来，居民一直抱怨交通拥堵。",
     "一些专家警告说，成本可能会上升。",
     "世界银行(World Bank)已提供2亿美元贷款。",
-    "下周五将举行公开听证会。",
+    "关于该计划的公开听证会将于下周五在市政厅举行，这项计划数月来一直让沿河各区的居民意见分歧。",
     "批评者质疑为什么该计划没有更早讨论。",
     "市议会将在其网站上公布完整计划。",
 ]
@@ -149,10 +151,11 @@ def test_merged_source_and_dropped_target_sentences(other: list[str], lang: str,
 
 
 def test_extra_target_sentence_is_a_zero_to_one_link() -> None:
-    tgt = EN[:5] + ["This sentence has no counterpart in the other version at all."] + EN[5:]
+    tgt = EN[:6] + ["This sentence has no counterpart in the other version at all."] + EN[6:]
     links = align_sentences(VI, tgt, "vi", "en")
-    assert ([], [5]) in _pairs(links)
-    assert ([5], [6]) in _pairs(links)
+    assert ([], [6]) in _pairs(links)
+    assert ([6], [7]) in _pairs(links)
+    assert ([5], [5]) in _pairs(links)
 
 
 def test_empty_sides() -> None:
@@ -181,11 +184,11 @@ def test_long_document_is_aligned_with_a_banded_search() -> None:
     src = [f"{s} ({k})" for k in range(30) for s in VI]
     tgt = [f"{s} ({k})" for k in range(30) for s in EN]
     src = _merge(src, 100, " ")
-    del tgt[200]
+    del tgt[207]
     links = align_sentences(src, tgt, "vi", "en")
     pairs = _pairs(links)
     assert ([100], [100, 101]) in pairs
-    assert ([198], []) in pairs  # source 199 shifted by the merge, its target dropped
+    assert ([206], []) in pairs  # source 207 shifted by the merge, its target dropped
     assert sum(1 for link in links if len(link.src) == 1 and len(link.tgt) == 1) >= 290
 
 
@@ -202,7 +205,7 @@ def test_mt_bridge_is_used_when_the_mt_is_informative() -> None:
         "People have complained about traffic congestion for many years.",
         "Some experts warned that costs may increase.",
         "World Bank has offered to lend 200 million USD.",
-        "A public hearing will take place next Friday.",
+        "A public hearing on the plan, which has divided residents of the districts along the river for months, will take place at the city hall next Friday.",
         "Critics asked why the plan was not discussed sooner.",
         "The council will publish the whole plan on its website.",
     ]
