@@ -8,6 +8,8 @@ Order (the bytes are the truth, declarations are hints):
 1. a byte-order mark                                  -> charset_source "bom"
 2. the bytes are valid UTF-8                          -> "utf-8"
 3. the HTTP Content-Type charset, if it decodes cleanly -> "http-header"
+   (except a header Latin-1/Windows-1252, a common server default, loses to a different
+   markup declaration that also decodes cleanly)
 4. a <meta> / XML-declaration charset, if it decodes cleanly -> "meta" / "xml-declaration"
 5. charset-normalizer's best guess                    -> "detector"
 6. UTF-8 with U+FFFD replacements (nothing else fit)  -> "fallback"
@@ -152,15 +154,18 @@ def decode_html(content: bytes, headers: dict[str, str] | None = None) -> Decode
     except UnicodeDecodeError:
         pass
 
-    declared = _try_declared(content, charset_from_content_type(_header(headers, "content-type")))
-    if declared:
-        return Decoded(declared[0], declared[1], "http-header")
-
     markup = charset_from_markup(content)
-    if markup:
-        declared = _try_declared(content, markup[0])
-        if declared:
-            return Decoded(declared[0], declared[1], markup[1])
+    from_markup = _try_declared(content, markup[0]) if markup else None
+    from_header = _try_declared(content, charset_from_content_type(_header(headers, "content-type")))
+    if from_header:
+        # Many servers (Tomcat, old PHP setups) add "charset=ISO-8859-1" by default, and
+        # Windows-1252 decodes almost any bytes "cleanly": a page's own, different
+        # declaration that also decodes cleanly is the better witness.
+        if from_header[1] == "windows-1252" and from_markup and from_markup[1] != "windows-1252":
+            return Decoded(from_markup[0], from_markup[1], markup[1])  # type: ignore[index]
+        return Decoded(from_header[0], from_header[1], "http-header")
+    if from_markup:
+        return Decoded(from_markup[0], from_markup[1], markup[1])  # type: ignore[index]
 
     guess = _detect(content)
     if guess:

@@ -597,8 +597,9 @@ class Fetcher:
                         elif len(body) + len(chunk) > max_bytes:
                             raise _TooLarge()
                     except _TooLarge:
-                        if truncate:
-                            body.extend(chunk[: max_bytes - len(body)])
+                        if truncate:  # robots.txt: keep the first max_bytes, parse those
+                            if inflater is None:
+                                body.extend(chunk[: max_bytes - len(body)])
                             break
                         raise _Abort("too_large",
                                      f"body exceeds max_bytes {max_bytes}" + (" after decompression" if inflater else ""),

@@ -40,6 +40,11 @@ def page(body: str, meta: str | None = None) -> str:
         (b'<?xml version="1.0" encoding="gb2312"?><html><body>' + ZH.encode("gbk") + b"</body></html>", None, ZH,
          "gb18030", "xml-declaration"),
         (page(ZH).encode("gbk"), None, ZH, "gb18030", "detector"),
+        # A server-default Latin-1 header loses to the page's own meta that decodes cleanly.
+        (page(ZH_GBK_ONLY, "gbk").encode("gbk"), {"Content-Type": "text/html; charset=ISO-8859-1"}, ZH_GBK_ONLY,
+         "gb18030", "meta"),
+        (page("“quoted” café", "utf-8").encode("cp1252"), {"Content-Type": "text/html; charset=windows-1252"},
+         "“quoted” café", "windows-1252", "http-header"),
     ],
 )
 def test_decode_table(raw: bytes, headers, expect_text: str, charset: str, source: str):

@@ -154,11 +154,19 @@ def test_etag_second_run_is_conditional_and_not_modified(srv: FaultServer, tmp_p
         f.commit(r1)
     with Fetcher(_defaults(), out, settings=_settings()) as f:
         r2 = f.fetch(_src(url))
+        f.commit(r2)  # a 304 keeps the stored validators
     assert (r2.outcome, r2.reason, r2.status) == ("not_modified", "http_304", 304)
     assert r2.sha256 == r1.sha256 and r2.raw_path == r1.raw_path
+    with Fetcher(_defaults(), out, settings=_settings()) as f:
+        assert f.fetch(_src(url)).reason == "http_304"
     reqs = srv.requests_for("/etag")
     assert "if-none-match" not in reqs[0].headers
-    assert reqs[1].headers["if-none-match"] == '"v1"'
+    assert reqs[1].headers["if-none-match"] == reqs[2].headers["if-none-match"] == '"v1"'
+    # the page changes: new ETag, new body -> fetched again
+    srv.page("/etag", html_page("a2", ["b2"]), etag='"v2"')
+    with Fetcher(_defaults(), out, settings=_settings()) as f:
+        r4 = f.fetch(_src(url))
+    assert r4.outcome == "fetched" and r4.etag == '"v2"' and r4.sha256 != r1.sha256
 
 
 def test_uncommitted_fetch_is_refetched_unconditionally(srv: FaultServer, tmp_path: Path):
@@ -213,6 +221,13 @@ def test_faults_map_to_reasons(srv: FaultServer, fetcher: Fetcher, kind: str, ou
     assert (r.outcome, r.reason) == (outcome, reason), r.detail
     assert r.detail
     assert srv.count("/f") == requests
+
+
+def test_retry_after_is_honoured(srv: FaultServer, fetcher: Fetcher):
+    url = srv.add("/ra", Route(status=429, headers={"Retry-After": "1"}), Route(body=html_page("a", ["b"]).encode()))
+    assert fetcher.fetch(_src(url)).outcome == "fetched"
+    first, second = srv.requests_for("/ra")
+    assert second.at - first.at >= 0.9  # asked for 1 s (cap 1 s); backoff alone would be ~0.01 s
 
 
 def test_retry_after_over_cap_is_not_retried(srv: FaultServer, fetcher: Fetcher):
@@ -351,7 +366,10 @@ def test_min_delay_spaces_requests_to_one_host(srv: FaultServer, tmp_path: Path)
             list(pool.map(lambda u: f.fetch(_src(u)), urls))
     starts = sorted(r.at for r in srv.requests)
     gaps = [b - a for a, b in zip(starts, starts[1:])]
-    assert len(starts) == 5 and min(gaps) >= 0.15  # 0.2 s asked; slack for delivery jitter
+    # 0.2 s asked between starts (robots.txt + 4 pages). Server-side arrival times jitter on a
+    # loaded machine, so: every gap well above zero, and the whole span near 4 x 0.2 s.
+    assert len(starts) == 5 and min(gaps) >= 0.1, gaps
+    assert starts[-1] - starts[0] >= 0.7, gaps
 
 
 def test_commit_ignores_rejections(srv: FaultServer, fetcher: Fetcher):
