@@ -385,7 +385,8 @@ class Fetcher:
         )
 
     def _gate(self, url: str) -> _HostGate:
-        key = _host_key(url)
+        # Politeness is per server name: http:// and https:// of one host share a gate.
+        key = (urlsplit(url).hostname or "").lower()
         with self._lock:
             gate = self._gates.get(key)
             if gate is None:
