@@ -1,0 +1,279 @@
+"""Stored documents for the review/export tests, written through the real store.
+
+Documents are built from the carrier model (Document, Segment, Translation,
+FetchResult) and stored with `store.document_record` + `store.write_document`, exactly
+as the nightly flow stores them; the raw snapshot is stored content-addressed too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from tasks import store
+from tasks.models import AlignedPair, Document, FetchResult, Provenance, Segment, Translation
+
+SCHEMAS = Path(__file__).resolve().parent / "schemas"
+
+HOSTILE_TITLE = '<script>alert(1)</script><img src=x onerror="window.__xss=1">'
+HOSTILE_SEGMENT = '<img src=x onerror="window.__xss=1"> Tin <b>nóng</b> & "mới" ]]> \x0b<svg onload=window.__xss=2>'
+
+
+@dataclass
+class Sent:
+    """One sentence of a test document: text, language, translation and its state."""
+
+    text: str
+    lang: str = "vi"
+    translation: str | None = None
+    state: str = "mt"
+    paragraph: int | None = None  # default: one sentence per paragraph
+    reference: str | None = None
+    reviewed_at: datetime | None = None
+
+
+def make_segments(doc_id: str, sents: list[Sent], pivot: str = "en") -> tuple[list[str], list[Segment]]:
+    """Paragraph texts and segments (offsets into the paragraphs joined by blank lines)."""
+    paragraphs: list[list[str]] = []
+    placed: list[tuple[int, int]] = []
+    for n, s in enumerate(sents):
+        p = s.paragraph if s.paragraph is not None else n
+        while len(paragraphs) <= p:
+            paragraphs.append([])
+        placed.append((p, len(paragraphs[p])))
+        paragraphs[p].append(s.text)
+    para_texts = [" ".join(p) for p in paragraphs]
+    para_start = []
+    pos = 0
+    for t in para_texts:
+        para_start.append(pos)
+        pos += len(t) + 2
+    segments = []
+    for s, (p, k) in zip(sents, placed):
+        start = para_start[p] + sum(len(x) + 1 for x in paragraphs[p][:k])
+        tr = None
+        if s.translation is not None:
+            copy = s.lang == pivot
+            tr = Translation(
+                text=s.translation,
+                src=s.lang,
+                tgt=pivot,
+                model="copy" if copy else f"argos:{s.lang}-{pivot}@test",
+                engine="copy" if copy else "ctranslate2-test|beam2",
+                state="copy" if copy else s.state,  # type: ignore[arg-type]
+                reference=s.reference,
+                reviewed_at=s.reviewed_at,
+            )
+        segments.append(
+            Segment(
+                id=f"{doc_id}:{p}:{k}",
+                paragraph=p,
+                sentence=k,
+                start=start,
+                end=start + len(s.text),
+                text=s.text,
+                lang=s.lang,
+                lang_score=0.987,
+                lang_evidence=["langdetect", "script"],
+                translation=tr,
+            )
+        )
+    return para_texts, segments
+
+
+def store_document(
+    output_dir: Path,
+    source_id: str,
+    sents: list[Sent],
+    *,
+    url: str | None = None,
+    title: str | None = "Hà Nội hôm nay",
+    fetched_at: datetime | None = None,
+    story: dict[str, Any] | None = None,
+    lang: str | None = None,
+    pivot: str = "en",
+) -> tuple[dict[str, Any], str]:
+    """Build and store one document version; returns (record, path relative to output_dir)."""
+    url = url or f"https://news.example.vn/{source_id}.html"
+    doc_id = store.doc_id_for(url)
+    paragraphs, segments = make_segments(doc_id, sents, pivot)
+    text = "\n\n".join(paragraphs)
+    raw = f"<html><head><title>{title}</title></head><body>{''.join(f'<p>{p}</p>' for p in paragraphs)}</body></html>".encode()
+    raw_rel = store.store_raw(output_dir, raw)
+    fetch = FetchResult(
+        source_id=source_id,
+        url=url,
+        final_url=url,
+        status=200,
+        fetched_at=fetched_at or datetime(2026, 11, 24, 2, 0, 5, tzinfo=timezone.utc),
+        outcome="fetched",
+        sha256=hashlib.sha256(raw).hexdigest(),
+        content_type="text/html; charset=utf-8",
+        raw_path=raw_rel,
+        robots="allowed",
+    )
+    doc = Document(
+        source_id=source_id,
+        url=url,
+        title=title,
+        lang=lang or (sents[0].lang if sents else "und"),
+        charset="utf-8",
+        charset_source="declared",
+        paragraphs=paragraphs,
+        text=text,
+        extractor="test-extractor/1",
+        segments=segments,
+    )
+    for seg in segments:
+        assert text[seg.start : seg.end] == seg.text
+    alignment = [
+        AlignedPair(src=[s.id], tgt=[s.id], score=1.0, method="mt-1:1") for s in segments if s.translation is not None
+    ]
+    record = store.document_record(
+        doc,
+        fetch,
+        doc_id=doc_id,
+        alignment=alignment,
+        provenance=Provenance(newsbridge="0.1.0", extractor="test-extractor/1", detector="test-detector/1", models=[f"argos:vi-{pivot}@test"]),
+        story=story,
+    )
+    rel = store.write_document(output_dir, record)
+    return record, rel
+
+
+def xliff12_schema() -> Any:
+    """The OASIS XLIFF 1.2 strict schema, its xml.xsd import resolved to the local copy (no network)."""
+    from lxml import etree
+
+    class LocalXmlXsd(etree.Resolver):
+        def resolve(self, system_url, public_id, context):  # type: ignore[no-untyped-def]
+            if system_url.endswith("xml.xsd"):
+                return self.resolve_filename(str(SCHEMAS / "xml.xsd"), context)
+            return None
+
+    parser = etree.XMLParser(no_network=True)
+    parser.resolvers.add(LocalXmlXsd())
+    doc = etree.parse(str(SCHEMAS / "xliff-core-1.2-strict.xsd"), parser)
+    return etree.XMLSchema(doc)
+
+
+def tmx14_dtd() -> Any:
+    from lxml import etree
+
+    return etree.DTD(str(SCHEMAS / "tmx14.dtd"))
+
+
+# --------------------------------------------------------------------------- headless Chromium over CDP
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--remote-debugging-address=127.0.0.1",
+    "--remote-debugging-port=0",
+]
+
+
+class Chromium:
+    """Real headless Chromium driven over the Chrome DevTools Protocol (websocket, loopback).
+
+    `open(url)` navigates the page and waits for the load event; `evaluate(js)` returns
+    the value of an expression in the page. Every wait is bounded.
+    """
+
+    def __init__(self, binary: str, profile: Path, timeout: float = 60.0) -> None:
+        self.binary, self.profile, self.timeout = binary, profile, timeout
+        self.proc: Any = None
+        self.ws: Any = None
+        self._id = 0
+        self.events: list[dict[str, Any]] = []
+
+    def __enter__(self) -> "Chromium":
+        import json
+        import subprocess
+        import time
+        import urllib.request
+
+        from websockets.sync.client import connect
+
+        self.profile.mkdir(parents=True, exist_ok=True)
+        self.proc = subprocess.Popen(
+            [self.binary, *CHROMIUM_FLAGS, f"--user-data-dir={self.profile}", "about:blank"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        port_file = self.profile / "DevToolsActivePort"
+        deadline = time.monotonic() + self.timeout
+        while not (port_file.exists() and port_file.read_text().strip()):
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"chromium exited with {self.proc.returncode}: {self.proc.stderr.read().decode(errors='replace')[-2000:]}")
+            if time.monotonic() > deadline:
+                raise TimeoutError("chromium did not open its DevTools port")
+            time.sleep(0.05)
+        port = int(port_file.read_text().split()[0])
+        ws_url = None
+        while ws_url is None:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as resp:
+                pages = [t for t in json.load(resp) if t.get("type") == "page"]
+            if pages:
+                ws_url = pages[0]["webSocketDebuggerUrl"]
+            elif time.monotonic() > deadline:
+                raise TimeoutError("chromium has no page target")
+            else:
+                time.sleep(0.05)
+        self.ws = connect(ws_url, max_size=None, open_timeout=self.timeout)
+        self.call("Page.enable")
+        self.call("Runtime.enable")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.ws is not None:
+            self.ws.close()
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except Exception:
+                self.proc.kill()
+                self.proc.wait(timeout=20)
+
+    def call(self, method: str, **params: Any) -> dict[str, Any]:
+        """Send one CDP command and return its result (events before the reply are collected)."""
+        import json
+
+        self._id += 1
+        self.ws.send(json.dumps({"id": self._id, "method": method, "params": params}))
+        while True:
+            msg = json.loads(self.ws.recv(timeout=self.timeout))
+            if msg.get("id") == self._id:
+                if "error" in msg:
+                    raise RuntimeError(f"{method}: {msg['error']}")
+                return msg.get("result", {})
+            self.events.append(msg)
+
+    def open(self, url: str) -> None:
+        import json
+
+        self.events = []
+        self.call("Page.navigate", url=url)
+        if any(e.get("method") == "Page.loadEventFired" for e in self.events):
+            return
+        while True:
+            msg = json.loads(self.ws.recv(timeout=self.timeout))
+            if msg.get("method") == "Page.loadEventFired":
+                return
+
+    def evaluate(self, expression: str) -> Any:
+        result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
+        if "exceptionDetails" in result:
+            raise RuntimeError(f"page error: {result['exceptionDetails']}")
+        return result["result"].get("value")
