@@ -393,6 +393,16 @@ class Fetcher:
                 gate = self._gates[key] = _HostGate()
             return gate
 
+    def _is_public_host(self, url: str) -> bool:
+        if self.settings.allow_private_redirects:
+            return False  # the SSRF rule is off: spare the DNS lookups
+        return any(is_public_address(a) for a in _addresses(urlsplit(url).hostname or ""))
+
+    def _redirect_safe(self, chain_public: bool, target: str) -> bool:
+        if self.settings.allow_private_redirects or not chain_public:
+            return True
+        return redirect_allowed(chain_public, _addresses(urlsplit(target).hostname or ""), False)
+
     def _fetch(self, source: Source, fetched_at: datetime) -> FetchResult:
         url = source.url
         parts = urlsplit(url)
@@ -422,7 +432,7 @@ class Fetcher:
                                     detail=detail, robots="unreachable", redirects=chain[1:], final_url=current)
             robots_seen = decision
             hop_delay = delay if crawl_delay is None else max(delay, min(crawl_delay, self.settings.retry_after_cap_seconds))
-            chain_public = chain_public or any(is_public_address(a) for a in _addresses(urlsplit(current).hostname or ""))
+            chain_public = chain_public or self._is_public_host(current)
             try:
                 reply = self._request(current, cond, hop_delay, conc, want_body=True, max_bytes=self.defaults.max_bytes)
             except _Abort as ab:
@@ -438,7 +448,7 @@ class Fetcher:
                 if np.scheme not in ("http", "https") or not np.hostname:
                     return self._result(source, fetched_at, "rejected", reason="unsafe_redirect",
                                         detail=f"redirect to non-http(s) URL {nxt!r}", **base)
-                if not redirect_allowed(chain_public, _addresses(np.hostname), self.settings.allow_private_redirects):
+                if not self._redirect_safe(chain_public, nxt):
                     return self._result(source, fetched_at, "rejected", reason="unsafe_redirect",
                                         detail=f"redirect from a public address to private/loopback/link-local {nxt}", **base)
                 if nxt in chain:
@@ -650,7 +660,9 @@ class Fetcher:
 
         current = f"{key}/robots.txt"
         seen = [current]
+        chain_public = False
         for _ in range(ROBOTS_MAX_REDIRECTS + 1):
+            chain_public = chain_public or self._is_public_host(current)
             try:
                 reply = self._request(current, {}, delay, concurrency, want_body=True,
                                       max_bytes=ROBOTS_MAX_BYTES, truncate=True)
@@ -665,6 +677,10 @@ class Fetcher:
                 nxt = urljoin(current, reply.headers["location"].strip())
                 if urlsplit(nxt).scheme not in ("http", "https") or nxt in seen:
                     entry.detail = "robots.txt redirect unusable: allow all"
+                    return
+                if not self._redirect_safe(chain_public, nxt):
+                    # Not followed (SSRF rule); RFC 9309 treats an unfollowable robots.txt as unavailable.
+                    entry.detail = f"robots.txt redirect to private address {nxt} refused: allow all"
                     return
                 seen.append(nxt)
                 current = nxt
