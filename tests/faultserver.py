@@ -124,6 +124,29 @@ FAULTS: dict[str, Callable[[], list[Route]]] = {
 }
 
 
+# What newsbridge's fetcher records for each fault kind (None = fetched). Kinds with an
+# argument are keyed by the part before ':'. Timing faults assume the client's timeout is
+# shorter than the fault's delay; size faults assume max_bytes below the fault's size.
+FAULT_REASONS: dict[str, str | None] = {
+    "ok": None,
+    "once": None,
+    "404": "http_404",
+    "410": "http_410",
+    "403": "http_4xx",
+    "500": "http_5xx",
+    "503": "http_5xx",
+    "429": "http_429",
+    "pdf": "unsupported_content_type",
+    "empty": "empty_body",
+    "reset": "connection_error",
+    "loop": "redirect_loop",
+    "slow": "timeout",
+    "drip": "timeout",
+    "big": "too_large",
+    "bomb": "too_large",
+}
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: "_Server"
     protocol_version = "HTTP/1.1"
@@ -317,6 +340,22 @@ class FaultServer:
         else:
             raise ValueError(f"unknown fault {kind!r}; known: loop, slow, drip, once, bomb, big, {', '.join(FAULTS)}")
         return self.url(path)
+
+    def site(self, kinds: Iterable[str], prefix: str = "/site", page_factory: Callable[[int], bytes] | None = None
+             ) -> list[tuple[str, str]]:
+        """Many pages at once: one path per entry of `kinds` ("ok" = a normal page, anything
+        else = a fault for `fault()`); returns [(url, kind)] in order. Soak tests spray these
+        and check outcomes with FAULT_REASONS[kind.split(':')[0]]."""
+        out = []
+        for i, kind in enumerate(kinds):
+            path = f"{prefix}/{i}"
+            if kind == "ok":
+                body = page_factory(i) if page_factory else html_page(f"Page {i}", [f"Paragraph {i}."]).encode()
+                url = self.page(path, body)
+            else:
+                url = self.fault(path, kind)
+            out.append((url, kind))
+        return out
 
     def robots(self, text: str, **route_kw: Any) -> None:
         self.add("/robots.txt", Route(body=text.encode("utf-8"), content_type="text/plain", **route_kw))

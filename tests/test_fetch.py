@@ -14,7 +14,7 @@ from tasks.fetch import REASONS, Fetcher, _Inflater, _TooLarge, outcome_of, redi
 from tasks.models import FetchDefaults, Source
 from tasks.settings import Settings
 from tasks.store import read_raw
-from faultserver import FaultServer, Route, encode_cp1258, gzip_bomb, html_page
+from faultserver import FAULT_REASONS, FaultServer, Route, encode_cp1258, gzip_bomb, html_page
 
 ZH = "国务院新闻办公室今天举行新闻发布会，介绍前三季度国民经济运行情况。镕基同志的讲话引起关注。"
 VI = "Bộ Thông tin và Truyền thông tổ chức hội nghị về chuyển đổi số quốc gia."
@@ -386,3 +386,19 @@ def test_operator_loopback_url_is_trusted_without_the_flag(srv: FaultServer, tmp
     with Fetcher(_defaults(), tmp_path, settings=_settings(allow_private_redirects=False)) as f:
         r = f.fetch(_src(url))
     assert r.outcome == "fetched" and r.redirects == [srv.url("/target")]
+
+
+def test_a_whole_faulty_site_each_source_one_outcome(srv: FaultServer, tmp_path: Path):
+    kinds = ["ok", "once:503", "404", "410", "403", "500", "429", "pdf", "empty", "reset", "loop", "slow:2",
+             "drip:0.2", "big:300000", "bomb:5000000"] * 2
+    pages = srv.site(kinds)
+    sources = [_src(url, sid=f"p{i}") for i, (url, _) in enumerate(pages)]
+    with Fetcher(_defaults(timeout_seconds=0.4), tmp_path, settings=_settings()) as f:
+        with ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(f.fetch, sources))
+    assert [r.source_id for r in results] == [s.id for s in sources]
+    for (url, kind), r in zip(pages, results):
+        expected = FAULT_REASONS[kind.split(":")[0]]
+        assert r.reason == expected, (kind, r.outcome, r.reason, r.detail)
+        assert r.outcome == ("fetched" if expected is None else outcome_of(expected))
+    assert srv.count("/robots.txt") == 1
