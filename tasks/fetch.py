@@ -282,6 +282,15 @@ def _looks_like_html(content: bytes) -> bool:
     return head.startswith(b"<") and (b"<html" in head or b"<!doctype html" in head or b"<head" in head or b"<body" in head)
 
 
+def robots_token(user_agent: str) -> str:
+    """The product token robots.txt groups are matched against (RFC 9309 2.2.1).
+
+    Matching the whole User-Agent would let words in the contact URL ("github", "http")
+    select someone else's group."""
+    token = user_agent.strip().split("/", 1)[0].split(None, 1)[0] if user_agent.strip() else ""
+    return token.lower() or "*"
+
+
 def _host_key(url: str) -> str:
     p = urlsplit(url)
     return f"{p.scheme}://{p.netloc.lower()}"
@@ -652,7 +661,7 @@ class Fetcher:
             return "unreachable", entry.detail, None
         if entry.parser is None:
             return "allowed", entry.detail, None
-        allowed = entry.parser.can_fetch(url, self.defaults.user_agent)  # type: ignore[attr-defined]
+        allowed = entry.parser.can_fetch(url, robots_token(self.defaults.user_agent))  # type: ignore[attr-defined]
         return ("allowed" if allowed else "disallowed"), entry.detail, entry.crawl_delay
 
     def _load_robots(self, key: str, entry: _RobotsEntry, delay: float, concurrency: int) -> None:
@@ -689,7 +698,7 @@ class Fetcher:
                 text = (reply.content or b"").decode("utf-8", errors="replace")
                 entry.parser = Protego.parse(text)
                 try:
-                    entry.crawl_delay = entry.parser.crawl_delay(self.defaults.user_agent)
+                    entry.crawl_delay = entry.parser.crawl_delay(robots_token(self.defaults.user_agent))
                 except Exception:
                     entry.crawl_delay = None
                 entry.detail = "robots.txt parsed"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tasks.decode import decode_html
-from tasks.fetch import REASONS, Fetcher, _Inflater, _TooLarge, outcome_of, redirect_allowed
+from tasks.fetch import REASONS, Fetcher, _Inflater, _TooLarge, outcome_of, redirect_allowed, robots_token
 from tasks.models import FetchDefaults, Source
 from tasks.settings import Settings
 from tasks.store import read_raw
@@ -402,3 +402,28 @@ def test_a_whole_faulty_site_each_source_one_outcome(srv: FaultServer, tmp_path:
         assert r.reason == expected, (kind, r.outcome, r.reason, r.detail)
         assert r.outcome == ("fetched" if expected is None else outcome_of(expected))
     assert srv.count("/robots.txt") == 1
+
+
+def test_robots_groups_match_our_product_token_only(tmp_path: Path):
+    assert robots_token("newsbridge/0.1 (+https://github.com/newsbridge/newsbridge)") == "newsbridge"
+    with FaultServer() as s:
+        # The contact URL contains "github": that group must not apply to us; ours must.
+        s.robots("User-agent: github\nDisallow: /\n\nUser-agent: NewsBridge\nDisallow: /nb/\n\n"
+                 "User-agent: *\nDisallow: /all/\n")
+        for p in ("/a", "/nb/x", "/all/x"):
+            s.page(p, html_page("a", ["b"]))
+        ua = "newsbridge/0.1 (+https://github.com/newsbridge/newsbridge)"
+        with Fetcher(_defaults(user_agent=ua), tmp_path, settings=_settings()) as f:
+            got = {p: f.fetch(_src(s.url(p))).outcome for p in ("/a", "/nb/x", "/all/x")}
+    assert got == {"/a": "fetched", "/nb/x": "rejected", "/all/x": "fetched"}  # most specific group wins
+
+
+def test_robots_crawl_delay_is_honoured(tmp_path: Path):
+    with FaultServer() as s:
+        s.robots("User-agent: *\nCrawl-delay: 0.3\n")
+        urls = [s.page(f"/cd{i}", html_page("a", [str(i)])) for i in range(3)]
+        with Fetcher(_defaults(min_delay_seconds=0), tmp_path, settings=_settings()) as f:
+            for u in urls:
+                assert f.fetch(_src(u)).outcome == "fetched"
+        starts = [r.at for r in s.requests if r.path.startswith("/cd")]
+    assert starts[-1] - starts[0] >= 0.5  # 2 gaps of 0.3 s asked by robots.txt, min_delay 0
