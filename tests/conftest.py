@@ -26,3 +26,25 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=90):
         yield
+
+
+@pytest.fixture(scope="session")
+def argos_test_models(tmp_path_factory):
+    """Tiny real vi→en and zh→en Argos packages, built once per session and installed
+    into a temp ARGOS_PACKAGES_DIR (set for the session). Returns a dict with
+    `packages_dir`, `archives` {(src, tgt): .argosmodel path} and `packages`
+    {(src, tgt): installed package dir}. Their output is nonsense by design."""
+    from tasks.argos_models import install_argosmodel
+    from tasks.testmodels import build_test_packages
+
+    root = tmp_path_factory.mktemp("argos-test-models")
+    archives = build_test_packages(root / "archives")
+    packages_dir = root / "packages"
+    previous = os.environ.get("ARGOS_PACKAGES_DIR")
+    os.environ["ARGOS_PACKAGES_DIR"] = str(packages_dir)
+    installed = {pair: install_argosmodel(path, packages_dir).path for pair, path in archives.items()}
+    yield {"packages_dir": packages_dir, "archives": archives, "packages": installed}
+    if previous is None:
+        os.environ.pop("ARGOS_PACKAGES_DIR", None)
+    else:
+        os.environ["ARGOS_PACKAGES_DIR"] = previous

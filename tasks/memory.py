@@ -1,0 +1,251 @@
+"""Translation memory: never translate the same segment with the same model twice.
+
+Key = (sha256 of the NFC-normalised source text, source lang, target lang, model id +
+version); value = text, state (`mt` | `reviewed` | `final`), created/updated (UTC).
+Rules:
+- a lookup returns the best entry for the source text and pair: `final` over
+  `reviewed` (from any model: human work outlives model upgrades) over `mt` from
+  exactly this model; a new model version therefore misses and retranslates, and
+  nothing else does;
+- writes never downgrade: an `mt` write cannot replace a `reviewed`/`final` entry.
+
+Storage is behind a small backend interface (`TMBackend`); SQLite (WAL, one
+transaction per batch, busy timeout: safe for several writer processes) is the default.
+`open_memory(location)` picks the backend from the location string, so a PostgreSQL
+backend for several machines can be registered in `BACKENDS` by scheme.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterable, Literal, Protocol, Sequence
+
+TMState = Literal["mt", "reviewed", "final"]
+STATE_RANK: dict[str, int] = {"mt": 0, "reviewed": 1, "final": 2}
+
+
+def source_hash(text: str) -> str:
+    """sha256 hex of the NFC-normalised text (NFD Vietnamese hits the same entry)."""
+    return hashlib.sha256(unicodedata.normalize("NFC", text).encode("utf-8")).hexdigest()
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True)
+class TMEntry:
+    source_hash: str
+    src: str
+    tgt: str
+    model: str
+    source_text: str
+    text: str
+    state: str
+    created: str
+    updated: str
+
+
+class TMBackend(Protocol):
+    """What a storage backend provides; rows are TMEntry."""
+
+    def fetch(self, hashes: Sequence[str], src: str, tgt: str, model: str) -> list[TMEntry]:
+        """Entries for these hashes and pair: this model's, plus any reviewed/final."""
+
+    def upsert(self, entries: Sequence[TMEntry]) -> int:
+        """Insert or update (never downgrading the state); return rows written."""
+
+    def count(self) -> dict[str, int]:
+        """Number of entries per state."""
+
+    def close(self) -> None: ...
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS tm (
+    source_hash TEXT NOT NULL,
+    src TEXT NOT NULL,
+    tgt TEXT NOT NULL,
+    model TEXT NOT NULL,
+    source_text TEXT NOT NULL,
+    text TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('mt', 'reviewed', 'final')),
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    PRIMARY KEY (source_hash, src, tgt, model)
+);
+CREATE INDEX IF NOT EXISTS tm_lookup ON tm (source_hash, src, tgt);
+"""
+
+_RANK_SQL = "CASE {col} WHEN 'final' THEN 2 WHEN 'reviewed' THEN 1 ELSE 0 END"
+
+
+class SQLiteBackend:
+    """SQLite file in WAL mode; each batch is one IMMEDIATE transaction."""
+
+    CHUNK = 500  # host parameters per IN (...) query
+
+    def __init__(self, path: Path, timeout: float = 60.0) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(
+            str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False
+        )
+        self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA synchronous = NORMAL")
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for stmt in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
+                    self._db.execute(stmt)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def fetch(self, hashes: Sequence[str], src: str, tgt: str, model: str) -> list[TMEntry]:
+        out: list[TMEntry] = []
+        unique = list(dict.fromkeys(hashes))
+        with self._lock:
+            for i in range(0, len(unique), self.CHUNK):
+                chunk = unique[i : i + self.CHUNK]
+                marks = ",".join("?" * len(chunk))
+                rows = self._db.execute(
+                    "SELECT source_hash, src, tgt, model, source_text, text, state, created, updated "
+                    f"FROM tm WHERE src = ? AND tgt = ? AND source_hash IN ({marks}) "
+                    "AND (model = ? OR state IN ('reviewed', 'final'))",
+                    (src, tgt, *chunk, model),
+                ).fetchall()
+                out.extend(TMEntry(*row) for row in rows)
+        return out
+
+    def upsert(self, entries: Sequence[TMEntry]) -> int:
+        if not entries:
+            return 0
+        rank_new = _RANK_SQL.format(col="excluded.state")
+        rank_old = _RANK_SQL.format(col="tm.state")
+        sql = (
+            "INSERT INTO tm (source_hash, src, tgt, model, source_text, text, state, created, updated) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (source_hash, src, tgt, model) DO UPDATE SET "
+            "text = excluded.text, state = excluded.state, updated = excluded.updated, "
+            "source_text = excluded.source_text "
+            f"WHERE {rank_new} >= {rank_old}"
+        )
+        rows = [
+            (e.source_hash, e.src, e.tgt, e.model, e.source_text, e.text, e.state, e.created, e.updated)
+            for e in entries
+        ]
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                before = self._db.total_changes
+                self._db.executemany(sql, rows)
+                written = self._db.total_changes - before
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return written
+
+    def count(self) -> dict[str, int]:
+        with self._lock:
+            rows = self._db.execute("SELECT state, COUNT(*) FROM tm GROUP BY state").fetchall()
+        return {state: n for state, n in rows}
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+class TranslationMemory:
+    """Batch lookups and writes over a backend; hashing and the state rules live here."""
+
+    def __init__(self, backend: TMBackend, location: str = "") -> None:
+        self.backend = backend
+        self.location = location
+
+    def get_many(self, texts: Sequence[str], src: str, tgt: str, model: str) -> list[TMEntry | None]:
+        """The winning entry for each text (same order), or None when nothing usable."""
+        hashes = [source_hash(t) for t in texts]
+        best: dict[str, TMEntry] = {}
+        for entry in self.backend.fetch(hashes, src, tgt, model):
+            have = best.get(entry.source_hash)
+            if have is None or _better(entry, have, model):
+                best[entry.source_hash] = entry
+        return [best.get(h) for h in hashes]
+
+    def get(self, text: str, src: str, tgt: str, model: str) -> TMEntry | None:
+        return self.get_many([text], src, tgt, model)[0]
+
+    def put_many(
+        self,
+        items: Iterable[tuple[str, str]],
+        src: str,
+        tgt: str,
+        model: str,
+        state: TMState = "mt",
+    ) -> int:
+        """Store (source text, translation) pairs in one transaction; never downgrades."""
+        if state not in STATE_RANK:
+            raise ValueError(f"state must be one of {sorted(STATE_RANK)}, got {state!r}")
+        now = _now()
+        entries = [
+            TMEntry(source_hash(s), src, tgt, model, unicodedata.normalize("NFC", s), t, state, now, now)
+            for s, t in items
+        ]
+        return self.backend.upsert(entries)
+
+    def put(self, text: str, translation: str, src: str, tgt: str, model: str, state: TMState = "mt") -> int:
+        return self.put_many([(text, translation)], src, tgt, model, state)
+
+    def count(self) -> dict[str, int]:
+        return self.backend.count()
+
+    def close(self) -> None:
+        self.backend.close()
+
+    def __enter__(self) -> "TranslationMemory":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _better(a: TMEntry, b: TMEntry, model: str) -> bool:
+    """Is `a` a better answer than `b`? state rank, then this model, then newest."""
+    ka = (STATE_RANK[a.state], a.model == model, a.updated)
+    kb = (STATE_RANK[b.state], b.model == model, b.updated)
+    return ka > kb
+
+
+def _open_sqlite(location: str) -> TMBackend:
+    path = location[len("sqlite:///") :] if location.startswith("sqlite:///") else location
+    return SQLiteBackend(Path(path))
+
+
+# Scheme → backend factory. Anything without a registered scheme is a SQLite path.
+BACKENDS: dict[str, Callable[[str], TMBackend]] = {"sqlite": _open_sqlite}
+
+
+def open_memory(location: str | Path) -> TranslationMemory:
+    """Open the memory at a SQLite path / sqlite:/// URL, or a registered DSN scheme."""
+    loc = str(location)
+    scheme = loc.split("://", 1)[0].lower() if "://" in loc else "sqlite"
+    if scheme in ("postgresql", "postgres") and scheme not in BACKENDS:
+        raise ValueError(
+            f"translation memory {scheme}:// is not available in this version; "
+            "use a SQLite path (NEWSBRIDGE_TM_DSN unset)"
+        )
+    factory = BACKENDS.get(scheme)
+    if factory is None:
+        raise ValueError(f"unknown translation memory location {loc!r} (a SQLite path or sqlite:///PATH)")
+    return TranslationMemory(factory(loc), location=loc)
