@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import sqlite3
+import subprocess
+import sys
 import unicodedata
+from pathlib import Path
 
 import pytest
 
 from tasks.memory import open_memory, source_hash
+
+ROOT = Path(__file__).parents[1]
 
 M1 = "argos:vi-en@1.0"
 M2 = "argos:vi-en@1.1"
@@ -89,28 +93,30 @@ def test_postgres_dsn_is_a_clear_error(tmp_path):
         open_memory("redis://127.0.0.1/0")
 
 
-def _writer(path: str, worker: int, n: int, batch: int) -> None:
-    memory = open_memory(path)
-    try:
-        for start in range(0, n, batch):
-            items = [(f"w{worker}-s{i}", f"t{worker}-{i}") for i in range(start, min(n, start + batch))]
-            # every worker also rewrites the same shared keys: contention on one row
-            items.append(("shared", f"from {worker}"))
-            memory.put_many(items, "vi", "en", M1)
-    finally:
-        memory.close()
+_WRITER = """
+import sys
+from tasks.memory import open_memory
+path, worker, n, batch = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+memory = open_memory(path)
+for start in range(0, n, batch):
+    items = [(f"w{worker}-s{i}", f"t{worker}-{i}") for i in range(start, min(n, start + batch))]
+    # every worker also rewrites one shared key: contention on the same row
+    items.append(("shared", f"from {worker}"))
+    memory.put_many(items, "vi", "en", "argos:vi-en@1.0")
+memory.close()
+"""
 
 
 def test_concurrent_writer_processes(tmp_path):
     path = str(tmp_path / "tm.sqlite")
     open_memory(path).close()  # schema first, as a run would
-    ctx = multiprocessing.get_context("fork")
-    workers = [ctx.Process(target=_writer, args=(path, w, 150, 10)) for w in range(4)]
-    for p in workers:
-        p.start()
-    for p in workers:
-        p.join(timeout=120)
-    assert [p.exitcode for p in workers] == [0, 0, 0, 0]
+    workers = [
+        subprocess.Popen([sys.executable, "-c", _WRITER, path, str(w), "150", "10"], cwd=ROOT,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for w in range(4)
+    ]
+    results = [p.communicate(timeout=120) for p in workers]
+    assert [p.returncode for p in workers] == [0, 0, 0, 0], [r[1].decode()[-500:] for r in results]
     memory = open_memory(path)
     try:
         assert memory.count() == {"mt": 4 * 150 + 1}
