@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections import Counter
 import unicodedata
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
@@ -77,6 +78,9 @@ _CJK_ANY = _HAN + _CJK_PUNCT + r"\u3040-\u30ff"
 _CJK_GAP_RE = re.compile(rf"(?<=[{_CJK_ANY}])[ \t\u3000]*[\r\n]\s*(?=[{_CJK_ANY}])")
 _SPACE_RE = re.compile(r"[ \t\r\n\f\v\u00a0\u2000-\u200b\u202f\u205f\ufeff]+")
 _HAN_RE = re.compile(rf"[{_HAN}]")
+# Scripts written without spaces between words (Han, kana) or in dense syllable blocks
+# (Hangul): their length is measured in characters, never in "words".
+_DENSE_RE = re.compile(rf"[{_HAN}\u3040-\u30ff\u31f0-\u31ff\uac00-\ud7af]")
 _WORD_RE = re.compile(r"\w+")
 
 
@@ -263,31 +267,48 @@ def _selector_candidate(tree: lxml_html.HtmlElement, selector: str) -> list[str]
 # blocks hold the most non-link text net of link-heavy text, and keep its content
 # blocks. Table layouts and <br>-separated text are handled the same way.
 
-# class/id tokens of widgets that are never article text.
-_NOISE_TOKENS = {
+# class/id tokens of widgets that are never article text. Strong ones name the widget
+# outright; weak ones ("next", "hot", "tag") also appear on wrappers of whole pages.
+_STRONG_NOISE_TOKENS = {
     "nav", "navbar", "navigation", "menu", "menus", "breadcrumb", "breadcrumbs", "crumb",
-    "crumbs", "footer", "foot", "sidebar", "aside", "comment", "comments", "commentlist",
-    "share", "sharing", "social", "sns", "related", "relate", "recommend", "recommended",
-    "hot", "hotnews", "rank", "ranking", "advert", "advertisement", "ads", "ad", "banner",
-    "copyright", "tags", "tag", "toolbar", "pager", "pagination", "login", "subscribe",
+    "crumbs", "footer", "sidebar", "comment", "comments", "commentlist", "share", "sharing",
+    "related", "recommend", "recommended", "copyright", "advert", "advertisement",
+    "caption", "captions", "figcaption", "gallery", "slideshow", "carousel", "credit", "credits",
+    "byline", "dateline", "timestamp", "newsletter", "subscribe", "promo",
+}
+_WEAK_NOISE_TOKENS = {
+    "foot", "aside", "social", "sns", "relate", "hot", "hotnews", "rank", "ranking", "ads",
+    "ad", "banner", "tags", "tag", "toolbar", "pager", "pagination", "login", "subscribe",
     "newsletter", "popup", "modal", "cookie", "cookies", "prevnext", "prev", "next",
 }
+_CONTENT_TOKENS = {"article", "content", "main", "body", "text", "post", "story", "entry"}
+# Class words that describe a page state rather than a widget ("has-sidebar", "with-nav").
+_STATE_TOKENS = {"has", "with", "no", "not", "is", "enabled", "disabled", "open", "active", "show", "one", "two"}
 _NOISE_SPLIT_RE = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
-_NOISE_TAGS = {"nav", "footer", "aside", "form"}
+_NOISE_TAGS = {"nav", "footer", "aside", "figure", "figcaption"}
+
+
+def _noise_strength(el: etree._Element) -> int:
+    """2 = surely a widget (by tag or a strong class/id token), 1 = maybe, 0 = no."""
+    tag = el.tag.lower() if isinstance(el.tag, str) else ""
+    if tag in _NOISE_TAGS:
+        return 2
+    attrs = " ".join(filter(None, (el.get("class"), el.get("id"), el.get("role"))))
+    if not attrs:
+        return 1 if tag == "form" else 0
+    tokens = {t.lower() for t in _NOISE_SPLIT_RE.split(attrs) if t}
+    if tokens & _STATE_TOKENS:
+        return 0
+    if tokens & _CONTENT_TOKENS:
+        # "article-comments" is a widget, "article-content" / "post-body" is not.
+        return 2 if tokens & {"comment", "comments", "related", "share", "recommend"} else 0
+    if tokens & _STRONG_NOISE_TOKENS:
+        return 2
+    return 1 if tag == "form" or tokens & _WEAK_NOISE_TOKENS else 0
 
 
 def _is_noise_element(el: etree._Element) -> bool:
-    tag = el.tag.lower() if isinstance(el.tag, str) else ""
-    if tag in _NOISE_TAGS:
-        return True
-    attrs = " ".join(filter(None, (el.get("class"), el.get("id"), el.get("role"))))
-    if not attrs:
-        return False
-    tokens = {t.lower() for t in _NOISE_SPLIT_RE.split(attrs) if t}
-    if tokens & {"article", "content", "main", "body", "text", "post", "story", "entry"}:
-        # "article-comments" is noise, "article-content" / "post-body" is not.
-        return bool(tokens & {"comment", "comments", "related", "share", "footer", "sidebar", "recommend"})
-    return bool(tokens & _NOISE_TOKENS)
+    return _noise_strength(el) > 0
 
 
 def _visible_chars(el: etree._Element) -> int:
@@ -315,7 +336,8 @@ def _noise_elements(root: etree._Element) -> set[etree._Element]:
     for el in root.iter():
         if not isinstance(el.tag, str) or el.tag.lower() in ("html", "body", "main", "article"):
             continue
-        if _is_noise_element(el) and _visible_chars(el) <= 0.4 * total:
+        strength = _noise_strength(el)
+        if strength and _visible_chars(el) <= (0.95 if strength == 2 else 0.4) * total:
             out.add(el)
     return out
 
@@ -403,17 +425,31 @@ def _blocks(root: lxml_html.HtmlElement) -> list[_Block]:
     return blocks
 
 
-_SENTENCE_PUNCT_RE = re.compile(r"[。！？；，、.!?;,:：]")
+_SENTENCE_PUNCT_RE = re.compile(r"[。！？；，、．.!?;,:：]")
 
 
 def _is_content_block(b: _Block) -> bool:
     """A block that reads like article prose: enough characters, few links, punctuation."""
     if b.noise or b.link_density > 0.3:
         return False
-    han = len(_HAN_RE.findall(b.text))
-    if han >= b.chars * 0.3:
+    dense = len(_DENSE_RE.findall(b.text))
+    if dense >= b.chars * 0.3:
         return b.chars >= 20 and bool(_SENTENCE_PUNCT_RE.search(b.text))
     return len(_WORD_RE.findall(b.text)) >= 10 and bool(_SENTENCE_PUNCT_RE.search(b.text))
+
+
+_ALNUM_RE = re.compile(r"[^\W_]")
+
+
+def _keepable(b: _Block) -> bool:
+    """Not a widget, not a link list item, not a lone symbol or character."""
+    if b.noise:
+        return False
+    limit = 0.5 if b.chars >= 50 else 0.3  # "·headline (date)" items of related lists
+    if b.link_density > limit:
+        return False
+    alnum = len(_ALNUM_RE.findall(b.text))
+    return alnum > 1 or (alnum == 1 and b.text.strip().isdigit())
 
 
 def _density_candidate(tree: lxml_html.HtmlElement) -> list[str]:
@@ -432,21 +468,23 @@ def _density_candidate(tree: lxml_html.HtmlElement) -> list[str]:
         elif b.noise or b.link_density > 0.5:
             gain = -0.6 * b.chars
         else:
-            gain = -0.15 * b.chars  # short lines: mostly neutral (captions, datelines)
+            gain = 0.05 * b.chars  # short plain lines (table cells, list items): slightly for
         for anc in b.path:
             score[anc] = score.get(anc, 0.0) + gain
     best = max(score, key=lambda k: score[k])
     inside = [i for i, b in enumerate(blocks) if best in b.path]
-    # Keep content blocks and the short lines between them; trim non-content edges
-    # (datelines, share bars, "related" lists) except headings right before the text.
-    kept = [i for i in inside if not blocks[i].noise and blocks[i].link_density <= 0.5]
-    content_idx = [i for i in kept if good[i]]
-    if not content_idx:
-        return []
-    first, last = content_idx[0], content_idx[-1]
-    lead = [i for i in kept if i < first and blocks[i].tag in _HEADING_TAGS]
-    body_idx = [i for i in kept if first <= i <= last]
-    return [blocks[i].text for i in (lead[-1:] + body_idx)]
+    # Keep the container's blocks except widgets and link lists. Short plain lines stay:
+    # table cells and list items are content; datelines and footers go later by pattern.
+    kept = [i for i in inside if _keepable(blocks[i])]
+    if EDGE_TRIM:
+        content_idx = [i for i in kept if good[i]]
+        first, last = content_idx[0], content_idx[-1]
+        lead = [i for i in kept if i < first and blocks[i].tag in _HEADING_TAGS]
+        kept = lead[-1:] + [i for i in kept if first <= i <= last]
+    return [blocks[i].text for i in kept]
+
+
+EDGE_TRIM = False
 
 
 # --------------------------------------------------------------------------- boilerplate
@@ -468,6 +506,32 @@ _BOILERPLATE_RES = [
 ]
 
 
+# Datelines, bylines and editor lines: metadata, not article text (kept in Document fields).
+_META_LINE_RES = [
+    re.compile(p, re.I)
+    for p in (
+        r"^[(（]?\s*(责任编辑|责编|编辑|作者|记者|(文章|新闻|信息)?来源|出处|稿源|发布时间|发布日期|更新时间|时间|日期|点击|阅读|浏览)\s*[:：]",
+        r"^(19|20)\d\d[-/.年]\s*\d{1,2}[-/.月]\s*\d{1,2}日?\s*(\d{1,2}[:：]\d\d([:：]\d\d)?)?\s*([aApP][mM])?\s*(更新|发布|来源|作者|编辑|[|｜]|$)",
+        r"^(published|updated|posted|last updated|first published)\b.{0,60}\d",
+        r"^by\s+[A-Z][\w.'’-]+(\s+[A-Z][\w.'’-]+){0,3}\s*(,.{0,60}|\|.{0,60})?$",
+        r"^(date|time|source|author|click|views?)\s*:\s*\S.{0,50}$",
+        r"^声明[:：].{0,40}(仅代表|不代表)",
+        r"^(图|图片|摄影|photo|image)\s*[:：/]",
+        r"^(上一篇|下一篇|上一页|下一页|previous|next)\s*[:：]",
+        r"^(返回|back to)\s*(顶部|首页|top|gallery|list)",
+        r"^(您的位置|您现在的位置|当前位置|你的位置|位置)\s*[:：]",
+        r"^(分享到|分享至|转发到)\s*[:：]?",
+    )
+]
+
+
+def is_metadata_line(text: str) -> bool:
+    """A dateline, byline, editor/source line, breadcrumb or pager line (short lines only)."""
+    if len(text) > 120:
+        return False
+    return any(rx.search(text) for rx in _META_LINE_RES)
+
+
 def is_boilerplate_line(text: str) -> bool:
     """A line that is a site footer or widget, never article text (ICP, copyright, share bar...)."""
     if len(text) > 200:
@@ -476,7 +540,15 @@ def is_boilerplate_line(text: str) -> bool:
 
 
 def _drop_boilerplate(paras: list[str]) -> list[str]:
-    return [p for p in paras if not is_boilerplate_line(p)]
+    """Drop footer/widget/metadata lines and repeated paragraphs (galleries repeat captions)."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for p in paras:
+        if (len(p) >= 20 and p in seen) or is_boilerplate_line(p) or is_metadata_line(p):
+            continue
+        seen.add(p)
+        out.append(p)
+    return out
 
 
 # --------------------------------------------------------------------------- entry point
@@ -487,16 +559,23 @@ def _reads_like_prose(text: str) -> bool:
     return len(_HAN_RE.findall(text)) >= 10 or len(_WORD_RE.findall(text)) >= 6
 
 
-def _chars(paras: list[str]) -> int:
-    return sum(_count_chars(p) for p in paras)
+_TOKEN_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]|[^\W_]+")
+
+
+def _tokens(paras: list[str]) -> Counter[str]:
+    """Bag of tokens: each CJK character one token, other text split into words."""
+    return Counter(_TOKEN_RE.findall(unicodedata.normalize("NFKC", " ".join(paras)).lower()))
 
 
 def choose_candidate(candidates: dict[str, list[str]]) -> tuple[str, list[str]]:
-    """Pick the best main-text candidate (name, paragraphs).
+    """Pick the main-text candidate (name, paragraphs) by script and by how they overlap.
 
-    Han-script pages: our character-density pass, unless it kept far less than
-    trafilatura (it then missed part of the article). Other pages: trafilatura,
-    unless it kept nothing.
+    The two generic candidates nearly always nest (one keeps what the other keeps plus
+    more), so the question is whose extra is right. Pages in dense scripts (Han, kana,
+    Hangul): our character-density pass (word-based heuristics under-count them).
+    Other pages: trafilatura, unless it kept under half of what the density pass
+    kept and that half is inside it (trafilatura stopped early, e.g. at an inline
+    widget) -> density.
     """
     traf = candidates.get("trafilatura", [])
     dens = candidates.get("density", [])
@@ -504,11 +583,13 @@ def choose_candidate(candidates: dict[str, list[str]]) -> tuple[str, list[str]]:
         return "trafilatura", traf
     if not traf:
         return "density", dens
-    sample = "".join(dens + traf)
-    han = len(_HAN_RE.findall(sample))
-    if han >= 0.3 * max(1, _count_chars(sample)):
-        if _chars(dens) < 0.4 * _chars(traf):
-            return "trafilatura", traf
+    sample = "".join(dens[:50] + traf[:50])
+    if len(_DENSE_RE.findall(sample)) >= 0.3 * max(1, _count_chars(sample)):
+        return "density", dens
+    t, d = _tokens(traf), _tokens(dens)
+    n_t, n_d = sum(t.values()), sum(d.values())
+    inside = sum((t & d).values()) / n_t if n_t else 0.0
+    if n_t < 0.5 * n_d and inside >= 0.9:
         return "density", dens
     return "trafilatura", traf
 
