@@ -11,8 +11,10 @@ Order (the bytes are the truth, declarations are hints):
    (except a header Latin-1/Windows-1252, a common server default, loses to a different
    markup declaration that also decodes cleanly)
 4. a <meta> / XML-declaration charset, if it decodes cleanly -> "meta" / "xml-declaration"
-5. charset-normalizer's best guess                    -> "detector"
-6. UTF-8 with U+FFFD replacements (nothing else fit)  -> "fallback"
+5. a multi-byte charset (declared, or UTF-8/GB18030 confirmed by the detector) that fails
+   on only a handful of bytes, those bytes replaced -> "<source>-lenient"
+6. charset-normalizer's best guess                    -> "detector"
+7. UTF-8 with U+FFFD replacements (nothing else fit)  -> "fallback"
 
 A declared gb2312/gbk (and their aliases) decodes as GB18030, its superset: pages that
 declare gb2312 routinely contain GBK/GB18030-only characters. Windows-1258 (Vietnamese)
@@ -68,7 +70,9 @@ _XML_DECL_RE = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9_.:
 class Decoded:
     text: str
     charset: str  # a canonical label, e.g. "utf-8", "gb18030", "windows-1258"
-    charset_source: str  # "bom" | "utf-8" | "http-header" | "meta" | "xml-declaration" | "detector" | "fallback"
+    # "bom" | "utf-8" | "http-header" | "meta" | "xml-declaration" | "detector" | "fallback",
+    # or "<one of those>-lenient" when a handful of undecodable bytes became U+FFFD
+    charset_source: str
 
 
 def canonical_charset(label: str) -> str | None:
@@ -167,10 +171,75 @@ def decode_html(content: bytes, headers: dict[str, str] | None = None) -> Decode
     if from_markup:
         return Decoded(from_markup[0], from_markup[1], markup[1])  # type: ignore[index]
 
+    nearly = _nearly_clean(content, headers, markup)
+    if nearly:
+        return nearly
+
     guess = _detect(content)
     if guess:
         return guess
     return Decoded(content.decode("utf-8", errors="replace"), "utf-8", "fallback")
+
+
+def _invalid_spans(content: bytes, codec: str, limit: int) -> list[tuple[int, int]] | None:
+    """Byte spans `codec` cannot decode (resuming after each, as errors='replace' does);
+    None when there are more than `limit` of them."""
+    spans: list[tuple[int, int]] = []
+    offset = 0
+    view = memoryview(content)  # slices without copying: each retry costs up to its error
+    while True:
+        try:
+            str(view[offset:], codec, "strict")
+            return spans
+        except UnicodeDecodeError as exc:
+            spans.append((offset + exc.start, offset + exc.end))
+            if len(spans) > limit:
+                return None
+            offset += exc.end
+        except LookupError:
+            return None
+
+
+def _nearly_clean(content: bytes, headers: dict[str, str] | None, markup: tuple[str, str] | None) -> Decoded | None:
+    """A multi-byte charset that fails on only a handful of bytes (a title cut mid-character,
+    one corrupt byte) is still the page's charset; without this step the detector, which
+    drops every codec with any error, guesses e.g. a Cyrillic code page for a GBK page.
+
+    Declared charsets (header, then markup) win if they are nearly clean; an undeclared
+    UTF-8 or GB18030 candidate must be confirmed by the detector run on the bytes with the
+    bad spans removed. The few bad bytes become U+FFFD; charset_source gets '-lenient'."""
+    high = sum(1 for b in content if b >= 0x80)
+    limit = min(32, max(2, high // 1000))  # a handful, and bounded work on huge pages
+    declared: list[tuple[str, str]] = []
+    header_label = charset_from_content_type(_header(headers, "content-type"))
+    if header_label:
+        declared.append((header_label, "http-header"))
+    if markup:
+        declared.append(markup)
+    for label, source in declared:
+        codec = canonical_charset(label)
+        if codec is None or codec.startswith(("utf-16", "utf-32")) or not _is_multibyte(codec):
+            continue
+        spans = _invalid_spans(content, codec, limit)
+        if spans:
+            return Decoded(content.decode(codec, errors="replace"), codec, f"{source}-lenient")
+    for codec in ("utf-8", "gb18030"):
+        spans = _invalid_spans(content, codec, limit)
+        if not spans:
+            continue
+        repaired = bytearray(content)
+        for start, end in reversed(spans):
+            del repaired[start:end]
+        confirmed = _detect(bytes(repaired))
+        if confirmed and confirmed.charset == codec:
+            return Decoded(content.decode(codec, errors="replace"), codec, "detector-lenient")
+    return None
+
+
+def _is_multibyte(codec: str) -> bool:
+    # Single-byte codecs decode almost anything; "nearly clean" says nothing about them.
+    return codec in {"utf-8", "gb18030", "big5hkscs", "big5", "cp950", "cp949", "cp932", "euc_jp", "euc_kr",
+                     "shift_jis", "hz", "iso2022_jp", "gb2312", "gbk"}
 
 
 def _detect(content: bytes) -> Decoded | None:

@@ -97,3 +97,34 @@ def test_never_raises(raw: bytes, label: str | None):
     assert isinstance(d.text, str) and d.charset and d.charset_source
     if raw:
         assert d.text  # some text always comes back for non-empty bytes: nothing silently dropped
+
+
+def test_gbk_page_with_a_cut_character_is_still_gb18030():
+    # A real failure mode (a title truncated mid-character): strict GB18030 fails on one
+    # byte and a detector that drops every failing codec guesses a Cyrillic code page.
+    body = (ZH * 8).encode("gbk")
+    raw = b"<html><body><p>" + body + b"</p><p>" + ZH.encode("gbk")[:5] + b"...</p><p>" + body + b"</p></body></html>"
+    d = decode_html(raw, None)
+    assert (d.charset, d.charset_source) == ("gb18030", "detector-lenient")
+    assert ZH * 8 in d.text and d.text.count("\ufffd") == 1
+
+
+def test_declared_charset_nearly_clean_is_kept_lenient():
+    raw = page(ZH * 4, "utf-8").encode() .replace("。".encode(), "。".encode()[:2], 1)
+    d = decode_html(raw, None)
+    assert (d.charset, d.charset_source) == ("utf-8", "meta-lenient")
+    assert d.text.count("\ufffd") == 1 and ZH[:10] in d.text
+
+
+def test_single_byte_declarations_never_lenient():
+    # Windows-1258 decodes nearly anything: "nearly clean" is no evidence for it.
+    raw = to_cp1258(page(VI)) + b"\x81\x8d"  # bytes undefined in windows-1252
+    d = decode_html(raw, {"Content-Type": "text/html; charset=windows-1252"})
+    assert not d.charset_source.startswith("http-header")  # a failing single-byte label is not kept
+
+
+def test_huge_junk_is_decoded_in_bounded_time():
+    import os
+
+    d = decode_html(os.urandom(2_000_000), None)
+    assert d.text
