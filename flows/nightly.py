@@ -37,6 +37,7 @@ from tasks.models import (
 )
 from tasks.settings import get_settings
 from tasks.sources import load_sources, select_sources
+from tasks.story import story_alignments
 
 
 class FlowFailed(RuntimeError):
@@ -208,24 +209,37 @@ def store_task(
     force: bool,
     defaults: FetchDefaults,
     distributed: bool = False,
+    tm_location: str | None = None,
+    story: dict[str, Any] | None = None,
 ) -> tuple[str, str]:
-    """Align, write the document version atomically, then commit the fetch state.
+    """Carry reviews, align, write the document version atomically, then commit the fetch state.
 
     Returns (status, relative path) where status is "new", "changed" or "unchanged".
     """
     from tasks.align import align_translations
+    from tasks.memory import open_memory
+    from tasks.review import carry_reviews, load_record
     from tasks.store import document_record, latest_document, write_document
 
     out = Path(output_dir)
     doc = processed.document
     assert doc is not None and processed.doc_id is not None
     previous = latest_document(out, doc.source_id)
+    # A translator's reviewed work survives a re-crawl: unchanged segments keep it,
+    # changed ones are flagged needs-review with the old reviewed text as reference.
+    if tm_location is not None:
+        memory = open_memory(tm_location)
+        try:
+            carry_reviews(load_record(out, previous) if previous else None, doc.segments, memory)
+        finally:
+            memory.close()
     record = document_record(
         doc,
         fetched,
         doc_id=processed.doc_id,
         alignment=align_translations(doc.segments),
         provenance=provenance,
+        story=story,
     )
     rel = write_document(out, record)
     # Only now is the page's new state remembered: a crash before this line refetches.
@@ -410,8 +424,13 @@ def nightly_crawl(
             flow_run_id=flow_run.id,
             run_id=run_id,
         )
+        # Versions of one story: align each non-pivot version to the pivot-language one.
+        stories = story_alignments(selected, {sid: p.document for sid, p in processed.items()}, pivot, out)
         store_futures = {
-            sid: store_task.submit(p, fetched[sid], str(out), provenance, run_id, force, cfg.defaults, distributed)
+            sid: store_task.submit(
+                p, fetched[sid], str(out), provenance, run_id, force, cfg.defaults, distributed,
+                tm_location, stories.get(sid),
+            )
             for sid, p in processed.items()
         }
         for i, (sid, fut) in enumerate(store_futures.items(), 1):

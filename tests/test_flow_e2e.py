@@ -96,6 +96,17 @@ def test_nightly_flow_end_to_end_then_incremental_rerun(prefect_harness, argos_t
         assert record["alignment"], "each segment is aligned to its translation"
     assert any(m for d in docs.values() for m in d["provenance"]["models"])
 
+    # The Vietnamese article and its English version share a story: the human versions
+    # are aligned sentence by sentence, every Vietnamese segment in exactly one link.
+    story = docs["demo-vi-science"]["story"]
+    assert story["pivot_source"] == "demo-en-science" and story["links"]
+    vi_ids = [s["id"] for s in docs["demo-vi-science"]["segments"]]
+    en_ids = {s["id"] for s in docs["demo-en-science"]["segments"]}
+    linked = [i for link in story["links"] for i in link["src"]]
+    assert linked == vi_ids
+    assert all(set(link["tgt"]) <= en_ids for link in story["links"])
+    assert docs["demo-en-science"]["story"] is None
+
     stats = json.loads((Path(summary["run_dir"]) / "stats.json").read_text())
     assert stats["translated_fresh"] > 0 and stats["new"] == 4 and stats["rejected"] == 2
     assert stats["reasons"] == {"http_404": 1, "robots_disallowed": 1}
