@@ -65,25 +65,25 @@ sources:
   - id: demo-vi-science
     url: {base}/vi-hop-tac-khoa-hoc.html
     lang: vi
-    outlet: demo (Vietnamese, UTF-8)
+    outlet: "demo (Vietnamese, UTF-8)"
     story: vn-guangxi-science
   - id: demo-en-science
     url: {base}/en-guangxi-science.html
     lang: en
-    outlet: demo (English version of the same story)
+    outlet: "demo (English version of the same story)"
     story: vn-guangxi-science
   - id: demo-zh-vocational
     url: {base}/zh-zhiye-jiaoyu.gbk.html
-    outlet: demo (Chinese, GBK declared as gb2312, no HTTP charset)
+    outlet: "demo (Chinese, GBK declared as gb2312, no HTTP charset)"
   - id: demo-mixed
     url: {base}/mixed-bilingual.html
-    outlet: demo (Vietnamese / Chinese / English on one page)
+    outlet: "demo (Vietnamese / Chinese / English on one page)"
   - id: demo-robots-private
     url: {base}/private/internal.html
-    outlet: demo (disallowed by robots.txt: rejected, never requested)
+    outlet: "demo (disallowed by robots.txt: rejected, never requested)"
   - id: demo-missing
     url: {base}/no-such-page.html
-    outlet: demo (404: rejected with a reason)
+    outlet: "demo (404: rejected with a reason)"
 """
 
 
