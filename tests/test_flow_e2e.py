@@ -148,7 +148,8 @@ def test_unreachable_source_is_recorded_and_others_go_on(prefect_harness, argos_
         )
         summary = nightly_crawl(sources_file=str(sources), output=str(tmp_path / "out"))
     outcomes = _manifest(summary["run_dir"])
-    assert outcomes["dead"]["status"] == "rejected" and outcomes["dead"]["reason"] == "connection_error"
+    # The host is down, so its robots.txt is unreachable first: RFC 9309 says disallow all.
+    assert outcomes["dead"]["status"] == "rejected" and outcomes["dead"]["reason"] == "robots_unreachable"
     assert outcomes["good"]["status"] == "new"
 
 
