@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import random
 import socket
 import threading
 import time
+import uuid
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -35,7 +37,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
-from tasks.fetch_state import STATE_FILENAME, FetchStateStore
+from tasks.fetch_state import STATE_FILENAME, FetchStateStore, RobotsRecord
 from tasks.models import FetchDefaults, FetchResult, Source
 from tasks.settings import Settings, get_settings
 from tasks.sources import effective_politeness
@@ -197,6 +199,7 @@ class _RobotsEntry:
     done: threading.Event = field(default_factory=threading.Event)
     status: str = "allowed"  # "allowed" | "unreachable"
     parser: object | None = None  # protego.Protego, or None = allow all
+    body: str | None = None  # the robots.txt text that was parsed
     detail: str = ""
     crawl_delay: float | None = None
 
@@ -306,8 +309,14 @@ class Fetcher:
         *,
         settings: Settings | None = None,
         force: bool = False,
+        run_id: str | None = None,
     ):
+        """`run_id`: when given, robots.txt decisions are shared through the state store
+        with every other Fetcher of the same run and output dir (other processes, Dask
+        workers), so each host's robots.txt is fetched once per run, not once per process."""
         self.defaults = defaults
+        self.run_id = run_id
+        self._claimant = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.output_dir = Path(output_dir)
         self.settings = settings or get_settings()
         self.force = force
@@ -650,7 +659,7 @@ class Fetcher:
         assert entry is not None
         if owner:
             try:
-                self._load_robots(key, entry, delay, concurrency)
+                self._resolve_robots(key, entry, delay, concurrency)
             except Exception as exc:  # never leave waiters hanging
                 entry.status, entry.detail = "unreachable", f"robots.txt: {type(exc).__name__}: {exc}"
             finally:
@@ -664,9 +673,40 @@ class Fetcher:
         allowed = entry.parser.can_fetch(url, robots_token(self.defaults.user_agent))  # type: ignore[attr-defined]
         return ("allowed" if allowed else "disallowed"), entry.detail, entry.crawl_delay
 
-    def _load_robots(self, key: str, entry: _RobotsEntry, delay: float, concurrency: int) -> None:
+    def _resolve_robots(self, key: str, entry: _RobotsEntry, delay: float, concurrency: int) -> None:
+        """This process's decision for a host: from the run's shared record, or fetched."""
+        if self.run_id is None:
+            self._load_robots(key, entry, delay, concurrency)
+            return
+        record = self.state.get_robots(self.run_id, key)
+        if record is None and not self.state.claim_robots(self.run_id, key, self._claimant):
+            # Another process of this run is fetching it: wait (bounded), else fetch ourselves.
+            s = self.settings
+            patience = max(1.0, 2 * s.max_attempts * (self.defaults.timeout_seconds + s.backoff_base_seconds * 2))
+            deadline = time.monotonic() + patience
+            while record is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+                record = self.state.get_robots(self.run_id, key)
+        if record is not None:
+            entry.status, entry.detail = record.status, record.detail + " (shared by this run)"
+            entry.body = record.body
+            if record.body is not None:
+                self._parse_robots(entry, record.body)
+            return
+        self._load_robots(key, entry, delay, concurrency)
+        self.state.put_robots(self.run_id, key, self._claimant, RobotsRecord(entry.status, entry.body, entry.detail))
+
+    def _parse_robots(self, entry: _RobotsEntry, text: str) -> None:
         from protego import Protego
 
+        entry.body = text
+        entry.parser = Protego.parse(text)
+        try:
+            entry.crawl_delay = entry.parser.crawl_delay(robots_token(self.defaults.user_agent))
+        except Exception:
+            entry.crawl_delay = None
+
+    def _load_robots(self, key: str, entry: _RobotsEntry, delay: float, concurrency: int) -> None:
         current = f"{key}/robots.txt"
         seen = [current]
         chain_public = False
@@ -695,12 +735,7 @@ class Fetcher:
                 current = nxt
                 continue
             if 200 <= st < 300:
-                text = (reply.content or b"").decode("utf-8", errors="replace")
-                entry.parser = Protego.parse(text)
-                try:
-                    entry.crawl_delay = entry.parser.crawl_delay(robots_token(self.defaults.user_agent))
-                except Exception:
-                    entry.crawl_delay = None
+                self._parse_robots(entry, (reply.content or b"").decode("utf-8", errors="replace"))
                 entry.detail = "robots.txt parsed"
                 return
             if st == 429 or st >= 500:

@@ -28,6 +28,26 @@ CREATE TABLE IF NOT EXISTS fetch_state (
 )
 """
 
+_ROBOTS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS robots_run (
+    run_id TEXT NOT NULL,
+    host TEXT NOT NULL,
+    status TEXT NOT NULL,          -- 'pending' | 'allowed' | 'unreachable'
+    body TEXT,                     -- robots.txt text when parsed, else NULL (allow all)
+    detail TEXT,
+    claimed_by TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (run_id, host)
+)
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class RobotsRecord:
+    status: str
+    body: str | None
+    detail: str
+
 
 @dataclass(frozen=True, slots=True)
 class FetchState:
@@ -49,6 +69,7 @@ class FetchStateStore:
         with closing(self._connect()) as conn, conn:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(_SCHEMA)
+            conn.execute(_ROBOTS_SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=30)
@@ -88,3 +109,35 @@ class FetchStateStore:
     def count(self) -> int:
         with closing(self._connect()) as conn:
             return int(conn.execute("SELECT COUNT(*) FROM fetch_state").fetchone()[0])
+
+    # -- robots.txt decisions shared by every process of one run ("one fetch per host per run")
+    def claim_robots(self, run_id: str, host: str, claimant: str) -> bool:
+        """True if this claimant must fetch robots.txt for host in this run (first to ask)."""
+        now = datetime.now(timezone.utc).isoformat()
+        with closing(self._connect()) as conn, conn:
+            cur = conn.execute(
+                "INSERT OR IGNORE INTO robots_run (run_id, host, status, claimed_by, updated_at)"
+                " VALUES (?, ?, 'pending', ?, ?)",
+                (run_id, host, claimant, now),
+            )
+            return cur.rowcount == 1
+
+    def get_robots(self, run_id: str, host: str) -> RobotsRecord | None:
+        """The finished decision for host in this run, or None while pending/absent."""
+        with closing(self._connect()) as conn:
+            row = conn.execute(
+                "SELECT status, body, detail FROM robots_run WHERE run_id = ? AND host = ? AND status != 'pending'",
+                (run_id, host),
+            ).fetchone()
+        return RobotsRecord(row[0], row[1], row[2] or "") if row else None
+
+    def put_robots(self, run_id: str, host: str, claimant: str, record: RobotsRecord) -> None:
+        now = datetime.now(timezone.utc).isoformat()
+        with closing(self._connect()) as conn, conn:
+            conn.execute(
+                "INSERT INTO robots_run (run_id, host, status, body, detail, claimed_by, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(run_id, host) DO UPDATE SET status=excluded.status, body=excluded.body,"
+                " detail=excluded.detail, claimed_by=excluded.claimed_by, updated_at=excluded.updated_at",
+                (run_id, host, record.status, record.body, record.detail, claimant, now),
+            )

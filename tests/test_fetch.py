@@ -427,3 +427,22 @@ def test_robots_crawl_delay_is_honoured(tmp_path: Path):
                 assert f.fetch(_src(u)).outcome == "fetched"
         starts = [r.at for r in s.requests if r.path.startswith("/cd")]
     assert starts[-1] - starts[0] >= 0.5  # 2 gaps of 0.3 s asked by robots.txt, min_delay 0
+
+
+def test_robots_shared_by_every_fetcher_of_one_run(srv: FaultServer, tmp_path: Path):
+    # Several processes of one run (Dask workers) each build a Fetcher: with the run id they
+    # share robots.txt decisions through the state store; a new run fetches it again.
+    urls = [srv.page(f"/w{i}", html_page("a", [str(i)])) for i in range(4)]
+    fetchers = [Fetcher(_defaults(), tmp_path, settings=_settings(), run_id="run-1") for _ in range(4)]
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(lambda fu: fu[0].fetch(_src(fu[1])), zip(fetchers, urls)))
+        assert [r.outcome for r in results] == ["fetched"] * 4
+        assert fetchers[0].fetch(_src(srv.url("/private/x"))).reason == "robots_disallowed"
+        assert srv.count("/robots.txt") == 1
+    finally:
+        for f in fetchers:
+            f.close()
+    with Fetcher(_defaults(), tmp_path, settings=_settings(), run_id="run-2") as f:
+        assert f.fetch(_src(urls[0])).outcome == "fetched"
+    assert srv.count("/robots.txt") == 2
