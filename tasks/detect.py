@@ -209,13 +209,20 @@ _EN_FUNCTION = frozenset(
     new""".split()
 )
 _EN_FUNCTION_SYLLABLE = frozenset(w for w in _EN_FUNCTION if _VI_SYLLABLE_RE.match(w))
+# Frequent Vietnamese words written without marks that are not English words.
+_VI_FUNCTION = frozenset(
+    "theo cho trong khi anh em chi sau cao hai nay nhanh thanh minh xin sinh kinh sao nhau giao thi".split()
+)
 
 # Per-word evidence, as log-odds for vi (positive) against en (negative).
 _LLR_VI_STRONG = 4.0  # ă ơ ư đ ạ ế ... on a Vietnamese syllable
 _LLR_VI_MARK = 2.0  # à á è é ... (shared with French/Spanish) on a Vietnamese syllable
 _LLR_NOT_SYLLABLE = -2.0  # cannot be a Vietnamese syllable
+_LLR_EN_GRAMMAR = -4.0  # "and", "of", "are": English function words that are not syllables
 _LLR_EN_FUNCTION = -1.0  # "the", "to", "can"... valid syllables, but English function words
-_NAME_WEIGHT = 0.25  # capitalised words are mostly names: they vote, softly
+_LLR_VI_FUNCTION = 1.0  # "theo", "cho", "trong"... Vietnamese words that carry no marks
+_NAME_CHUNK_CLAMP = 2.0  # a run of capitalised words (a name) votes at most this much...
+_NAME_CHUNK_WEIGHT = 0.5  # ...times this, when the segment has lowercase words to judge by
 _DECIDED = 3.0  # |log-odds| from letters alone that needs no statistics
 _LANGDETECT_WEIGHT = 0.6  # langdetect's log-odds (clamped) join at this weight
 _LANGDETECT_CLAMP = 5.0
@@ -262,15 +269,42 @@ def _variant_tables() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(simp_only), frozenset(trad_only)
 
 
-def _zh_variant(han_chars: str) -> tuple[str | None, int, int]:
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+# Quotation marks: Taiwan and Hong Kong write 「」『』, the mainland “” ‘’. Only a tie-breaker.
+_HANT_QUOTES = frozenset("「」『』")
+_HANS_QUOTES = frozenset("“”")
+
+
+def _zh_variant(text: str, han_chars: str) -> tuple[str | None, str]:
+    """Simplified or Traditional (None when nothing tells), and the evidence used.
+
+    1. Characters that exist in one script only (OpenCC character tables).
+    2. Otherwise OpenCC's phrase-aware Traditional→Simplified conversion: a character it
+       changes in context (於 → 于, 著 → 着 in 看著) is Traditional usage.
+    3. Otherwise the quotation marks.
+    """
     simp_only, trad_only = _variant_tables()
     s = sum(1 for c in han_chars if c in simp_only)
     t = sum(1 for c in han_chars if c in trad_only)
-    if s > t:
-        return "zh-Hans", s, t
-    if t > s:
-        return "zh-Hant", s, t
-    return None, s, t
+    if s != t:
+        return ("zh-Hans" if s > t else "zh-Hant"), f"zh-chars:simp={s},trad={t}"
+    if s == 0:
+        converted = _t2s().convert(han_chars)
+        changed = sum(1 for a, b in zip(han_chars, converted) if a != b) if len(converted) == len(han_chars) else 1
+        if changed:
+            return "zh-Hant", f"zh-phrases:trad={changed}"
+    qt = sum(1 for c in text if c in _HANT_QUOTES)
+    qs = sum(1 for c in text if c in _HANS_QUOTES)
+    if qt or qs:
+        # 「」 in mainland text is rarer than “” in Taiwan/Hong Kong text: 「」 wins ties.
+        return ("zh-Hant" if qt >= qs else "zh-Hans"), f"zh-quotes:hant={qt},hans={qs}"
+    return None, f"zh-chars:simp={s},trad={t}"
 
 
 # --------------------------------------------------------------------------- langdetect
@@ -312,7 +346,14 @@ def _langdetect_probs(
 
 # --------------------------------------------------------------------------- detection
 
-_WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+# A Latin-script word (letters of the Latin blocks only; an apostrophe inside is kept).
+_LATIN_LETTER = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
+_WORD_RE = re.compile(f"[{_LATIN_LETTER}]+(?:['’][{_LATIN_LETTER}]+)*")
+_BRACKETS = {"(": ")", "[": "]", "（": "）", "【": "】", "《": "》", "〈": "〉", "［": "］"}
+_QUOTES = {"“": "”", "「": "」", "『": "』", "«": "»"}
+_ASIDE_WEIGHT = 0.25  # letters in brackets: glosses, original names, titles
+_QUOTE_WEIGHT = 0.5  # letters in quotation marks: someone else's words
+_NAME_VOTE = 0.25  # a capitalised Latin word (a name, an acronym) as a vote for its script
 
 
 def _clean(text: str) -> str:
@@ -326,39 +367,70 @@ def _normalize_for_scripts(text: str) -> str:
     return "".join(chr(ord(c) - 0xFEE0) if 0xFF21 <= ord(c) <= 0xFF5A else c for c in text)
 
 
+def _aside_weights(text: str) -> list[float]:
+    """Per character: 1.0 in the sentence itself, less inside brackets or quotation marks.
+
+    A gloss such as "Tập Cận Bình (习近平)" or a quoted foreign phrase should not decide
+    the language of the sentence around it. Unbalanced closers are ignored.
+    """
+    stack: list[tuple[str, float]] = []
+    weights = []
+    for ch in text:
+        if ch in _BRACKETS or ch in _QUOTES:
+            inner = _ASIDE_WEIGHT if ch in _BRACKETS else _QUOTE_WEIGHT
+            stack.append(((_BRACKETS.get(ch) or _QUOTES[ch]), min(inner, stack[-1][1]) if stack else inner))
+        elif stack and ch == stack[-1][0]:
+            stack.pop()
+        weights.append(stack[-1][1] if stack else 1.0)
+    return weights
+
+
 def detect_text(text: str) -> Detection:
     """Language of one segment, with the evidence used (see the module docstring)."""
     cleaned = _normalize_for_scripts(_clean(text))
+    aside = _aside_weights(cleaned)
     counts: Counter[str] = Counter()
+    units: Counter[str] = Counter()
     han: list[str] = []
-    for ch in cleaned:
+    for ch, inside in zip(cleaned, aside):
         group = _script_of(ch)
         if group is None:
             continue
         counts[group] += 1
         if group == "han":
             han.append(ch)
+        if group != _LATIN:
+            units[group] += _WEIGHT.get(group, _DEFAULT_WEIGHT) * inside
     if not counts:
         return Detection(UND, 0.0, ["no-letters"])
 
-    latin_words = _WORD_RE.findall(cleaned) if counts[_LATIN] else []
-    units: dict[str, float] = {}
-    for group, n in counts.items():
-        if group == _LATIN:
-            units[group] = float(len(latin_words)) or n * _DEFAULT_WEIGHT
-        else:
-            units[group] = n * _WEIGHT.get(group, _DEFAULT_WEIGHT)
+    latin_words: list[str] = []
+    if counts[_LATIN]:
+        outside: list[str] = []
+        for m in _WORD_RE.finditer(cleaned):
+            word = m.group()
+            latin_words.append(word)
+            if aside[m.start()] == 1.0:
+                outside.append(word)
+            # Sentence grammar lives in lowercase words; capitalised ones are mostly names.
+            vote = 1.0 if _is_lowercase_word(word) else _NAME_VOTE
+            units[_LATIN] += vote * aside[m.start()]
+        # The sentence is judged by its words outside brackets when it has some.
+        latin_words = outside or latin_words
+        if not units[_LATIN]:
+            units[_LATIN] = counts[_LATIN] * _DEFAULT_WEIGHT
     # Japanese: kanji and kana together; Korean may carry hanja.
     if counts["kana"] >= 2 and counts["kana"] >= 0.2 * (counts["kana"] + counts["han"]):
-        units["kana"] = units.get("kana", 0.0) + units.pop("han", 0.0)
+        units["kana"] += units.pop("han", 0.0)
     elif counts["hangul"] and counts["han"] and units["hangul"] >= units["han"]:
         units["hangul"] += units.pop("han")
+    units = Counter({g: u for g, u in units.items() if u > 0})
     total = sum(units.values())
     dominant = max(units, key=lambda g: (units[g], g == "han"))
     share = units[dominant] / total
     evidence = [f"script:{dominant}={share:.2f}"]
     if dominant == "han":
-        return _detect_chinese(han, share, evidence)
+        return _detect_chinese(cleaned, han, share, evidence)
     if dominant == _LATIN:
         return _detect_latin(cleaned, latin_words, share, evidence)
     if dominant in _SCRIPT_PROFILES:
@@ -379,28 +451,42 @@ def detect_text(text: str) -> Detection:
     return Detection(lang, round(min(0.99, share), 4), evidence, weak=counts[dominant] < 2)
 
 
-def _detect_chinese(han: list[str], share: float, evidence: list[str]) -> Detection:
-    variant, s, t = _zh_variant("".join(han))
-    evidence.append(f"zh-variant:simp={s},trad={t}")
-    lang = variant or "zh-Hans"
+def _detect_chinese(text: str, han: list[str], share: float, evidence: list[str]) -> Detection:
+    variant, why = _zh_variant(text, "".join(han))
+    evidence.append(why)
     if variant is None:
+        # Nothing tells the scripts apart (他有很多英雄): Simplified, the more common,
+        # unless the paragraph/page/input says otherwise.
         evidence.append("zh-variant:neutral")
-    # A lone character or two is still Chinese, but its variant is a guess.
+    # A lone character is still Chinese, but a weaker guess.
     score = min(0.99, share) if len(han) >= 2 else min(0.9, share)
-    return Detection(lang, round(score, 4), evidence, weak=variant is None)
+    return Detection(variant or "zh-Hans", round(score, 4), evidence, weak=variant is None)
 
 
 def _word_llr(word: str) -> float:
     """Log-odds vi vs en carried by one lowercased word's letters."""
     if not _is_vi_syllable(word):
-        return _LLR_NOT_SYLLABLE
+        # "and", "of", "are": English grammar, rare in Vietnamese even among loanwords.
+        return _LLR_EN_GRAMMAR if word in _EN_FUNCTION else _LLR_NOT_SYLLABLE
     if any(c in VI_STRONG for c in word):
         return _LLR_VI_STRONG
     if any(c in VI_MARKED for c in word):
         return _LLR_VI_MARK
     if word in _EN_FUNCTION_SYLLABLE:
         return _LLR_EN_FUNCTION
+    if word in _VI_FUNCTION:
+        return _LLR_VI_FUNCTION
     return 0.0
+
+
+def _is_acronym(word: str) -> bool:
+    """WTO, UBND, TP: capitals without Vietnamese marks carry no language."""
+    return word.isupper() and len(word) <= 5 and not any(c in VI_MARKED for c in word.lower())
+
+
+def _is_lowercase_word(word: str) -> bool:
+    """A word that is not a name: lowercase-initial and not camel-cased (iPhone, eBay)."""
+    return word[:1].islower() and not any(c.isupper() for c in word[1:]) and len(word) > 1
 
 
 def _sigmoid(x: float) -> float:
@@ -410,29 +496,45 @@ def _sigmoid(x: float) -> float:
 
 
 def _detect_latin(cleaned: str, words: list[str], share: float, evidence: list[str]) -> Detection:
-    # Capitalised and all-caps words (names, acronyms such as WTO or UBND) vote softly
-    # unless the segment has little else (a headline in capitals, a bare name): English
-    # news is full of "Nguyễn Xuân Phúc", Vietnamese news of "Donald Trump".
-    body = [w.lower() for w in words if w[:1].islower() and len(w) > 1]
-    acronyms = [w.lower() for w in words if w.isupper() and len(w) <= 5]
-    names = [w.lower() for w in words if not w[:1].islower() and len(w) > 1 and not (w.isupper() and len(w) <= 5)]
-    if len(body) < 2:
-        body, names = body + names, []
-    if not body:
-        body, acronyms = acronyms or [w.lower() for w in words], []
-    names += acronyms
-    llr = sum(_word_llr(w) for w in body) + _NAME_WEIGHT * sum(_word_llr(w) for w in names)
-    vi_strong = sum(1 for w in body if any(c in VI_STRONG for c in w))
-    en_function = sum(1 for w in body if w in _EN_FUNCTION)
+    # The grammar of a sentence lives in its lowercase words; capitalised runs are mostly
+    # names (English news is full of "Nguyễn Xuân Phúc", Vietnamese news of "Donald
+    # Trump"), so each run votes once and softly. A segment with no lowercase word (a
+    # headline in capitals, a bare name) is judged by all its words.
+    body = [w for w in words if _is_lowercase_word(w)]
+    lowercase_words = len(body)
+    if body:
+        llr = sum(_word_llr(w.lower()) for w in body)
+        rest = words
+        if len(words) >= 2 and not _is_lowercase_word(words[0]) and _is_lowercase_word(words[1]) \
+                and not _is_acronym(words[0]) and words[0][1:].islower():
+            # "Tin moi", "He was": a capital from sentence case, not a name; half a vote.
+            body.insert(0, words[0])
+            llr += 0.5 * _word_llr(words[0].lower())
+            rest = words[1:]
+        chunk: list[str] = []
+        for w in [*rest, ""]:
+            if w and not _is_lowercase_word(w):
+                if not _is_acronym(w):
+                    chunk.append(w.lower())
+                continue
+            if chunk:
+                vote = sum(_word_llr(x) for x in chunk)
+                llr += _NAME_CHUNK_WEIGHT * max(-_NAME_CHUNK_CLAMP, min(_NAME_CHUNK_CLAMP, vote))
+                chunk = []
+    else:
+        body = [w for w in words if not _is_acronym(w)] or list(words)
+        llr = sum(_word_llr(w.lower()) for w in body if not _is_acronym(w))
+    vi_strong = sum(1 for w in body if any(c in VI_STRONG for c in w.lower()))
+    en_function = sum(1 for w in body if w.lower() in _EN_FUNCTION)
     foreign = sum(1 for w in words if any(ord(c) > 0x7F and c.lower() not in VI_MARKED for c in w))
-    evidence.append(f"latin:words={len(words)},body={len(body)},letters-llr={llr:+.1f},"
+    evidence.append(f"latin:words={len(words)},lowercase={lowercase_words},letters-llr={llr:+.1f},"
                     f"en-function={en_function},foreign={foreign}")
 
     # Letters neither English nor Vietnamese use, or a long "English" text without a
     # single English function word: maybe another Latin-script language. Ask the full
     # langdetect and accept only a confident answer outside vi/en.
     if vi_strong == 0 and (
-        (foreign >= 2 and foreign >= 0.15 * len(words)) or (llr < 0 and len(body) >= 6 and en_function == 0)
+        (foreign >= 2 and foreign >= 0.15 * len(words)) or (llr < 0 and lowercase_words >= 8 and en_function == 0)
     ):
         probs = _langdetect_probs(cleaned, None)
         top = max(probs, key=probs.__getitem__) if probs else None
@@ -477,12 +579,18 @@ def _majority(dets: Iterable[tuple[Detection, int]]) -> str | None:
 
 
 def _hint_lang(hint: str | None) -> str | None:
-    if not hint or hint == "auto":
+    """A source hint or a page's declared language (vi, vi-VN, zh, zh-TW, zh-Hant, ...) as our code."""
+    if not hint or hint.strip().lower() in ("auto", "und", ""):
         return None
-    return "zh-Hans" if hint == "zh" else hint
+    parts = hint.strip().replace("_", "-").lower().split("-")
+    if parts[0] != "zh":
+        return parts[0]
+    if any(p in ("hant", "tw", "hk", "mo") for p in parts[1:]):
+        return "zh-Hant"
+    return "zh-Hans"
 
 
-_CONTEXT_LOG_ODDS = 3.0  # how far a paragraph/page language tilts a weak vi/en segment
+_CONTEXT_LOG_ODDS = 4.0  # how far a paragraph/page language tilts a weak vi/en segment
 
 
 def _leans_to(det: Detection, context: str) -> bool:
@@ -546,12 +654,38 @@ def detect_segments(segments: list[Segment], hint: str | None = None) -> list[Se
 
 
 def detect_lines(lines: list[str]) -> list[tuple[str, float]]:
-    """Each line is its own segment, judged alone: (lang, score) per line, same order."""
+    """(lang, score) per line, same count and order; empty or letterless lines → `und`.
+
+    Each line is judged on its own, with one exception: a Chinese line whose characters
+    exist in both scripts (他有很多英雄) takes the Simplified/Traditional script that the
+    other Chinese lines of the input show, as a page would give it.
+    """
+    dets = [detect_text(line) if line.strip() else Detection(UND, 0.0, ["empty"]) for line in lines]
+    decided = [i for i, d in enumerate(dets) if d.lang.startswith("zh") and "zh-variant:neutral" not in d.evidence]
+    overall = Counter(dets[i].lang for i in decided).most_common(1)
     results = []
-    for line in lines:
-        if not line.strip():
-            results.append((UND, 0.0))
-            continue
-        det = detect_text(line)
-        results.append((det.lang, det.score))
+    for i, det in enumerate(dets):
+        lang = det.lang
+        if decided and "zh-variant:neutral" in det.evidence:
+            lang = _nearest_variant(dets, decided, i) or overall[0][0]
+        results.append((lang, det.score))
     return results
+
+
+_VARIANT_WINDOW = 5  # lines on each side that may lend their script to a neutral line
+
+
+def _nearest_variant(dets: list[Detection], decided: list[int], i: int) -> str | None:
+    """The script of the closest decided Chinese line within the window, if unambiguous."""
+    import bisect
+
+    k = bisect.bisect_left(decided, i)
+    before = decided[k - 1] if k > 0 and i - decided[k - 1] <= _VARIANT_WINDOW else None
+    after = decided[k] if k < len(decided) and decided[k] - i <= _VARIANT_WINDOW else None
+    if before is None and after is None:
+        return None
+    if before is None or after is None:
+        return dets[before if after is None else after].lang
+    if dets[before].lang == dets[after].lang or i - before != after - i:
+        return dets[before if i - before < after - i else after].lang
+    return None

@@ -40,6 +40,20 @@ CASES = [
     ("Уряд України ухвалив нове рішення щодо економіки.", "uk"),
     ("Madame la ministre a précisé que les négociations reprendront à Genève la semaine prochaine avec les représentants français.", "fr"),
     ("Die Bundesregierung möchte die Förderung für Wärmepumpen in diesem Jahr deutlich erhöhen.", "de"),
+    # names are runs of capitals: they vote once, softly
+    ("Nguyễn Phú Trọng, Tô Lâm, Võ Văn Thưởng attended.", "en"),
+    ("Donald Trump và Joe Biden tranh luận", "vi"),
+    ("Bánh mì and phở are staples.", "en"),
+    # brands and glosses inside Chinese sentences
+    ("iPhone 15 Pro Max发布", "zh-Hans"),
+    ("BBC 蘇格蘭的 Alasdair Lamont 在 Tony Macaroni Arena 報導", "zh-Hant"),
+    ("這是必須的 (Il faut bien le faire)。", "zh-Hant"),
+    ("Xi Jinping (习近平) visited Hanoi.", "en"),
+    # Traditional usage the character tables alone do not show (於), and quotation marks
+    ("他於今年離開", "zh-Hant"),
+    ("他於去年", "zh-Hant"),
+    ("「她哭了」", "zh-Hant"),
+    ("“她哭了”", "zh-Hans"),
     ("12/11/2024 — 15:30", "und"),
     ("https://vnexpress.net/gia-vang-1234.html", "und"),
     ("+84 24 3825 1234, info@example.vn", "und"),
@@ -174,6 +188,22 @@ def test_page_language_is_majority_by_characters() -> None:
     ]))
     assert page_language(segs) == "vi"
     assert page_language([]) is None
+
+
+def test_neutral_chinese_line_takes_script_of_nearby_chinese_lines() -> None:
+    trad = ["臺灣的總統今天發表談話。", "他有很多英雄。", "Hôm nay trời đẹp."]
+    simp = ["国务院今天召开会议。", "他有很多英雄。"]
+    assert [lang for lang, _ in detect_lines(trad)] == ["zh-Hant", "zh-Hant", "vi"]
+    assert [lang for lang, _ in detect_lines(simp)] == ["zh-Hans", "zh-Hans"]
+    assert detect_lines(["他有很多英雄。"])[0][0] == "zh-Hans"  # alone: the more common script
+
+
+@pytest.mark.parametrize("hint,expected", [
+    ("vi", "vi"), ("vi-VN", "vi"), ("zh", "zh-Hans"), ("zh-CN", "zh-Hans"), ("zh-TW", "zh-Hant"),
+    ("zh-Hant-HK", "zh-Hant"), ("zh_hk", "zh-Hant"), ("en-US", "en"), ("auto", "und"), ("", "und"),
+])
+def test_hint_fallback_understands_page_language_tags(hint: str, expected: str) -> None:
+    assert detect_segments(_segments([(0, "2024")]), hint=hint)[0].lang == expected
 
 
 def test_detect_lines_keeps_count_and_order() -> None:
