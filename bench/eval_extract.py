@@ -91,6 +91,32 @@ def _candidate(name: str) -> Callable[[bytes], str]:
     return run
 
 
+def metadata_scores(data_dir: Path) -> tuple[int, int, int, int]:
+    """Date (same day) and author (exact, spaces ignored) matches on extract_zh's gold index."""
+    import csv
+
+    from tasks.clean import ExtractionError, extract_article
+
+    root = data_dir / "extract_zh"
+    date_ok = date_n = author_ok = author_n = 0
+    with (root / "index.tsv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            try:
+                doc = extract_article((root / "html" / f"{row['id']}.html").read_bytes(), url="")
+            except ExtractionError:
+                doc = None
+            gold_date, gold_author = row["date_gold"], row["author_gold"]
+            if gold_date != "UNKNOWN" and re.match(r"\d{4}-\d{1,2}-\d{1,2}", gold_date):
+                date_n += 1
+                y, m, d = (int(x) for x in gold_date.split()[0].split("-"))
+                date_ok += bool(doc and doc.date == f"{y:04d}-{m:02d}-{d:02d}")
+            if gold_author != "UNKNOWN":
+                author_n += 1
+                norm = lambda a: re.sub(r"[\s、，,;]+", "", a or "")  # noqa: E731
+                author_ok += bool(doc and norm(doc.author) == norm(gold_author))
+    return date_ok, date_n, author_ok, author_n
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("data_dir", type=Path)
@@ -129,6 +155,9 @@ def main() -> None:
             mf = sum(s[2] for s in scores[name]) / n
             _, _, micro_f, *_ = prf(*totals[name])
             rows.append((lang, name, n, mp, mr, mf, micro_f, seconds[name] / n))
+    if "zh" in langs:
+        date_ok, date_n, author_ok, author_n = metadata_scores(args.data_dir)
+        print(f"extract_zh metadata (ours): date {date_ok}/{date_n} same day, author {author_ok}/{author_n} exact")
     print()
     print("| set | extractor | pages | P (mean) | R (mean) | F1 (mean) | F1 (pooled) | s/page |")
     print("|---|---|---|---|---|---|---|---|")

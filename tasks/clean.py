@@ -216,11 +216,55 @@ def _title(tree: lxml_html.HtmlElement, fallback: str | None) -> str | None:
     return title or None
 
 
+_FIELD_WORDS = "时间|来源|日期|发布|编辑|责任|更新|点击|阅读|出处|摄影|通讯员"
+_CJK_NAME = rf"(?!{_FIELD_WORDS})[\u4e00-\u9fff][\u4e00-\u9fff·•]{{1,5}}"
+_CJK_NAMES = rf"{_CJK_NAME}(?:[ 、，,]+{_CJK_NAME}){{0,5}}"
+_BYLINE_RES = [
+    re.compile(rf"(?:作者|执笔人|执笔|撰稿|撰文)\s*[:：/／]\s*({_CJK_NAMES}|[A-Za-z][\w.&-]{{1,30}})"),
+    re.compile(rf"(?:^|\s)文\s*[/／]\s*({_CJK_NAMES})"),
+    # "本报记者 X 发自北京", "新京报记者 彭冲 山东冠县报道" (a bare "记者调查" is a menu item).
+    re.compile(rf"(?:报|社|网|台)记者\s*({_CJK_NAMES}?)(?=\s*(?:发自|报道|摄|通讯员|实习生|$|[ 　）)]))"),
+    re.compile(rf"记者\s*({_CJK_NAMES}?)(?=\s*(?:发自|报道))"),
+    re.compile(r"\bby\s+([A-Za-z\u4e00-\u9fff][\w.\u4e00-\u9fff-]{1,30})\s*(?:〓|\||$)", re.I),
+]
+
+
+def _byline_author(tree: lxml_html.HtmlElement) -> str | None:
+    """Author from a Chinese byline line (作者：… / 记者 … 报道 / … by name), first match."""
+    body = tree.find(".//body")
+    for line in block_texts(body if body is not None else tree):
+        if len(line) > 120:
+            continue
+        for rx in _BYLINE_RES:
+            m = rx.search(line)
+            if m and m.group(1).strip():
+                return m.group(1).strip()
+    return None
+
+
+_DATE_IN_LINE_RE = re.compile(r"((?:19|20)\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)")
+_DATELINE_HINT_RE = re.compile(r"发布|时间|日期|更新|来源|作者|记者|published|posted|updated|date", re.I)
+
+
+def _dateline_date(tree: lxml_html.HtmlElement) -> str | None:
+    """YYYY-MM-DD from the first short line that reads like a dateline (发布时间 …, 来源 …)."""
+    body = tree.find(".//body")
+    for line in block_texts(body if body is not None else tree):
+        if len(line) > 120 or not _DATELINE_HINT_RE.search(line):
+            continue
+        m = _DATE_IN_LINE_RE.search(line)
+        if m:
+            y, mo, d = (int(g) for g in m.groups())
+            if 1 <= mo <= 12 and 1 <= d <= 31:
+                return f"{y:04d}-{mo:02d}-{d:02d}"
+    return None
+
+
 def _date(tree: lxml_html.HtmlElement, url: str) -> str | None:
     from htmldate import find_date
 
     try:
-        return find_date(copy.deepcopy(tree), url=url or None, extensive_search=True, original_date=True)
+        return find_date(copy.deepcopy(tree), url=url or None, extensive_search=False, original_date=True)
     except Exception:  # htmldate is heuristic; a date is optional metadata  # noqa: BLE001
         return None
 
@@ -239,6 +283,8 @@ def _trafilatura_candidate(tree: lxml_html.HtmlElement, url: str) -> tuple[list[
             include_comments=False,
             include_tables=True,
             with_metadata=True,
+            # Our own htmldate call does the extensive search; trafilatura's stays cheap.
+            date_extraction_params={"extensive_search": False, "original_date": True},
         )
     except Exception:  # noqa: BLE001 - a failing candidate is just not a candidate
         return [], None
@@ -634,7 +680,9 @@ def extract_article(
 
     traf_title = getattr(traf_doc, "title", None) if traf_doc is not None else None
     author = getattr(traf_doc, "author", None) if traf_doc is not None else None
-    date = _date(tree, url)
+    # htmldate without its extensive search (which can spend ~10 s in dateparser on one
+    # page), then a dateline in the page's own words, then trafilatura's guess.
+    date = _date(tree, url) or _dateline_date(tree)
     if not date and traf_doc is not None:
         date = getattr(traf_doc, "date", None)
 
@@ -643,7 +691,7 @@ def extract_article(
         url=url,
         title=_title(tree, traf_title),
         date=date,
-        author=normalize_text(author) if author else None,
+        author=normalize_text(author) if author else _byline_author(tree),
         canonical_url=_canonical(tree, url),
         page_lang=_page_lang(tree),
         charset=charset,
