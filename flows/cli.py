@@ -7,9 +7,16 @@ heavy imports (prefect, argostranslate) happen inside the commands that need the
 
 from __future__ import annotations
 
-import typer
+import os
 
-from flows import cli_align, cli_detect, cli_extract, cli_review, cli_run, cli_serve, cli_translate
+# An offline tool: Prefect's embedded server must not try to phone home (on a closed
+# network that is an error in the log and a race on its SQLite file at start-up).
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+import typer  # noqa: E402
+
+from flows import cli_align, cli_detect, cli_extract, cli_review, cli_run, cli_serve, cli_translate  # noqa: E402
 
 app = typer.Typer(
     name="newsbridge",

@@ -103,8 +103,8 @@ def run_demo(output: Path, as_json: bool = False) -> int:
     from tasks.argos_models import install_test_models
 
     installed = install_test_models()
-    for line in installed:
-        console.print(f"[red]installed TEST model[/red] {line}")
+    for pkg in installed:
+        console.print(f"[red]installed TEST model[/red] {pkg.src}→{pkg.tgt} {pkg.version} at {pkg.path}")
 
     from flows.cli_run import print_summary, run_flow
 
