@@ -446,3 +446,133 @@ def test_robots_shared_by_every_fetcher_of_one_run(srv: FaultServer, tmp_path: P
     with Fetcher(_defaults(), tmp_path, settings=_settings(), run_id="run-2") as f:
         assert f.fetch(_src(urls[0])).outcome == "fetched"
     assert srv.count("/robots.txt") == 2
+
+
+# --------------------------------------------------------------------------- the whole run
+
+ZH_PARAS = [
+    "11月20日，中越职业教育合作论坛在广西南宁开幕，来自两国职业院校和企业的二百余名代表出席。",
+    "与会代表围绕人工智能、数字经济和跨境电商人才培养等议题进行了深入交流与讨论。",
+    "广西壮族自治区教育厅负责人表示，将进一步深化与越南院校的合作，共同培养国际化技术技能人才。",
+    "论坛期间，双方签署了十五项合作协议，涵盖联合办学、师资培训和学生交流等多个领域。",
+]
+ZH2_PARAS = [
+    "国务院新闻办公室今天举行新闻发布会，介绍前三季度国民经济运行情况。",
+    "国家统计局新闻发言人表示，前三季度国内生产总值同比增长，经济运行总体平稳。",
+    "消费市场持续恢复，服务零售额增长较快，就业形势保持总体稳定。",
+]
+VI_PARAS = [
+    "Bộ Thông tin và Truyền thông tổ chức hội nghị về chuyển đổi số quốc gia tại Hà Nội.",
+    "Người dân và doanh nghiệp được hưởng lợi từ dịch vụ công trực tuyến ngày càng hoàn thiện.",
+    "Các địa phương cam kết đẩy mạnh hạ tầng số và đào tạo nguồn nhân lực chất lượng cao.",
+]
+EN_PARAS = [
+    "Vietnam and Guangxi signed new agreements on science and technology cooperation this week.",
+    "Researchers from both sides will work together on agriculture, new materials and digital health.",
+    "Officials said the projects would start next year and run for at least three years.",
+]
+
+
+def _latest_docs(out: Path) -> dict[str, dict]:
+    import json
+
+    found = {}
+    for pointer in (out / "docs").glob("*/latest.json"):
+        record = json.loads((out / json.loads(pointer.read_text())["path"]).read_text())
+        found[record["source_id"]] = record
+    return found
+
+
+def _runs(out: Path) -> list[tuple[dict, dict]]:
+    """[(manifest, stats)] of every run, oldest first."""
+    import json
+
+    runs = []
+    for d in (out / "runs").iterdir():
+        if (d / "manifest.json").exists():
+            runs.append((json.loads((d / "manifest.json").read_text()), json.loads((d / "stats.json").read_text())))
+    return sorted(runs, key=lambda r: r[0].get("started_at") or r[0].get("meta", {}).get("started_at") or "")
+
+
+@pytest.mark.slow
+def test_cli_run_twice_on_a_faulty_site(prefect_harness, argos_test_models, tmp_path: Path, monkeypatch):
+    """The issue's acceptance check: `newsbridge run` twice on loopback pages with faults."""
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+    from tasks.settings import get_settings
+
+    monkeypatch.setenv("NEWSBRIDGE_MAX_ATTEMPTS", "2")
+    monkeypatch.setenv("NEWSBRIDGE_BACKOFF_BASE_SECONDS", "0.01")
+    monkeypatch.setenv("NEWSBRIDGE_RETRY_AFTER_CAP_SECONDS", "1")
+    get_settings.cache_clear()
+    out = tmp_path / "out"
+    with FaultServer() as s:
+        s.robots("User-agent: *\nDisallow: /private/\n")
+        s.page("/zh-gbk.html", html_page("中越职业教育合作论坛在南宁举行", ZH_PARAS, lang="zh-CN"), charset="gbk",
+               content_type="text/html")  # GBK, no charset anywhere
+        s.page("/zh-mislabel.html", html_page("前三季度国民经济运行情况", ZH2_PARAS, meta_charset="gb2312").encode(),
+               content_type="text/html; charset=gb2312", etag='"zh2-v1"')  # UTF-8 declared gb2312
+        s.page("/vi.html", html_page("Hội nghị chuyển đổi số", VI_PARAS, lang="vi"),
+               last_modified="Mon, 23 Nov 2026 10:00:00 GMT")
+        s.page("/en.html", html_page("Science cooperation", EN_PARAS, lang="en"))  # no validators: sha256
+        s.page("/private/secret.html", html_page("secret", EN_PARAS))
+        s.add("/flaky.html", Route(status=503, headers={"Retry-After": "0"}),
+              Route(body=html_page("Recovered page", EN_PARAS, lang="en").encode()))
+        faults = {"gone": ("404", "http_404"), "boom": ("500", "http_5xx"), "slow": ("slow:4", "timeout"),
+                  "loop": ("loop", "redirect_loop"), "big": ("big:400000", "too_large"),
+                  "bomb": ("bomb:20000000", "too_large"), "pdf": ("pdf", "unsupported_content_type"),
+                  "empty": ("empty", "empty_body")}
+        lines = ["defaults:", "  min_delay_seconds: 0", "  timeout_seconds: 1", "  max_bytes: 300000", "sources:"]
+        good = {"zh-gbk": "/zh-gbk.html", "zh-mislabel": "/zh-mislabel.html", "vi": "/vi.html", "en": "/en.html",
+                "flaky": "/flaky.html", "private": "/private/secret.html"}
+        for sid, path in good.items():
+            lines += [f"  - id: {sid}", f"    url: {s.url(path)}"]
+        for sid, (kind, _) in faults.items():
+            lines += [f"  - id: {sid}", f"    url: {s.fault('/' + sid, kind)}"]
+        sources = tmp_path / "sources.yaml"
+        sources.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+        runner = CliRunner()
+        first = runner.invoke(app, ["run", "--sources", str(sources), "--output", str(out)])
+        second = runner.invoke(app, ["run", "--sources", str(sources), "--output", str(out)])
+        log = s.requests
+    get_settings.cache_clear()
+
+    (m1, st1), (m2, st2) = _runs(out)
+    o1 = {o["id"]: o for o in m1["sources"]}
+    o2 = {o["id"]: o for o in m2["sources"]}
+    any_failed = any(o["status"] == "failed" for o in o1.values())
+    assert first.exit_code == (1 if any_failed else 0), first.output
+    assert set(o1) == set(good) | set(faults)  # exactly one outcome per source
+    for sid in ("zh-gbk", "zh-mislabel", "vi", "en", "flaky"):
+        assert o1[sid]["status"] == "new", o1[sid]
+    assert (o1["private"]["status"], o1["private"]["reason"]) == ("rejected", "robots_disallowed")
+    for sid, (_, reason) in faults.items():
+        assert o1[sid]["reason"] == reason and o1[sid]["status"] in ("rejected", "failed"), o1[sid]
+    assert st1["reasons"].get("too_large") == 2 and st1["translated_fresh"] > 0
+
+    # robots obeyed, once per run; the 503 page asked twice; Chinese stored right.
+    assert not [r for r in log if r.path.startswith("/private/")]
+    assert sum(r.path == "/robots.txt" for r in log) == 2
+    assert sum(r.path == "/flaky.html" for r in log) == 3  # 503 + 200 in run 1, one conditional GET in run 2
+    docs = _latest_docs(out)
+    zh_text = " ".join(seg["text"] for seg in docs["zh-gbk"]["segments"])
+    assert "中越职业教育合作论坛在广西南宁开幕" in zh_text
+    assert docs["zh-gbk"]["fetch"]["charset"] == "gb18030"
+    zh2_text = " ".join(seg["text"] for seg in docs["zh-mislabel"]["segments"])
+    assert "国家统计局新闻发言人表示" in zh2_text and docs["zh-mislabel"]["fetch"]["charset"] == "utf-8"
+    vi_text = " ".join(seg["text"] for seg in docs["vi"]["segments"])
+    assert "Người dân và doanh nghiệp" in vi_text
+
+    # second run: conditional requests, nothing changed, nothing translated fresh
+    def second_run_requests(path: str) -> list:
+        return [r for r in log if r.path == path][-1:]
+
+    assert second_run_requests("/zh-mislabel.html")[0].headers.get("if-none-match") == '"zh2-v1"'
+    assert second_run_requests("/vi.html")[0].headers.get("if-modified-since") == "Mon, 23 Nov 2026 10:00:00 GMT"
+    for sid in ("zh-gbk", "zh-mislabel", "vi", "en", "flaky"):
+        assert o2[sid]["status"] == "unchanged", o2[sid]
+    for sid, (_, reason) in faults.items():
+        assert o2[sid]["reason"] == reason
+    assert st2["translated_fresh"] == 0 and st2["unchanged"] == 5
