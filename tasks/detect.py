@@ -149,6 +149,7 @@ _SCRIPT_PROFILES = {
 }
 # Letters only one language of a shared script uses.
 _SCRIPT_MARKERS = {"cyrillic": (("ыэъё", "ru"), ("іїєґ", "uk"))}
+_SHORT_SCRIPT_LETTERS = 20
 _SCRIPT_DEFAULT = {"cyrillic": "ru", "arabic": "ar", "devanagari": "hi"}
 
 
@@ -223,6 +224,7 @@ _LLR_EN_FUNCTION = -1.0  # "the", "to", "can"... valid syllables, but English fu
 _LLR_VI_FUNCTION = 1.0  # "theo", "cho", "trong"... Vietnamese words that carry no marks
 _NAME_CHUNK_CLAMP = 2.0  # a run of capitalised words (a name) votes at most this much...
 _NAME_CHUNK_WEIGHT = 0.5  # ...times this, when the segment has lowercase words to judge by
+_TITLE_RUN_CAP = 4.0  # the most a run of capitalised Vietnamese syllables votes for vi
 _DECIDED = 3.0  # |log-odds| from letters alone that needs no statistics
 _LANGDETECT_WEIGHT = 0.6  # langdetect's log-odds (clamped) join at this weight
 _LANGDETECT_CLAMP = 5.0
@@ -328,15 +330,11 @@ def _factory(langs: tuple[str, ...] | None):
         return factory
 
 
-def _langdetect_probs(
-    text: str, langs: tuple[str, ...] | None, prior: dict[str, float] | None = None
-) -> dict[str, float]:
+def _langdetect_probs(text: str, langs: tuple[str, ...] | None) -> dict[str, float]:
     """langdetect probabilities over `langs` (all profiles when None); {} without features."""
     from langdetect.lang_detect_exception import LangDetectException
 
     detector = _factory(langs).create()
-    if prior:
-        detector.set_prior_map(prior)
     detector.append(text)
     try:
         return {p.lang: p.prob for p in detector.get_probabilities()}
@@ -439,14 +437,18 @@ def detect_text(text: str) -> Detection:
                 evidence.append(f"letters:{lang}")
                 return Detection(lang, round(min(0.99, share), 4), evidence)
         langs = _SCRIPT_PROFILES[dominant]
-        # The script's most common language first: short text leans on it.
-        prior = {lang: (0.7 if k == 0 else 0.3 / (len(langs) - 1)) for k, lang in enumerate(langs)}
-        probs = _langdetect_probs(cleaned, langs, prior)
+        default = _SCRIPT_DEFAULT[dominant]
+        if counts[dominant] < _SHORT_SCRIPT_LETTERS:
+            # A word or two (капуста, лук) is shared by the script's languages; langdetect
+            # guesses wildly there. The script's most common language, flagged weak.
+            evidence.append(f"short:{default}")
+            return Detection(default, round(share * 0.6, 4), evidence, weak=True)
+        probs = _langdetect_probs(cleaned, langs)
         if probs:
             lang = max(probs, key=probs.__getitem__)
-            evidence.append(f"langdetect[{','.join(_SCRIPT_PROFILES[dominant])}]={lang}:{probs[lang]:.2f}")
+            evidence.append(f"langdetect[{','.join(langs)}]={lang}:{probs[lang]:.2f}")
             return Detection(lang, round(share * probs[lang], 4), evidence, probs=probs)
-        return Detection(_SCRIPT_DEFAULT[dominant], round(share * 0.5, 4), evidence, weak=True)
+        return Detection(default, round(share * 0.5, 4), evidence, weak=True)
     lang = _SCRIPT_LANG.get(dominant, "other")
     return Detection(lang, round(min(0.99, share), 4), evidence, weak=counts[dominant] < 2)
 
@@ -522,8 +524,21 @@ def _detect_latin(cleaned: str, words: list[str], share: float, evidence: list[s
                 llr += _NAME_CHUNK_WEIGHT * max(-_NAME_CHUNK_CLAMP, min(_NAME_CHUNK_CLAMP, vote))
                 chunk = []
     else:
+        # Title case or capitals throughout: every word may be part of a name, and a run
+        # of Vietnamese syllables (Nguyễn Thị Ánh Viên) is most likely one name; each run
+        # votes at most _TITLE_RUN_CAP. Words that cannot be Vietnamese vote one by one.
         body = [w for w in words if not _is_acronym(w)] or list(words)
-        llr = sum(_word_llr(w.lower()) for w in body if not _is_acronym(w))
+        llr, run = 0.0, 0.0
+        for w in body:
+            if _is_acronym(w):
+                continue
+            lw = w.lower()
+            if _is_vi_syllable(lw):
+                run += _word_llr(lw)
+                continue
+            llr += min(run, _TITLE_RUN_CAP) + _word_llr(lw)
+            run = 0.0
+        llr += min(run, _TITLE_RUN_CAP)
     vi_strong = sum(1 for w in body if any(c in VI_STRONG for c in w.lower()))
     en_function = sum(1 for w in body if w.lower() in _EN_FUNCTION)
     foreign = sum(1 for w in words if any(ord(c) > 0x7F and c.lower() not in VI_MARKED for c in w))
