@@ -43,6 +43,13 @@ def register(app: typer.Typer) -> None:
         except ExtractionError as exc:
             typer.echo(json.dumps({"error": exc.reason, "detail": exc.detail}, ensure_ascii=False))
             raise typer.Exit(1) from exc
+        # The page's own declaration when it has one; otherwise the project's detector
+        # on the extracted text (tasks.detect: script evidence + langdetect, no prefect).
+        lang, lang_source = doc.page_lang, "html"
+        if not lang:
+            from tasks.detect import detect_text
+
+            lang, lang_source = detect_text(doc.text[:4000]).lang, "detected"
         out: dict[str, object] = {
             "title": doc.title,
             "date": doc.date,
@@ -50,7 +57,8 @@ def register(app: typer.Typer) -> None:
             "canonical_url": doc.canonical_url,
             "charset": doc.charset,
             "charset_source": doc.charset_source,
-            "lang": doc.page_lang,
+            "lang": lang,
+            "lang_source": lang_source,
             "paragraphs": doc.paragraphs,
             "extractor": doc.extractor,
         }

@@ -511,7 +511,7 @@ def _density_candidate(tree: lxml_html.HtmlElement) -> list[str]:
     for b, g in zip(blocks, good):
         if g:
             gain = b.chars - b.link_chars
-        elif b.noise or b.link_density > 0.5:
+        elif not _keepable(b):
             gain = -0.6 * b.chars
         else:
             gain = 0.05 * b.chars  # short plain lines (table cells, list items): slightly for
@@ -522,15 +522,7 @@ def _density_candidate(tree: lxml_html.HtmlElement) -> list[str]:
     # Keep the container's blocks except widgets and link lists. Short plain lines stay:
     # table cells and list items are content; datelines and footers go later by pattern.
     kept = [i for i in inside if _keepable(blocks[i])]
-    if EDGE_TRIM:
-        content_idx = [i for i in kept if good[i]]
-        first, last = content_idx[0], content_idx[-1]
-        lead = [i for i in kept if i < first and blocks[i].tag in _HEADING_TAGS]
-        kept = lead[-1:] + [i for i in kept if first <= i <= last]
     return [blocks[i].text for i in kept]
-
-
-EDGE_TRIM = False
 
 
 # --------------------------------------------------------------------------- boilerplate
@@ -686,10 +678,12 @@ def extract_article(
     if not date and traf_doc is not None:
         date = getattr(traf_doc, "date", None)
 
+    title = _title(tree, traf_title)
+
     return Document(
         source_id=source_id,
         url=url,
-        title=_title(tree, traf_title),
+        title=title,
         date=date,
         author=normalize_text(author) if author else _byline_author(tree),
         canonical_url=_canonical(tree, url),

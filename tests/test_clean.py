@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from tasks.clean import EXTRACTOR_SIGNATURE, ExtractionError, extract_article, is_boilerplate_line
+from tasks.clean import (
+    EXTRACTOR_SIGNATURE,
+    ExtractionError,
+    choose_candidate,
+    extract_article,
+    is_boilerplate_line,
+    is_metadata_line,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ROOT / "tests" / "fixtures" / "pages"
@@ -230,3 +237,93 @@ def test_extract_does_not_import_prefect_or_argos() -> None:
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == ""
+
+
+def test_gbk_portal_uses_density_pass_and_byline_author() -> None:
+    # A table-layout portal: the char-density pass is chosen for Han text.
+    doc = extract_article(_page("zh_portal_gbk.html"), url="http://edu.example.cn/a.html")
+    assert "|generic:density" in doc.extractor
+    assert doc.author == "王喆"
+    assert doc.paragraphs[0].startswith("5月22日，2024职业教育国际交流与合作论坛")
+
+
+def test_selector_matching_nothing_falls_back_to_generic() -> None:
+    doc = extract_article(_page("vi_article.html"), url="", selector="div.no-such-box")
+    assert "|generic:" in doc.extractor and doc.extractor.endswith("(selector-empty)")
+    assert "PGS.TS. Nguyễn Văn An" in doc.text
+
+
+def _to_cp1258(text: str) -> bytes:
+    """Windows-1258 has ư, ơ, â... precomposed but tones only as combining marks."""
+    out = bytearray()
+    for ch in unicodedata.normalize("NFC", text):
+        try:
+            out += ch.encode("cp1258")
+        except UnicodeEncodeError:
+            parts = unicodedata.normalize("NFD", ch)
+            tones = "".join(c for c in parts if c in "\u0300\u0301\u0303\u0309\u0323")
+            base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in tones))
+            out += (base + tones).encode("cp1258")
+    return bytes(out)
+
+
+def test_windows_1258_vietnamese_comes_out_nfc() -> None:
+    body = (
+        "<html><head><meta charset='windows-1258'><title>Tin tức</title></head><body><article>"
+        "<p>Người dân Việt Nam đón Tết Nguyên Đán cùng gia đình và bạn bè ở khắp mọi miền đất nước.</p>"
+        "<p>Các chợ hoa xuân mở cửa từ sáng sớm tới khuya, đông nghịt người mua sắm và du khách.</p>"
+        "</article></body></html>"
+    )
+    content = _to_cp1258(body)
+    doc = extract_article(content, url="", headers={"Content-Type": "text/html"})
+    assert doc.charset == "windows-1258" or doc.charset == "cp1258"
+    assert "Người dân Việt Nam đón Tết Nguyên Đán" in doc.text
+    assert unicodedata.is_normalized("NFC", doc.text)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("2024年05月22日 15:30 来源：示例日报 作者：王喆", True),
+        ("2005-04-27 14:32更新 来源：千龙新闻网", True),
+        ("（责任编辑：李明）", True),
+        ("您现在的位置：首页 > 教育 > 正文", True),
+        ("Published 4:00 am CST, Wednesday, November 20, 2019", True),
+        ("By Jane Smith", True),
+        ("By the end of 2024, the alliance had 71 members.", False),
+        ("5月22日，论坛在南宁举行。", False),
+    ],
+)
+def test_metadata_lines(line: str, expected: bool) -> None:
+    assert is_metadata_line(line) is expected
+
+
+@pytest.mark.parametrize(
+    ("candidates", "expected"),
+    [
+        # Han text: the density pass, even when trafilatura kept more (a whole forum thread).
+        ({"trafilatura": ["第一段内容很长。", "网友回复一。", "网友回复二。"], "density": ["第一段内容很长。"]}, "density"),
+        # Latin text, nested and similar: trafilatura.
+        ({"trafilatura": ["One two three four five six."], "density": ["One two three four five six.", "Menu"]}, "trafilatura"),
+        # Latin text, trafilatura stopped early inside what the density pass kept: density.
+        (
+            {
+                "trafilatura": ["Alpha beta gamma delta epsilon zeta."],
+                "density": ["Alpha beta gamma delta epsilon zeta.", "Eta theta iota kappa lambda mu nu xi omicron pi rho."],
+            },
+            "density",
+        ),
+        # One side empty: the other.
+        ({"trafilatura": [], "density": ["Only this one here."]}, "density"),
+        ({"trafilatura": ["Only this one here."], "density": []}, "trafilatura"),
+    ],
+)
+def test_choose_candidate(candidates: dict[str, list[str]], expected: str) -> None:
+    assert choose_candidate(candidates)[0] == expected
+
+
+def test_cli_lang_declared_or_detected() -> None:
+    out = json.loads(_run_cli(str(PAGES / "vi_article.html")).stdout)
+    assert (out["lang"], out["lang_source"]) == ("vi", "html")
+    out = json.loads(_run_cli(str(PAGES / "zh_portal_gbk.html")).stdout)
+    assert out["lang"].startswith("zh") and out["lang_source"] == "detected"
