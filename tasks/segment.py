@@ -126,8 +126,9 @@ def _latin_is_boundary(text: str, m: re.Match[str]) -> bool:
         return False
     if word in NUMBER_ABBREVIATIONS and nxt.isdigit():
         return False
-    # Initials: a single capital letter ("J. K. Rowling", "Nguyễn V. A.").
-    if len(word) == 1 and word.isalpha() and word.isupper():
+    # Initials ("J. K. Rowling", "Nguyễn V. A.") and one-letter abbreviations
+    # ("Viera d. Rockledge" in sports results).
+    if len(word) == 1 and word.isalpha():
         return False
     # Dotted acronyms not in the list ("N.Y.", "T.Ư.") keep going.
     if re.fullmatch(r"(?:[^\W\d_]\.)+[^\W\d_]", word):
@@ -135,8 +136,21 @@ def _latin_is_boundary(text: str, m: re.Match[str]) -> bool:
     return True
 
 
+# A list marker is not a sentence: "1. Ditch the diet", "IV. Results", "a) ...".
+_LIST_MARKER_RE = re.compile(r"\(?(?:\d{1,3}|[ivxlcdmIVXLCDM]{1,5}|[a-zA-Z])[.)]")
+
+
 def _latin_boundaries(text: str) -> list[int]:
-    return [m.end() for m in _LATIN_END_RE.finditer(text) if _latin_is_boundary(text, m)]
+    out: list[int] = []
+    last = 0
+    for m in _LATIN_END_RE.finditer(text):
+        if not _latin_is_boundary(text, m):
+            continue
+        if _LIST_MARKER_RE.fullmatch(text[last : m.end()].strip()):
+            continue
+        out.append(m.end())
+        last = m.end()
+    return out
 
 
 _CLAUSE_ZH_RE = re.compile(r"[，、；：,;:]")

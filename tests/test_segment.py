@@ -132,3 +132,15 @@ def test_offsets_always_exact(paragraphs: list[str]) -> None:
     for s in segment_document(doc, "h", max_chars=20):
         assert doc.text[s.start : s.end] == s.text
         assert s.text == s.text.strip() and s.text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1. Ditch the diet. Eat well.", ["1. Ditch the diet.", "Eat well."]),
+        ("IV. Kết luận. Hai bên đồng ý.", ["IV. Kết luận.", "Hai bên đồng ý."]),
+        ("Viera d. Rockledge 3-1. Melbourne d. Cocoa 8-0.", ["Viera d. Rockledge 3-1.", "Melbourne d. Cocoa 8-0."]),
+    ],
+)
+def test_list_markers_and_one_letter_abbreviations(text: str, expected: list[str]) -> None:
+    assert _sentences(text, "en") == expected
