@@ -164,6 +164,29 @@ def story_partner(output_dir: Path, record: dict[str, Any]) -> dict[str, Any] | 
     return load_record(output_dir, rel) if rel else None
 
 
+# --------------------------------------------------------------------------- memory keys
+
+
+def memory_key(text: str, translation: Any) -> tuple[str, str, str]:
+    """(source text, src, tgt) under which the translate stage looks this segment up in the memory.
+
+    The translate stage keys the memory with Argos language codes (zh-Hans -> zh) and, for
+    Traditional Chinese converted with OpenCC before a zh->x model, the converted text; a
+    review stored under the same key is what the next crawl's translate stage finds.
+    """
+    from tasks.translate import ARGOS_CODE
+
+    tr = translation if isinstance(translation, dict) else translation.model_dump()
+    src = ARGOS_CODE.get(tr["src"], tr["src"])
+    tgt = ARGOS_CODE.get(tr["tgt"], tr["tgt"])
+    chain = tr.get("chain") or []
+    if chain and "opencc" in chain[0]:
+        import opencc
+
+        return opencc.OpenCC("t2s").convert(text), "zh", tgt
+    return text, src, tgt
+
+
 # --------------------------------------------------------------------------- re-crawl
 
 
@@ -252,7 +275,7 @@ def carry_reviews(
         if tr.state == "copy":
             continue
         if memory is not None:
-            entry = memory.get(seg.text, tr.src, tr.tgt, tr.model)
+            entry = memory.get(*memory_key(seg.text, tr), tr.model)
             if entry is not None and entry.state in REVIEWED_STATES:
                 if not (tr.state == entry.state and tr.text == entry.text):
                     seg.translation = tr.model_copy(
@@ -410,8 +433,8 @@ def import_review(path: Path, output_dir: Path, memory: ReviewMemory) -> ImportR
     """Apply the reviewed/final targets of an exported XLIFF file.
 
     Each unit whose target state is `signed-off` (→ reviewed) or `final` is written to
-    the translation memory (key: the segment's source text, pair and MT model; state;
-    the memory's timestamp) and into the latest stored version of its document
+    the translation memory under the key the translate stage looks up (`memory_key`;
+    with the segment's MT model id, the state, and the memory's timestamp) and into the latest stored version of its document
     (text, state, `reviewed_at` = import time, reference cleared), rewritten atomically.
     A unit already in that state with that text is left alone, so a second import of the
     same file writes nothing. A unit is stale when its document is no longer the
@@ -475,9 +498,10 @@ def import_review(path: Path, output_dir: Path, memory: ReviewMemory) -> ImportR
                     tr = target["translation"] = Translation(
                         text="", src=target["lang"], tgt=unit.target_lang, model=HUMAN_MODEL, engine=HUMAN_MODEL
                     ).model_dump(mode="json")
-                entry = memory.get(target["text"], tr["src"], tr["tgt"], tr["model"])
+                key_text, key_src, key_tgt = memory_key(target["text"], tr)
+                entry = memory.get(key_text, key_src, key_tgt, tr["model"])
                 if entry is None or entry.state != state or entry.text != unit.target:
-                    report.memory_written += memory.put(target["text"], unit.target, tr["src"], tr["tgt"], tr["model"], state)
+                    report.memory_written += memory.put(key_text, unit.target, key_src, key_tgt, tr["model"], state)
                 if tr.get("state") == state and tr.get("text") == unit.target:
                     report.unchanged.append(target["id"])
                     continue

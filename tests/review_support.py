@@ -96,10 +96,30 @@ def store_document(
     lang: str | None = None,
     pivot: str = "en",
 ) -> tuple[dict[str, Any], str]:
-    """Build and store one document version; returns (record, path relative to output_dir)."""
+    """Build and store one document version from sentences; returns (record, path relative to output_dir)."""
     url = url or f"https://news.example.vn/{source_id}.html"
+    paragraphs, segments = make_segments(store.doc_id_for(url), sents, pivot)
+    return store_segments(
+        output_dir, source_id, paragraphs, segments, url=url, title=title, fetched_at=fetched_at, story=story,
+        lang=lang or (sents[0].lang if sents else "und"), models=[f"argos:vi-{pivot}@test"],
+    )
+
+
+def store_segments(
+    output_dir: Path,
+    source_id: str,
+    paragraphs: list[str],
+    segments: list[Segment],
+    *,
+    url: str,
+    title: str | None = "Hà Nội hôm nay",
+    fetched_at: datetime | None = None,
+    story: dict[str, Any] | None = None,
+    lang: str = "vi",
+    models: list[str] | None = None,
+) -> tuple[dict[str, Any], str]:
+    """Store segments (ids "<doc_id>:<p>:<s>", offsets into the paragraphs joined by blank lines) as the flow does."""
     doc_id = store.doc_id_for(url)
-    paragraphs, segments = make_segments(doc_id, sents, pivot)
     text = "\n\n".join(paragraphs)
     raw = f"<html><head><title>{title}</title></head><body>{''.join(f'<p>{p}</p>' for p in paragraphs)}</body></html>".encode()
     raw_rel = store.store_raw(output_dir, raw)
@@ -119,7 +139,7 @@ def store_document(
         source_id=source_id,
         url=url,
         title=title,
-        lang=lang or (sents[0].lang if sents else "und"),
+        lang=lang,
         charset="utf-8",
         charset_source="declared",
         paragraphs=paragraphs,
@@ -128,16 +148,18 @@ def store_document(
         segments=segments,
     )
     for seg in segments:
-        assert text[seg.start : seg.end] == seg.text
+        assert seg.id.startswith(doc_id + ":") and text[seg.start : seg.end] == seg.text
     alignment = [
-        AlignedPair(src=[s.id], tgt=[s.id], score=1.0, method="mt-1:1") for s in segments if s.translation is not None
+        AlignedPair(src=[s.id], tgt=[f"{s.id}#mt:{s.translation.tgt}"], score=1.0, method="mt-1:1")
+        for s in segments
+        if s.translation is not None
     ]
     record = store.document_record(
         doc,
         fetch,
         doc_id=doc_id,
         alignment=alignment,
-        provenance=Provenance(newsbridge="0.1.0", extractor="test-extractor/1", detector="test-detector/1", models=[f"argos:vi-{pivot}@test"]),
+        provenance=Provenance(newsbridge="0.1.0", extractor="test-extractor/1", detector="test-detector/1", models=models or []),
         story=story,
     )
     rel = store.write_document(output_dir, record)
@@ -277,3 +299,66 @@ class Chromium:
         if "exceptionDetails" in result:
             raise RuntimeError(f"page error: {result['exceptionDetails']}")
         return result["result"].get("value")
+
+
+# --------------------------------------------------------------------------- OmegaT (real, console mode)
+
+OMEGAT_PROJECT = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<omegat>
+  <project version="1.0">
+    <source_dir>__DEFAULT__</source_dir>
+    <target_dir>__DEFAULT__</target_dir>
+    <tm_dir>__DEFAULT__</tm_dir>
+    <glossary_dir>__DEFAULT__</glossary_dir>
+    <glossary_file>__DEFAULT__</glossary_file>
+    <dictionary_dir>__DEFAULT__</dictionary_dir>
+    <source_lang>{src}</source_lang>
+    <target_lang>{tgt}</target_lang>
+    <source_tok>org.omegat.tokenizer.DefaultTokenizer</source_tok>
+    <target_tok>org.omegat.tokenizer.LuceneEnglishTokenizer</target_tok>
+    <sentence_seg>true</sentence_seg>
+    <support_default_translations>true</support_default_translations>
+    <remove_tags>false</remove_tags>
+  </project>
+</omegat>
+"""
+
+
+def omegat_binary() -> str:
+    """The omegat command; its absence FAILS the test (CI installs Debian package `omegat`)."""
+    import shutil
+
+    import pytest
+
+    found = shutil.which("omegat")
+    if found is None:
+        pytest.fail("OmegaT is not installed: `apt-get install -y omegat` (Debian package, needs Java); .ci/run installs it")
+    return found
+
+
+def omegat_project(root: Path, src: str = "vi", tgt: str = "en") -> Path:
+    for sub in ("source", "target", "tm/auto", "omegat", "glossary", "dictionary"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    (root / "omegat.project").write_text(OMEGAT_PROJECT.format(src=src, tgt=tgt), encoding="utf-8")
+    return root
+
+
+def run_omegat(project: Path, *args: str) -> Any:
+    """Run OmegaT on a project; asserts it exited 0."""
+    import os
+    import subprocess
+
+    env = {
+        **os.environ,
+        "HOME": str(project.parent / "omegat-home"),
+        "JAVA_TOOL_OPTIONS": "-Djava.awt.headless=true -Dfile.encoding=UTF-8",
+    }
+    proc = subprocess.run(
+        [omegat_binary(), str(project), *args, "--no-team", f"--config-dir={project.parent / 'omegat-config'}", "--disable-project-locking"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
-from review_support import HOSTILE_SEGMENT, HOSTILE_TITLE, Sent, store_document, tmx14_dtd
+from review_support import HOSTILE_SEGMENT, HOSTILE_TITLE, Sent, omegat_project, run_omegat, store_document, tmx14_dtd
 from tasks.review import export_documents
 
 TMX_DATE = re.compile(r"^\d{8}T\d{6}Z$")
@@ -165,61 +163,6 @@ def test_story_links_become_units_with_method_and_score(tmp_path: Path) -> None:
     assert units[1]["segs"] == {"vi": "Đại biểu đến từ mười nước. Họ thảo luận.", "en": "Delegates came from ten countries."}
     assert units[1]["props"]["x-method"] == "mt-bridge" and units[1]["props"]["x-score"] == "0.7200"
     assert units[1]["props"]["x-pivot-source"] == "en-version"
-
-
-# --------------------------------------------------------------------------- OmegaT
-
-OMEGAT_PROJECT = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<omegat>
-  <project version="1.0">
-    <source_dir>__DEFAULT__</source_dir>
-    <target_dir>__DEFAULT__</target_dir>
-    <tm_dir>__DEFAULT__</tm_dir>
-    <glossary_dir>__DEFAULT__</glossary_dir>
-    <glossary_file>__DEFAULT__</glossary_file>
-    <dictionary_dir>__DEFAULT__</dictionary_dir>
-    <source_lang>{src}</source_lang>
-    <target_lang>{tgt}</target_lang>
-    <source_tok>org.omegat.tokenizer.DefaultTokenizer</source_tok>
-    <target_tok>org.omegat.tokenizer.LuceneEnglishTokenizer</target_tok>
-    <sentence_seg>true</sentence_seg>
-    <support_default_translations>true</support_default_translations>
-    <remove_tags>false</remove_tags>
-  </project>
-</omegat>
-"""
-
-
-def omegat_binary() -> str:
-    """The omegat command; its absence FAILS the test (CI installs Debian package `omegat`)."""
-    found = shutil.which("omegat")
-    if found is None:
-        pytest.fail("OmegaT is not installed: `apt-get install -y omegat` (Debian package, needs Java); .ci/run installs it")
-    return found
-
-
-def omegat_project(root: Path, src: str = "vi", tgt: str = "en") -> Path:
-    for sub in ("source", "target", "tm/auto", "omegat", "glossary", "dictionary"):
-        (root / sub).mkdir(parents=True, exist_ok=True)
-    (root / "omegat.project").write_text(OMEGAT_PROJECT.format(src=src, tgt=tgt), encoding="utf-8")
-    return root
-
-
-def run_omegat(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "HOME": str(project.parent / "omegat-home"),
-        "JAVA_TOOL_OPTIONS": "-Djava.awt.headless=true -Dfile.encoding=UTF-8",
-    }
-    proc = subprocess.run(
-        [omegat_binary(), str(project), *args, "--no-team", f"--config-dir={project.parent / 'omegat-config'}", "--disable-project-locking"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc
 
 
 def test_omegat_fills_targets_from_our_tmx(tmp_path: Path) -> None:

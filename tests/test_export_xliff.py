@@ -8,9 +8,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from review_support import HOSTILE_SEGMENT, HOSTILE_TITLE, Sent, store_document, xliff12_schema
+from review_support import HOSTILE_SEGMENT, HOSTILE_TITLE, Sent, omegat_project, run_omegat, store_document, xliff12_schema
 from tasks.review import XLIFF12_NS, export_documents, read_xliff_units
-from test_export_tmx import omegat_project, run_omegat
 
 NS = {"x": XLIFF12_NS}
 WHEN = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
