@@ -320,12 +320,17 @@ _STRONG_NOISE_TOKENS = {
     "crumbs", "footer", "sidebar", "comment", "comments", "commentlist", "share", "sharing",
     "related", "recommend", "recommended", "copyright", "advert", "advertisement",
     "caption", "captions", "figcaption", "gallery", "slideshow", "carousel", "credit", "credits",
-    "byline", "dateline", "timestamp", "newsletter", "subscribe", "promo",
+    "byline", "dateline", "timestamp", "newsletter", "subscribe", "promo", "cmt", "reply",
+    "replies", "disqus", "respond",
+    # pinyin class names on Chinese sites: comments, related, recommend, share, nav,
+    # copyright, ads
+    "pinglun", "xiangguan", "tuijian", "fenxiang", "daohang", "banquan", "guanggao",
 }
 _WEAK_NOISE_TOKENS = {
     "foot", "aside", "social", "sns", "relate", "hot", "hotnews", "rank", "ranking", "ads",
     "ad", "banner", "tags", "tag", "toolbar", "pager", "pagination", "login", "subscribe",
-    "newsletter", "popup", "modal", "cookie", "cookies", "prevnext", "prev", "next",
+    "newsletter", "popup", "modal", "cookie", "cookies", "prevnext", "prev", "next", "feed",
+    "remen", "paihang",
 }
 _CONTENT_TOKENS = {"article", "content", "main", "body", "text", "post", "story", "entry"}
 # Class words that describe a page state rather than a widget ("has-sidebar", "with-nav").
@@ -498,6 +503,22 @@ def _keepable(b: _Block) -> bool:
     return alnum > 1 or (alnum == 1 and b.text.strip().isdigit())
 
 
+def _is_teaser(blocks: list[_Block], i: int) -> bool:
+    """Block i follows a linked headline in the same small box (a news feed or list item)."""
+    if i == 0:
+        return False
+    prev, cur = blocks[i - 1], blocks[i]
+    if prev.link_density < 0.8 or prev.chars > 100:
+        return False
+    # Same item box: they part ways at most two levels above the text.
+    common = 0
+    for a, b in zip(prev.path, cur.path):
+        if a != b:
+            break
+        common += 1
+    return len(cur.path) - common <= 2 and len(prev.path) - common <= 3
+
+
 def _density_candidate(tree: lxml_html.HtmlElement) -> list[str]:
     """Paragraphs of the element that concentrates the page's prose (see module comment)."""
     blocks = _blocks(tree)
@@ -508,8 +529,10 @@ def _density_candidate(tree: lxml_html.HtmlElement) -> list[str]:
         return []
     # Score every ancestor: prose chars in, minus link-heavy/noise chars in.
     score: dict[int, float] = {}
-    for b, g in zip(blocks, good):
-        if g:
+    for i, (b, g) in enumerate(zip(blocks, good)):
+        if g and _is_teaser(blocks, i):
+            gain = 0.1 * b.chars  # a summary under a linked headline: a feed, not the article
+        elif g:
             gain = b.chars - b.link_chars
         elif not _keepable(b):
             gain = -0.6 * b.chars

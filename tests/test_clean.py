@@ -74,6 +74,15 @@ GOLDEN = [
         ],
     ),
     (
+        "zh_article_with_feed.html",
+        "https://news.example.cn/2025/0220/1.html",
+        [
+            "2月18日，来自越南的二十名留学生走进广西百色市的一个村庄",
+            "“这里的芒果和我家乡的很像。”一名来自河内的学生说",
+        ],
+        ["首页", "第1条推荐新闻标题", "据报道，近日广西多个市县集中签约", "2025-02-20 10:00 来源", "ICP", "版权所有"],
+    ),
+    (
         "en_with_zh_footer.html",
         "https://www.example-college.edu.cn/en/news/2.html",
         [
