@@ -11,18 +11,21 @@ How a segment is decided (each step is recorded in `evidence`):
 1. URLs, e-mail addresses, digits and punctuation carry no language: a segment with
    nothing else is `und` (in a document it then inherits its paragraph's or page's
    language).
-2. Letters are counted per script, weighted to roughly "words" so a Chinese name in a
+2. Letters are counted per script, weighted to roughly "words"; capitalised Latin words
+   (names) and text in brackets or quotation marks count less, so a Chinese name in a
    Vietnamese sentence (or an English brand in a Chinese one) does not outvote the
    sentence. The dominant script decides the family:
-   Han → Chinese, Simplified vs Traditional from OpenCC's character tables
-   (`zh-Hans` / `zh-Hant`); Han with enough kana → `ja`; hangul → `ko`; Thai, Cyrillic,
-   Arabic, Greek, ... → their own code (langdetect restricted to that script's
-   languages where a script serves several), never vi/zh/en.
-3. Latin script: Vietnamese letters and tone marks on lowercase words (names are
-   discounted: English news is full of "Nguyễn Xuân Phúc") → `vi`; words that cannot be
-   Vietnamese syllables with no Vietnamese marks → `en`; otherwise langdetect, seeded,
-   with profiles restricted to vi/en (letters foreign to both send long text to the full
-   langdetect, so French or German is not forced into en).
+   Han → Chinese, Simplified vs Traditional from OpenCC's character tables, then its
+   phrase-aware conversion, then quotation marks (`zh-Hans` / `zh-Hant`); Han with
+   enough kana → `ja`; hangul → `ko`; Thai, Greek, ... → their own code; Cyrillic,
+   Arabic, Devanagari → langdetect restricted to that script's languages. Never vi/zh/en.
+3. Latin script: per-word log-odds vi vs en from the letters (Vietnamese marks on a
+   valid Vietnamese syllable; words that cannot be Vietnamese syllables; function
+   words), judged on lowercase words with each run of capitalised words (a name) voting
+   once and softly. When that is not decisive, langdetect — seeded, profiles restricted
+   to vi/en, loaded once — adds its log-odds. Letters foreign to both (ç ñ ß ...), or a
+   long text without one English function word, go to the full langdetect, which may
+   answer fr, de, id, ... when confident.
 4. Evidence too thin (a word or two, no marks) is flagged `weak`; `detect_segments`
    lets such segments lean on their paragraph/page.
 """
@@ -45,8 +48,6 @@ if TYPE_CHECKING:  # pragma: no cover
 DETECT_VERSION = "0.1"
 LANGDETECT_SEED = 0
 
-# Languages the pipeline routes; everything else is recorded under its own code.
-TARGET_LANGS = ("vi", "zh-Hans", "zh-Hant", "en")
 UND = "und"
 
 

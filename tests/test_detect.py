@@ -171,8 +171,7 @@ def test_confident_segment_keeps_its_language_among_other_neighbours() -> None:
 
 
 def test_neutral_han_segment_takes_page_variant() -> None:
-    # "中国人" has no Traditional-only character... but 国 is Simplified; use a phrase
-    # whose characters are the same in both scripts.
+    # Every character of 日本人 is written the same in both scripts.
     neutral = "日本人"
     det = detect_text(neutral)
     assert det.lang.startswith("zh") and "zh-variant:neutral" in det.evidence
