@@ -208,46 +208,58 @@ class _RobotsEntry:
 
 
 class _Inflater:
-    """Incremental gzip/deflate decoder whose output never exceeds a byte budget."""
+    """Incremental gzip/deflate decoder whose output never exceeds a byte budget.
+
+    "deflate" is zlib-wrapped per the RFC, but some servers send raw deflate: the first
+    two bytes decide (zlib header check), as browsers do. Concatenated gzip members are
+    decoded in turn; bytes after the last member that are not a gzip member (padding,
+    junk) are ignored rather than losing the page."""
 
     def __init__(self, encoding: str):
         self.encoding = encoding
-        self._raw_deflate_tried = False
-        self._d = self._new()
-        self._first = True
-
-    def _new(self):  # noqa: ANN202 - zlib's decompress object has no public type
-        if self.encoding == "gzip":
-            return zlib.decompressobj(16 + zlib.MAX_WBITS)
-        return zlib.decompressobj(zlib.MAX_WBITS)  # deflate: zlib-wrapped first
+        self._head = b""  # deflate: first bytes, until the wrapper is known
+        self._d = zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding == "gzip" else None
+        self._members = 0  # gzip members finished
+        self._member_started = False
+        self._done = False
 
     def feed(self, data: bytes, budget: int) -> bytes:
         """Decompress `data`; raise _TooLarge as soon as output would exceed `budget`."""
+        if self._done:
+            return b""
+        buf = data
+        if self._d is None:  # deflate, wrapper not decided yet
+            self._head += data
+            if len(self._head) < 2:
+                return b""
+            cmf, flg = self._head[0], self._head[1]
+            zlib_wrapped = (cmf & 0x0F) == 8 and ((cmf << 8) | flg) % 31 == 0
+            self._d = zlib.decompressobj(zlib.MAX_WBITS if zlib_wrapped else -zlib.MAX_WBITS)
+            buf, self._head = self._head, b""
         out: list[bytes] = []
         produced = 0
-        buf = data
         while buf:
             try:
                 piece = self._d.decompress(buf, budget - produced + 1)
             except zlib.error:
-                # Some servers send raw deflate for "deflate" (httpx does the same fallback).
-                if self.encoding == "deflate" and self._first and not self._raw_deflate_tried:
-                    self._raw_deflate_tried = True
-                    self._d = zlib.decompressobj(-zlib.MAX_WBITS)
-                    continue
+                if self.encoding == "gzip" and self._members > 0 and not self._member_started:
+                    self._done = True  # trailing junk after complete members
+                    break
                 raise
-            self._first = False
+            self._member_started = True
             produced += len(piece)
             if produced > budget:
                 raise _TooLarge()
             out.append(piece)
             if self._d.eof:
-                # Concatenated gzip members: start a new decoder on what follows.
                 buf = self._d.unused_data
-                if buf and self.encoding == "gzip":
-                    self._d = self._new()
-                    continue
-                break
+                if self.encoding != "gzip":
+                    self._done = True
+                    break
+                self._members += 1
+                self._member_started = False
+                self._d = zlib.decompressobj(16 + zlib.MAX_WBITS)  # the next member, if any
+                continue
             buf = self._d.unconsumed_tail
         return b"".join(out)
 

@@ -8,6 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tasks.decode import decode_html
 from tasks.fetch import REASONS, Fetcher, _Inflater, _TooLarge, outcome_of, redirect_allowed, robots_token
@@ -309,6 +311,18 @@ def test_gzip_page_is_decompressed(srv: FaultServer, fetcher: Fetcher):
     assert r.outcome == "fetched" and r.content == body
 
 
+def test_raw_deflate_page_and_corrupt_gzip(srv: FaultServer, fetcher: Fetcher):
+    import zlib
+
+    body = html_page("新闻", [ZH]).encode()
+    c = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+    url = srv.add("/deflate", Route(body=c.compress(body) + c.flush(), content_encoding="deflate"))
+    assert fetcher.fetch(_src(url)).content == body
+    url = srv.add("/corrupt", Route(body=b"\x1f\x8b\x08\x00" + b"\xff" * 64, content_encoding="gzip"))
+    r = fetcher.fetch(_src(url))
+    assert (r.outcome, r.reason) == ("failed", "content_encoding_error")
+
+
 def test_inflater_output_never_exceeds_budget():
     bomb = gzip_bomb(5_000_000)
     inf = _Inflater("gzip")
@@ -576,3 +590,48 @@ def test_cli_run_twice_on_a_faulty_site(prefect_harness, argos_test_models, tmp_
     for sid, (_, reason) in faults.items():
         assert o2[sid]["reason"] == reason
     assert st2["translated_fresh"] == 0 and st2["unchanged"] == 5
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(max_size=20_000), st.lists(st.integers(1, 5000), max_size=12),
+       st.sampled_from(["gzip", "deflate-zlib", "deflate-raw", "gzip-2-members", "gzip-trailing-zeros"]))
+def test_inflater_matches_zlib_for_any_chunking(data: bytes, cuts: list[int], kind: str):
+    import gzip as gz
+    import zlib
+
+    if kind == "gzip":
+        wire, enc = gz.compress(data), "gzip"
+    elif kind == "gzip-2-members":
+        wire, enc = gz.compress(data[: len(data) // 2]) + gz.compress(data[len(data) // 2 :]), "gzip"
+    elif kind == "gzip-trailing-zeros":
+        wire, enc = gz.compress(data) + b"\0" * 8, "gzip"
+    elif kind == "deflate-zlib":
+        wire, enc = zlib.compress(data), "deflate"
+    else:
+        c = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+        wire, enc = c.compress(data) + c.flush(), "deflate"
+    inf, out, pos = _Inflater(enc), bytearray(), 0
+    for n in cuts + [len(wire)]:
+        out += inf.feed(wire[pos : pos + n], len(data) + 10 - len(out))
+        pos += n
+        if pos >= len(wire):
+            break
+    assert bytes(out) == data
+
+
+@pytest.mark.parametrize("kind", ["gzip", "deflate-zlib", "deflate-raw"])
+def test_inflater_one_byte_at_a_time(kind: str):
+    import gzip as gz
+    import zlib
+
+    data = html_page("新闻", [ZH] * 20).encode()
+    if kind == "gzip":
+        wire, enc = gz.compress(data), "gzip"
+    elif kind == "deflate-zlib":
+        wire, enc = zlib.compress(data), "deflate"
+    else:
+        c = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+        wire, enc = c.compress(data) + c.flush(), "deflate"
+    inf = _Inflater(enc)
+    out = b"".join(inf.feed(wire[i : i + 1], 10**6) for i in range(len(wire)))
+    assert out == data
