@@ -325,6 +325,8 @@ _STRONG_NOISE_TOKENS = {
     # pinyin class names on Chinese sites: comments, related, recommend, share, nav,
     # copyright, ads
     "pinglun", "xiangguan", "tuijian", "fenxiang", "daohang", "banquan", "guanggao",
+    # Vietnamese: comments, related news, share
+    "binhluan", "lienquan", "tinlienquan", "chiase",
 }
 _WEAK_NOISE_TOKENS = {
     "foot", "aside", "social", "sns", "relate", "hot", "hotnews", "rank", "ranking", "ads",
@@ -332,6 +334,7 @@ _WEAK_NOISE_TOKENS = {
     "newsletter", "popup", "modal", "cookie", "cookies", "prevnext", "prev", "next", "feed",
     "remen", "paihang",
 }
+_GLUED_STEMS = ("comment", "share", "breadcrumb", "copyright", "footer", "navbar", "sidebar")
 _CONTENT_TOKENS = {"article", "content", "main", "body", "text", "post", "story", "entry"}
 # Class words that describe a page state rather than a widget ("has-sidebar", "with-nav").
 _STATE_TOKENS = {"has", "with", "no", "not", "is", "enabled", "disabled", "open", "active", "show", "one", "two"}
@@ -347,14 +350,18 @@ def _noise_strength(el: etree._Element) -> int:
     attrs = " ".join(filter(None, (el.get("class"), el.get("id"), el.get("role"))))
     if not attrs:
         return 1 if tag == "form" else 0
-    tokens = {t.lower() for t in _NOISE_SPLIT_RE.split(attrs) if t}
+    parts = [t.lower() for t in _NOISE_SPLIT_RE.split(attrs) if t]
+    # Adjacent pairs too: "binh-luan", "lien_quan", "share-bar" -> "binhluan", "lienquan".
+    tokens = set(parts) | {a + b for a, b in zip(parts, parts[1:])}
     if tokens & _STATE_TOKENS:
         return 0
+    # Strong words, glued forms too ("commentlist", "bdsharebuttonbox", "sharebar").
+    # Next to content words they only count for a minor share of the page:
+    # "main-nav" is a menu, "l-sidebar-fixed l-article-body-segment" holds the article.
+    if tokens & _STRONG_NOISE_TOKENS or any(stem in t for t in parts for stem in _GLUED_STEMS):
+        return 1 if tokens & _CONTENT_TOKENS else 2
     if tokens & _CONTENT_TOKENS:
-        # "article-comments" is a widget, "article-content" / "post-body" is not.
-        return 2 if tokens & {"comment", "comments", "related", "share", "recommend"} else 0
-    if tokens & _STRONG_NOISE_TOKENS:
-        return 2
+        return 0  # "post-tags" or "content-hot" may still be the article
     return 1 if tag == "form" or tokens & _WEAK_NOISE_TOKENS else 0
 
 
