@@ -70,7 +70,7 @@ def _fetcher(run_id: str, defaults: FetchDefaults, output_dir: Path, force: bool
     with _fetchers_lock:
         fetcher = _fetchers.get(run_id)
         if fetcher is None:
-            fetcher = Fetcher(defaults, output_dir, settings=get_settings(), force=force)
+            fetcher = Fetcher(defaults, output_dir, settings=get_settings(), force=force, run_id=run_id)
             _fetchers[run_id] = fetcher
         return fetcher
 
@@ -139,7 +139,7 @@ def fetch_task(
     from flows.limits import host_slot
     from tasks.fetch import Fetcher
 
-    with host_slot(source.url), Fetcher(defaults, Path(output_dir), settings=get_settings(), force=force) as fetcher:
+    with host_slot(source.url), Fetcher(defaults, Path(output_dir), settings=get_settings(), force=force, run_id=run_id) as fetcher:
         return fetcher.fetch(source)
 
 
@@ -368,11 +368,12 @@ def nightly_crawl(
                 stats["not_modified"] += 1
                 outcome(source.id, "unchanged", document=latest_document(out, source.id))
             else:
-                # Every fault the fetcher names (robots, 4xx, 5xx after retries, timeouts,
-                # resets, limits) is an expected outcome of crawling the web: the source is
-                # rejected with its reason and the run goes on green. Only an exception
-                # (a bug, a full disk) is a failure.
-                outcome(source.id, "rejected", result.reason or result.outcome, result.detail)
+                # Every fault of the web the fetcher names (robots, 4xx, 5xx after retries,
+                # timeouts, resets, limits) is an expected outcome of crawling: the source is
+                # rejected with its reason and the run goes on green. A fault of our own
+                # (`internal_error`: a bug, a full disk) fails the run.
+                reason = result.reason or result.outcome
+                outcome(source.id, "failed" if reason == "internal_error" else "rejected", reason, result.detail)
                 rejections.append(
                     Rejection(source_id=source.id, stage="fetch", reason=result.reason or result.outcome, detail=result.detail, url=source.url)
                 )
