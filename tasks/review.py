@@ -198,6 +198,9 @@ class ReviewMemory(Protocol):
     def put(self, text: str, translation: str, src: str, tgt: str, model: str, state: str = "mt") -> int: ...
 
 
+_PAIR_WINDOW = 8  # old segments considered around a changed segment's place
+
+
 @dataclass
 class CarryStats:
     kept: int = 0  # reviewed/final translations carried to an unchanged segment
@@ -323,9 +326,16 @@ def carry_reviews(
             tr = seg.translation
             if j in handled or tr is None or tr.state == "copy" or not candidates:
                 continue
+            # only old segments near the proportional place: bounded work on rewritten pages
+            centre = a0 + (j - b0) * (a1 - a0) / max(b1 - b0, 1)
             best, best_ratio = None, 0.0
             for k in candidates:
-                ratio = difflib.SequenceMatcher(a=old_texts[k], b=new_texts[j], autojunk=False).ratio()
+                if abs(k - centre) > _PAIR_WINDOW:
+                    continue
+                matcher_k = difflib.SequenceMatcher(a=old_texts[k], b=new_texts[j], autojunk=False)
+                if matcher_k.real_quick_ratio() < 0.5 or matcher_k.quick_ratio() < 0.5:
+                    continue
+                ratio = matcher_k.ratio()
                 if ratio > best_ratio:
                     best, best_ratio = k, ratio
             if best_ratio < 0.5:

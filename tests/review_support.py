@@ -205,6 +205,19 @@ CHROMIUM_FLAGS = [
 ]
 
 
+def chromium_binary() -> str:
+    """Chromium; its absence FAILS the test (CI installs Debian package `chromium`)."""
+    import shutil
+
+    import pytest
+
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.fail("Chromium is not installed: `apt-get install -y chromium` (Debian package); .ci/run installs it")
+
+
 class Chromium:
     """Real headless Chromium driven over the Chrome DevTools Protocol (websocket, loopback).
 

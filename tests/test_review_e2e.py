@@ -17,8 +17,7 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from review_support import Chromium, tmx14_dtd, xliff12_schema
-from test_review_page import chromium_binary
+from review_support import Chromium, chromium_binary, tmx14_dtd, xliff12_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 NS = {"x": "urn:oasis:names:tc:xliff:document:1.2"}

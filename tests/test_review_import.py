@@ -266,6 +266,20 @@ def test_carry_reviews_without_memory_uses_previous_record(tmp_path: Path) -> No
     assert segments[1].translation.state == "final"
 
 
+def test_carry_reviews_on_a_rewritten_long_page(tmp_path: Path) -> None:
+    """Every sentence of a long reviewed page reworded: each new segment is flagged with the
+    review of the sentence it replaced (pairing looks only near each segment's place)."""
+    out = tmp_path / "output"
+    n = 300
+    old = [Sent(f"Câu số {i} nói về chủ đề {i * 7}.", translation=f"Reviewed {i}.", state="reviewed") for i in range(n)]
+    previous, _ = store_document(out, "vn-one", old, url=URL)
+    segments = _recrawl([Sent(f"Câu số {i} nói về chủ đề {i * 7} hôm nay.", translation=f"MT {i}.") for i in range(n)])
+    stats = carry_reviews(previous, segments, None)
+    assert stats.needs_review == n
+    assert [s.translation.reference for s in segments] == [f"Reviewed {i}." for i in range(n)]
+    assert [s.translation.text for s in segments] == [f"MT {i}." for i in range(n)]
+
+
 # --------------------------------------------------------------------------- CLI
 
 

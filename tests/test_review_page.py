@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import lxml.html
 import pytest
 
-from review_support import HOSTILE_SEGMENT, HOSTILE_TITLE, Chromium, Sent, store_document
+from review_support import HOSTILE_SEGMENT, HOSTILE_TITLE, Chromium, Sent, chromium_binary, store_document
 from tasks.review import export_documents
 from tasks.review_page import web_href
 
@@ -21,15 +20,6 @@ SENTS = [
     Sent("Không có mô hình.", "vi"),
 ]
 HOSTILE_URL = "javascript:window.__xss=7//https://news.example.vn/x.html"
-
-
-def chromium_binary() -> str:
-    """Chromium; its absence FAILS the test (CI installs Debian package `chromium`)."""
-    for name in ("chromium", "chromium-browser"):
-        found = shutil.which(name)
-        if found:
-            return found
-    pytest.fail("Chromium is not installed: `apt-get install -y chromium` (Debian package); .ci/run installs it")
 
 
 @pytest.fixture()
