@@ -90,7 +90,7 @@ def fit_priors(docs: list[tuple[str, list[str], list[str]]], lang: str) -> Lengt
     return LengthModel(round(ratio, 3), round(floor, 4), round(max(slope, 0.1), 2))
 
 
-def evaluate(docs, lang: str, seed: int, merge: float, drop: float, model: LengthModel | None) -> dict[str, float]:
+def evaluate(docs, lang: str, seed: int, merge: float, drop: float, model: LengthModel | None, lexicon: bool = True) -> dict[str, float]:
     tp = n_pred = n_gold = 0
     elapsed = 0.0
     methods: set[str] = set()
@@ -98,7 +98,7 @@ def evaluate(docs, lang: str, seed: int, merge: float, drop: float, model: Lengt
         rng = random.Random(f"{seed}:{lang}:{doc_id}")
         s, t, gold = perturb(src, tgt, lang, rng, merge, drop)
         t0 = time.perf_counter()
-        result = align_sentences_detailed(s, t, lang, "en", model=model)
+        result = align_sentences_detailed(s, t, lang, "en", model=model, use_lexicon=lexicon)
         elapsed += time.perf_counter() - t0
         methods.add(result.method)
         pred = {(tuple(link.src), tuple(link.tgt)) for link in result.links}
@@ -140,8 +140,8 @@ def main() -> None:
     ap.add_argument("--langs", default="vi,zh,zh-Hant")
     args = ap.parse_args()
     print(f"data: {args.data}  seed={args.seed} merge={args.merge} drop={args.drop}")
-    print("| pair | docs | split | priors | gold links | P | R | F1 | ms/doc |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| pair | docs | split | method | priors | gold links | P | R | F1 | ms/doc |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for lang in args.langs.split(","):
         docs = documents(args.data, lang)
         even, odd = docs[0::2], docs[1::2]
@@ -149,11 +149,15 @@ def main() -> None:
         model = fitted if args.fit else None
         used = fitted if args.fit else length_model(lang, "en")
         shown = f"{'fit' if args.fit else 'shipped'} {used.ratio}/{used.floor}/{used.short}"
-        for name, part in (("even (fit)", even), ("odd (held out)", odd)):
-            r = evaluate(part, lang, args.seed, args.merge, args.drop, model)
-            print(f"| {lang}–en | {r['docs']} | {name} | {shown} | {r['links']} | {r['P']:.3f} | {r['R']:.3f} | {r['F1']:.3f} | {r['ms_per_doc']:.0f} |")
+        for lexicon in (True, False) if lang.startswith("zh") else (True,):
+            for name, part in (("even (fit)", even), ("odd (held out)", odd)):
+                r = evaluate(part, lang, args.seed, args.merge, args.drop, model, lexicon)
+                print(
+                    f"| {lang}–en | {r['docs']} | {name} | {r['method']} | {shown} | {r['links']} "
+                    f"| {r['P']:.3f} | {r['R']:.3f} | {r['F1']:.3f} | {r['ms_per_doc']:.0f} |"
+                )
         n, dt, f = long_document_timing(docs, lang, args.seed, args.merge, args.drop)
-        print(f"| {lang}–en | 1 | concatenated | {n} source lines, one alignment | | | | {f:.3f} | {1000 * dt:.0f} |")
+        print(f"| {lang}–en | 1 | {n} source lines of concatenated documents, one alignment | | | | | | {f:.3f} | {1000 * dt:.0f} |")
         print(f"<!-- fitted on even docs: {lang}-en {fitted} -->")
 
 

