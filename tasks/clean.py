@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import re
 from collections import Counter
+from collections.abc import Iterator
 import unicodedata
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
@@ -112,10 +113,17 @@ def _parse(text: str) -> lxml_html.HtmlElement:
     if not text.strip():
         raise ExtractionError("empty_page", "no content after decoding")
     try:
-        tree = lxml_html.document_fromstring(text)
+        # huge_tree: old portals nest unclosed <font>/<div> tags past libxml2's default
+        # depth of 255, where the default parser silently drops the rest of the page.
+        tree = lxml_html.document_fromstring(text, parser=_PARSER)
     except (etree.ParserError, ValueError) as exc:
         raise ExtractionError("unparsable_html", str(exc)) from exc
+    # Comments and processing instructions go; their tails (visible text) stay.
+    etree.strip_tags(tree, etree.Comment, etree.ProcessingInstruction)
     return tree
+
+
+_PARSER = lxml_html.HTMLParser(huge_tree=True)
 
 
 _BLOCK_TAGS = {
@@ -132,6 +140,37 @@ _SKIP_TAGS = {
 }
 
 
+def _hidden(el: etree._Element) -> bool:
+    return el.get("hidden") is not None or "display:none" in (el.get("style") or "").replace(" ", "").lower()
+
+
+def _events(root: etree._Element) -> Iterator[tuple[str, etree._Element | str]]:
+    """("open", el) / ("text", str) / ("close", el) over visible content, without recursion.
+
+    Skipped: scripts, styles, forms controls... and hidden elements (their tails are
+    still text of the parent). Depth is unbounded (pages nest thousands deep).
+    """
+    walker = etree.iterwalk(root, events=("start", "end"))
+    skipped: set[etree._Element] = set()
+    for event, el in walker:
+        if event == "start":
+            tag = el.tag.lower() if isinstance(el.tag, str) else ""
+            if not tag or tag in _SKIP_TAGS or _hidden(el):
+                skipped.add(el)
+                walker.skip_subtree()
+                continue
+            yield "open", el
+            if el.text:
+                yield "text", el.text
+        else:
+            if el in skipped:
+                skipped.discard(el)
+            else:
+                yield "close", el
+            if el is not root and el.tail:
+                yield "text", el.tail
+
+
 def block_texts(element: lxml_html.HtmlElement) -> list[str]:
     """Visible text of `element` split at block boundaries (and <br>), normalised, in order."""
     out: list[str] = []
@@ -144,24 +183,11 @@ def block_texts(element: lxml_html.HtmlElement) -> list[str]:
                 out.append(t)
             buf.clear()
 
-    def walk(el: etree._Element) -> None:
-        tag = el.tag if isinstance(el.tag, str) else ""
-        tag = tag.lower()
-        if tag in _SKIP_TAGS or not isinstance(el.tag, str):
-            return
-        block = tag in _BLOCK_TAGS
-        if block:
+    for kind, item in _events(element):
+        if kind == "text":
+            buf.append(item)  # type: ignore[arg-type]
+        elif item.tag.lower() in _BLOCK_TAGS:  # type: ignore[union-attr]
             flush()
-        if el.text:
-            buf.append(el.text)
-        for child in el:
-            walk(child)
-            if child.tail:
-                buf.append(child.tail)
-        if block:
-            flush()
-
-    walk(element)
     flush()
     return out
 
@@ -371,15 +397,7 @@ def _is_noise_element(el: etree._Element) -> bool:
 
 def _visible_chars(el: etree._Element) -> int:
     """Non-space characters of visible text under `el` (scripts, styles... skipped)."""
-    n = 0
-    if el.text and not (isinstance(el.tag, str) and el.tag.lower() in _SKIP_TAGS):
-        n += _count_chars(el.text)
-    for child in el:
-        if isinstance(child.tag, str) and child.tag.lower() not in _SKIP_TAGS:
-            n += _visible_chars(child)
-        if child.tail:
-            n += _count_chars(child.tail)
-    return n
+    return sum(_count_chars(t) for kind, t in _events(el) if kind == "text")  # type: ignore[arg-type]
 
 
 def _noise_elements(root: etree._Element) -> set[etree._Element]:
@@ -445,40 +463,32 @@ def _blocks(root: lxml_html.HtmlElement) -> list[_Block]:
             blocks.append(_Block(text, chars, min(link_chars, chars), tuple(path), tag, noise_depth > 0))
         pieces.clear()
 
-    def walk(el: etree._Element, in_link: bool) -> None:
-        nonlocal noise_depth
-        if not isinstance(el.tag, str):
-            return
-        tag = el.tag.lower()
-        if tag in _SKIP_TAGS:
-            return
-        if el.get("hidden") is not None or "display:none" in (el.get("style") or "").replace(" ", "").lower():
-            return
-        block = tag in _BLOCK_TAGS
-        is_noise = el in noise
-        if block:
-            flush()
-        nodes.append(el)
-        path.append(len(nodes) - 1)
-        tags.append(tag)
-        if is_noise:
-            noise_depth += 1
-        link = in_link or tag == "a"
-        if el.text:
-            pieces.append((el.text, link))
-        for child in el:
-            walk(child, link)
-            if child.tail:
-                pieces.append((child.tail, link))
-        if block or tag in _HEADING_TAGS:
-            flush()
-        if is_noise:
-            noise_depth -= 1
-        path.pop()
-        tags.pop()
-
+    links: list[bool] = [False]  # inside an <a>, per open element
+    noise_flags: list[bool] = []
     body = root.find(".//body")
-    walk(body if body is not None else root, False)
+    for kind, item in _events(body if body is not None else root):
+        if kind == "text":
+            pieces.append((item, links[-1]))  # type: ignore[arg-type]
+            continue
+        el = item
+        tag = el.tag.lower()  # type: ignore[union-attr]
+        if kind == "open":
+            if tag in _BLOCK_TAGS:
+                flush()
+            nodes.append(el)  # type: ignore[arg-type]
+            path.append(len(nodes) - 1)
+            tags.append(tag)
+            is_noise = el in noise
+            noise_flags.append(is_noise)
+            noise_depth += is_noise
+            links.append(links[-1] or tag == "a")
+        else:
+            if tag in _BLOCK_TAGS or tag in _HEADING_TAGS:
+                flush()
+            noise_depth -= noise_flags.pop()
+            path.pop()
+            tags.pop()
+            links.pop()
     flush()
     return blocks
 
@@ -511,19 +521,23 @@ def _keepable(b: _Block) -> bool:
 
 
 def _is_teaser(blocks: list[_Block], i: int) -> bool:
-    """Block i follows a linked headline in the same small box (a news feed or list item)."""
+    """Block i sits right under a linked headline in the same small box (a feed item).
+
+    `<div class=item><h3><a>headline</a></h3><p>summary</p></div>`: the summary reads
+    like prose but belongs to a list of other stories.
+    """
     if i == 0:
         return False
     prev, cur = blocks[i - 1], blocks[i]
-    if prev.link_density < 0.8 or prev.chars > 100:
+    if prev.link_density < 0.8 or prev.chars > 100 or prev.tag not in _HEADING_TAGS | {"dt"}:
         return False
-    # Same item box: they part ways at most two levels above the text.
     common = 0
     for a, b in zip(prev.path, cur.path):
         if a != b:
             break
         common += 1
-    return len(cur.path) - common <= 2 and len(prev.path) - common <= 3
+    # The summary is a direct child of the item box that also holds the headline.
+    return len(cur.path) - common <= 1 and len(prev.path) - common <= 3
 
 
 def _density_candidate(tree: lxml_html.HtmlElement) -> list[str]:

@@ -336,3 +336,22 @@ def test_cli_lang_declared_or_detected() -> None:
     assert (out["lang"], out["lang_source"]) == ("vi", "html")
     out = json.loads(_run_cli(str(PAGES / "zh_portal_gbk.html")).stdout)
     assert out["lang"].startswith("zh") and out["lang_source"] == "detected"
+
+
+def test_deeply_nested_page_keeps_its_text() -> None:
+    # Unclosed <font>/<div> nesting ~1800 deep: past libxml2's default depth (255) and
+    # Python's recursion limit; the text must still come out.
+    paras = "".join(f"<p>第{i}段：这是一个嵌套很深的旧式门户页面，正文依然需要被完整地提取出来。</p>" for i in range(3))
+    html = "<html><body>" + "<div><font>" * 900 + paras + "</font></div>" * 900 + "</body></html>"
+    doc = extract_article(html.encode("utf-8"), url="")
+    assert [p[:3] for p in doc.paragraphs] == ["第0段", "第1段", "第2段"]
+
+
+def test_html_comments_are_dropped_but_their_tails_kept() -> None:
+    html = (
+        "<html><body><article><p>Hai bên thống nhất<!-- ad slot --> tăng cường hợp tác trong lĩnh vực"
+        " khoa học và công nghệ, đặc biệt là trí tuệ nhân tạo.</p></article></body></html>"
+    )
+    doc = extract_article(html.encode("utf-8"), url="")
+    assert "Hai bên thống nhất tăng cường hợp tác" in doc.text
+    assert "ad slot" not in doc.text
