@@ -38,8 +38,29 @@ def _kv(pairs: list[tuple[str, Any]]) -> str:
     return "; ".join(f"{k}: {v}" for k, v in pairs if v not in (None, "", []))
 
 
-def build_xliff(doc: StoredDocument, pivot: str | None = None) -> bytes:
-    """The XLIFF 1.2 document for one stored document version."""
+def _human_versions(record: dict[str, Any], partner: dict[str, Any] | None) -> dict[str, tuple[str, dict[str, Any]]]:
+    """segment id -> (the story's human-version text linked to it, the link)."""
+    story = record.get("story") or {}
+    if partner is None or not story.get("links"):
+        return {}
+    theirs = {s["id"]: s for s in partner.get("segments") or []}
+    lang = (partner.get("document") or {}).get("lang") or ""
+    sep = "" if lang.split("-")[0] in ("zh", "ja") else " "
+    out: dict[str, tuple[str, dict[str, Any]]] = {}
+    for link in story["links"]:
+        text = sep.join(theirs[i].get("text", "") for i in link.get("tgt") or [] if i in theirs)
+        if text:
+            for sid in link.get("src") or []:
+                out[sid] = (text, link)
+    return out
+
+
+def build_xliff(doc: StoredDocument, pivot: str | None = None, partner: dict[str, Any] | None = None) -> bytes:
+    """The XLIFF 1.2 document for one stored document version.
+
+    With `partner` (the latest record of the story's human version), each linked segment
+    also carries the human translation as `<alt-trans alttranstype="reference">`.
+    """
     from lxml import etree
 
     record = doc.record
@@ -90,6 +111,8 @@ def build_xliff(doc: StoredDocument, pivot: str | None = None) -> bytes:
         ),
     )
     body = etree.SubElement(file_el, _X + "body")
+    human = _human_versions(record, partner)
+    story_source = (record.get("story") or {}).get("pivot_source")
     for seg in segments:
         tr = seg.get("translation")
         tu = etree.SubElement(body, _X + "trans-unit", {"id": xml_text(seg["id"])})
@@ -113,6 +136,18 @@ def build_xliff(doc: StoredDocument, pivot: str | None = None) -> bytes:
                 alt = etree.SubElement(tu, _X + "alt-trans", {"alttranstype": "previous-version", "origin": "newsbridge-review"})
                 etree.SubElement(alt, _X + "source").text = xml_text(seg.get("text"))
                 etree.SubElement(alt, _X + "target").text = xml_text(tr["reference"])
+        if seg["id"] in human:
+            text, link = human[seg["id"]]
+            alt = etree.SubElement(
+                tu,
+                _X + "alt-trans",
+                {
+                    "alttranstype": "reference",
+                    "origin": xml_text(f"human version: {story_source} ({link.get('method')})"),
+                    "match-quality": f"{float(link.get('score') or 0):.2f}",
+                },
+            )
+            etree.SubElement(alt, _X + "target").text = xml_text(text)
         _note(
             tu,
             _kv(
@@ -141,13 +176,14 @@ def xliff_path(to_dir: Path, doc: StoredDocument) -> Path:
     return safe_join(to_dir, doc.source_id, f"{doc.record['doc_id']}.xlf")
 
 
-def export_xliff(docs: list[StoredDocument], to_dir: Path) -> list[Path]:
+def export_xliff(docs: list[StoredDocument], to_dir: Path, partners: dict[str, dict[str, Any] | None] | None = None) -> list[Path]:
     """Write one XLIFF 1.2 file per document into to_dir."""
     from tasks.store import write_atomic
 
+    partners = partners or {}
     written = []
     for doc in docs:
         path = xliff_path(to_dir, doc)
-        write_atomic(path, build_xliff(doc))
+        write_atomic(path, build_xliff(doc, partner=partners.get(doc.rel)))
         written.append(path)
     return written

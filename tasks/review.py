@@ -540,11 +540,11 @@ def export_documents(
     if fmt not in EXPORT_FORMATS:
         raise SelectionError(f"unknown format {fmt!r}: choose one of {', '.join(EXPORT_FORMATS)}")
     docs = select_documents(output_dir, sources, since)
+    partners = {d.rel: story_partner(output_dir, d.record) for d in docs}
     if fmt == "xliff":
         from tasks.export_xliff import export_xliff
 
-        return export_xliff(docs, to_dir)
-    partners = {d.rel: story_partner(output_dir, d.record) for d in docs}
+        return export_xliff(docs, to_dir, partners)
     if fmt == "tmx":
         from tasks.export_tmx import export_tmx
 

@@ -68,7 +68,7 @@ _DOC_TEMPLATE = """<!DOCTYPE html>
 <p class="meta">
 source <b>{{ source_id }}</b> · language {{ src_lang }} → {{ tgt_lang }} · fetched {{ fetched_at }}
 {% if url_href %}· <a href="{{ url_href }}" rel="noopener noreferrer nofollow">original page</a>{% elif url %}· original URL (not a web link): {{ url }}{% endif %}
-{% if raw_href %}· <a href="{{ raw_href }}" type="application/gzip" download>raw snapshot</a> (gzip){% endif %}
+{% if raw_href %} · <a href="{{ raw_href }}" type="application/gzip" download>raw snapshot</a> (gzip){% endif %}
 </p>
 <p class="meta">version {{ version }} · {{ counts }}{% if story_note %} · {{ story_note }}{% endif %}</p>
 <div class="rows" style="--cols: {{ columns|length }}">

@@ -112,3 +112,38 @@ def test_omegat_opens_our_xliff_and_its_output_imports_back(tmp_path: Path) -> N
     units = read_xliff_units(written)
     assert [u.unit_id for u in units] == [s["id"] for s in record["segments"]]
     assert [u.state for u in units] == ["translated", "signed-off", "final", "needs-review-translation", "translated"]
+
+
+def test_story_human_version_rides_along_as_reference(tmp_path: Path) -> None:
+    from tasks.store import doc_id_for
+
+    out = tmp_path / "output"
+    en, _ = store_document(
+        out, "en-version",
+        [Sent("Hanoi hosted the forum.", "en", translation="Hanoi hosted the forum."), Sent("Ten countries came.", "en", translation="Ten countries came.")],
+        url="https://news.example.com/forum.html",
+    )
+    vi_doc = doc_id_for("https://news.example.vn/vn-forum.html")
+    en_ids = [s["id"] for s in en["segments"]]
+    story = {
+        "pivot_source": "en-version",
+        "links": [
+            {"src": [f"{vi_doc}:0:0"], "tgt": [en_ids[0]], "score": 0.9, "method": "length+anchors"},
+            {"src": [f"{vi_doc}:1:0"], "tgt": [], "score": 0.0, "method": "length+anchors"},
+        ],
+    }
+    store_document(
+        out, "vn-forum",
+        [Sent("Hà Nội đăng cai diễn đàn.", translation="Hanoi hosts the forum."), Sent("Câu thêm.", translation="Extra.")],
+        url="https://news.example.vn/vn-forum.html", story=story,
+    )
+    (path,) = export_documents("xliff", out, tmp_path / "xliff", sources=["vn-forum"])
+    tree = _parse(path)
+    assert xliff12_schema().validate(tree), xliff12_schema().error_log
+    first, second = tree.getroot().findall(".//x:trans-unit", NS)
+    ref = first.find("x:alt-trans[@alttranstype='reference']", NS)
+    assert ref.findtext("x:target", namespaces=NS) == "Hanoi hosted the forum."
+    assert ref.get("match-quality") == "0.90" and "en-version" in ref.get("origin")
+    assert first.find("x:target", NS).text == "Hanoi hosts the forum."  # the unit's own target is still the MT
+    assert second.find("x:alt-trans", NS) is None  # 1:0 link: no human text
+    assert [u.target for u in read_xliff_units(path)] == ["Hanoi hosts the forum.", "Extra."]
