@@ -574,16 +574,19 @@ def _density_candidate(tree: lxml_html.HtmlElement) -> list[str]:
 _BOILERPLATE_RES = [
     re.compile(p, re.I)
     for p in (
+        # ICP filing / public-security numbers: "京ICP备12345678号", "ICP证：010123号"
         r"[京沪津渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼]\s*ICP\s*(备|证)",
-        r"ICP\s*(备|证|license|filing)",
-        r"公网安备|网安备|备案号|备案[:：]\s*\d",
-        r"^(copyright|\(c\)|©)",
-        r"(copyright|版权所有|©|\(c\))\s*((19|20)\d\d|[^\s]{0,40}(all rights reserved|版权所有))",
+        r"ICP\s*(备|证)?\s*[:：]?\s*字?\s*第?\s*[A-Z-]*\d{5,}",
+        r"公网安备|网安备\s*\d|备案号\s*[:：]?\s*\S|备案[:：]\s*\d",
+        # copyright lines ("Copyright holders sued..." is a sentence: a year or © is needed)
+        r"^(copyright\s*)?(©|\(c\)|&copy;)",
+        r"^copyright\s*(reserved\s*)?(19|20)\d\d",
+        r"(copyright|版权所有|©|\(c\))\s*((19|20)\d\d\s*[-–]?\s*((19|20)\d\d)?\s*\S|[^\s]{0,40}(all rights reserved|版权所有(?![者人权])))",
         r"all rights reserved",
-        r"^版权(所有|声明)",
-        r"版权所有|未经(授权|许可|书面).{0,12}(转载|复制|使用)|不得转载",
+        r"^版权(所有|声明)(?![者人权])",
+        r"版权所有(?![者人权])|未经(授权|许可|书面).{0,12}(转载|复制|使用)|不得转载",
         r"^(分享|分享到|share( this| on)?)\s*[:：]?\s*$",
-        r"^(相关(新闻|阅读|文章|链接|报道)|related (stories|articles|news|posts))\s*[:：]?\s*$",
+        r"^(相关(新闻|阅读|文章|链接|报道|推荐)|延伸阅读|推荐阅读|热点推荐|related (stories|articles|news|posts)|read more|more stories|tin liên quan|bài liên quan|đọc thêm)\s*[:：]?\s*$",
     )
 ]
 
@@ -592,10 +595,10 @@ _BOILERPLATE_RES = [
 _META_LINE_RES = [
     re.compile(p, re.I)
     for p in (
-        r"^[(（]?\s*(责任编辑|责编|编辑|作者|记者|(文章|新闻|信息)?来源|出处|稿源|发布时间|发布日期|更新时间|时间|日期|点击|阅读|浏览)\s*[:：]",
+        r"^[(（]?\s*(责任编辑|责编|编辑|作者|记者|(文章|新闻|信息)?来源|出处|稿源|发布时间|发布日期|更新时间|点击|浏览)\s*[:：]",
+        r"^(时间|日期)\s*[:：]\s*[\d\s\-/.年月日:：]+$",
         r"^(19|20)\d\d[-/.年]\s*\d{1,2}[-/.月]\s*\d{1,2}日?\s*(\d{1,2}[:：]\d\d([:：]\d\d)?)?\s*([aApP][mM])?\s*(更新|发布|来源|作者|编辑|[|｜]|$)",
         r"^(published|updated|posted|last updated|first published)\b.{0,60}\d",
-        r"^by\s+[A-Z][\w.'’-]+(\s+[A-Z][\w.'’-]+){0,3}\s*(,.{0,60}|\|.{0,60})?$",
         r"^(date|time|source|author|click|views?)\s*:\s*\S.{0,50}$",
         r"^声明[:：].{0,40}(仅代表|不代表)",
         r"^(图|图片|摄影|photo|image)\s*[:：/]",
@@ -604,6 +607,10 @@ _META_LINE_RES = [
         r"^(您的位置|您现在的位置|当前位置|你的位置|位置)\s*[:：]",
         r"^(分享到|分享至|转发到)\s*[:：]?",
     )
+] + [
+    # "By Jane Smith", "By Jane Smith and John Doe, Reuters" (names capitalised: "By the
+    # way, ..." is a sentence).
+    re.compile(r"^[Bb]y\s+[A-Z][\w.'’-]+(\s+(and\s+)?[A-Z][\w.'’-]+){0,4}\s*([,|].{0,60})?$"),
 ]
 
 

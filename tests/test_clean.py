@@ -198,6 +198,11 @@ def test_no_main_text_raises_with_reason(content: bytes, reason: str) -> None:
         ("京公网安备11010502000001号", True),
         ("本网站版权所有，未经授权禁止转载", True),
         ("The ICP said the new copyright law passed in 2024 protects authors of every kind.", False),
+        ("Foreign firms must obtain an ICP license before they can host websites in China.", False),
+        ("Copyright holders sued the company in 2023 over the use of their books.", False),
+        ("法院认定原告是该作品的版权所有者。", False),
+        ("Tin liên quan", True),
+        ("© 2025 Báo Mẫu. Bảo lưu mọi quyền.", True),
         ("今年共有71家单位加入联盟。", False),
     ],
 )
@@ -300,6 +305,10 @@ def test_windows_1258_vietnamese_comes_out_nfc() -> None:
         ("Published 4:00 am CST, Wednesday, November 20, 2019", True),
         ("By Jane Smith", True),
         ("By the end of 2024, the alliance had 71 members.", False),
+        ("By the way, he said it was fine.", False),
+        ("By Jane Smith and John Doe, Reuters", True),
+        ("时间：2005-08-22 19:13:18", True),
+        ("时间：5月22日上午9时，地点：南宁国际会展中心", False),
         ("5月22日，论坛在南宁举行。", False),
     ],
 )
