@@ -118,9 +118,15 @@ def _parse(text: str) -> lxml_html.HtmlElement:
         tree = lxml_html.document_fromstring(text, parser=_PARSER)
     except (etree.ParserError, ValueError) as exc:
         raise ExtractionError("unparsable_html", str(exc)) from exc
-    # Comments and processing instructions go; their tails (visible text) stay.
-    etree.strip_tags(tree, etree.Comment, etree.ProcessingInstruction)
     return tree
+
+
+def _strip_comments(tree: lxml_html.HtmlElement) -> None:
+    """Comments and processing instructions go; their tails (visible text) stay.
+
+    Done after dating: portals hide the publication date in comments (htmldate reads them).
+    """
+    etree.strip_tags(tree, etree.Comment, etree.ProcessingInstruction)
 
 
 _PARSER = lxml_html.HTMLParser(huge_tree=True)
@@ -661,8 +667,8 @@ def choose_candidate(candidates: dict[str, list[str]]) -> tuple[str, list[str]]:
 
     The two generic candidates nearly always nest (one keeps what the other keeps plus
     more), so the question is whose extra is right. Pages in dense scripts (Han, kana,
-    Hangul): our character-density pass (word-based heuristics under-count them).
-    Other pages: trafilatura, unless it kept under half of what the density pass
+    Hangul): our character-density pass (word-based heuristics under-count them),
+    unless it kept only short lines and trafilatura found prose. Other pages: trafilatura, unless it kept under half of what the density pass
     kept and that half is inside it (trafilatura stopped early, e.g. at an inline
     widget) -> density.
     """
@@ -674,6 +680,8 @@ def choose_candidate(candidates: dict[str, list[str]]) -> tuple[str, list[str]]:
         return "density", dens
     sample = "".join(dens[:50] + traf[:50])
     if len(_DENSE_RE.findall(sample)) >= 0.3 * max(1, _count_chars(sample)):
+        if not any(_reads_like_prose(p) for p in dens) and any(_reads_like_prose(p) for p in traf):
+            return "trafilatura", traf  # the density pass kept only short lines
         return "density", dens
     t, d = _tokens(traf), _tokens(dens)
     n_t, n_d = sum(t.values()), sum(d.values())
@@ -687,6 +695,7 @@ def extract_candidates(content: bytes, *, url: str = "", headers: dict[str, str]
     """Every generic candidate's paragraphs (after boilerplate lines), for diagnostics and bench."""
     text, _, _ = _decode(content, headers)
     tree = _parse(unicodedata.normalize("NFC", text))
+    _strip_comments(tree)
     traf, _ = _trafilatura_candidate(tree, url)
     return {"trafilatura": _drop_boilerplate(traf), "density": _drop_boilerplate(_density_candidate(tree))}
 
@@ -705,6 +714,10 @@ def extract_article(
     text, charset, charset_source = _decode(content, headers)
     text = unicodedata.normalize("NFC", text)
     tree = _parse(text)
+    # htmldate without its extensive search (which can spend ~10 s in dateparser on one
+    # page), on the tree with its comments; later a dateline in the page's own words.
+    html_date = _date(tree, url)
+    _strip_comments(tree)
 
     paras: list[str] = []
     method = "generic"
@@ -723,9 +736,7 @@ def extract_article(
 
     traf_title = getattr(traf_doc, "title", None) if traf_doc is not None else None
     author = getattr(traf_doc, "author", None) if traf_doc is not None else None
-    # htmldate without its extensive search (which can spend ~10 s in dateparser on one
-    # page), then a dateline in the page's own words, then trafilatura's guess.
-    date = _date(tree, url) or _dateline_date(tree)
+    date = html_date or _dateline_date(tree)
     if not date and traf_doc is not None:
         date = getattr(traf_doc, "date", None)
 

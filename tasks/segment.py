@@ -40,6 +40,7 @@ ABBREVIATIONS: frozenset[str] = frozenset(
         "Mr", "Mrs", "Ms", "Dr", "Prof", "Sr", "Jr", "St", "Mt", "Gen", "Col", "Lt", "Sgt",
         "Capt", "Cmdr", "Adm", "Gov", "Sen", "Rep", "Rev", "Hon", "Pres", "Supt", "Det",
         "Messrs", "Mme", "Mlle", "Fr", "vs", "etc", "e.g", "i.e", "cf", "al", "approx",
+        "Sens", "Reps", "Govs", "Gens", "Drs", "Profs", "Gov", "Lt.Gen", "Maj", "Brig", "Insp",
         "Inc", "Ltd", "Co", "Corp", "Bros", "Dept", "Univ", "Assn", "Ave", "Blvd", "Rd",
         "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec",
         "U.S", "U.K", "U.N", "E.U", "U.S.A", "D.C", "a.m", "p.m", "Ph.D", "M.D",

@@ -331,6 +331,8 @@ def test_metadata_lines(line: str, expected: bool) -> None:
             },
             "density",
         ),
+        # Han text where the density pass kept only short lines: trafilatura's prose.
+        ({"trafilatura": ["这是一段足够长的中文正文，讲述了会议的经过。"], "density": ["首页", "新闻"]}, "trafilatura"),
         # One side empty: the other.
         ({"trafilatura": [], "density": ["Only this one here."]}, "density"),
         ({"trafilatura": ["Only this one here."], "density": []}, "trafilatura"),
