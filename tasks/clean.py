@@ -662,6 +662,12 @@ def _tokens(paras: list[str]) -> Counter[str]:
     return Counter(_TOKEN_RE.findall(unicodedata.normalize("NFKC", " ".join(paras)).lower()))
 
 
+def _reads_like_sentence(text: str) -> bool:
+    """A full sentence: 8+ words (or 15+ Han chars) ending in sentence punctuation."""
+    long_enough = len(_HAN_RE.findall(text)) >= 15 or len(_WORD_RE.findall(text)) >= 8
+    return long_enough and bool(re.search(r"[.!?。！？…]['\"”’」』)）]*$", text))
+
+
 def choose_candidate(candidates: dict[str, list[str]]) -> tuple[str, list[str]]:
     """Pick the main-text candidate (name, paragraphs) by script and by how they overlap.
 
@@ -670,7 +676,8 @@ def choose_candidate(candidates: dict[str, list[str]]) -> tuple[str, list[str]]:
     Hangul): our character-density pass (word-based heuristics under-count them),
     unless it kept only short lines and trafilatura found prose. Other pages: trafilatura, unless it kept under half of what the density pass
     kept and that half is inside it (trafilatura stopped early, e.g. at an inline
-    widget) -> density.
+    widget) -> density; or it kept over twice as much around the density pass's text
+    and its extra is mostly not sentences (menus, link lists) -> density.
     """
     traf = candidates.get("trafilatura", [])
     dens = candidates.get("density", [])
@@ -688,6 +695,14 @@ def choose_candidate(candidates: dict[str, list[str]]) -> tuple[str, list[str]]:
     inside = sum((t & d).values()) / n_t if n_t else 0.0
     if n_t < 0.5 * n_d and inside >= 0.9:
         return "density", dens
+    if n_d < 0.5 * n_t and (sum((t & d).values()) / n_d if n_d else 0.0) >= 0.9:
+        # trafilatura kept over twice as much, around the density pass's text: keep it
+        # only if its extra reads like prose, not menus and link lists ("too much").
+        kept = set(dens)
+        extra = [p for p in traf if p not in kept]
+        prose = sum(len(p) for p in extra if _reads_like_sentence(p))
+        if prose < 0.3 * max(1, sum(len(p) for p in extra)):
+            return "density", dens
     return "trafilatura", traf
 
 

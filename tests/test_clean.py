@@ -333,6 +333,25 @@ def test_metadata_lines(line: str, expected: bool) -> None:
         ),
         # Han text where the density pass kept only short lines: trafilatura's prose.
         ({"trafilatura": ["这是一段足够长的中文正文，讲述了会议的经过。"], "density": ["首页", "新闻"]}, "trafilatura"),
+        # Latin text, trafilatura kept the article plus a long menu: density ("too much").
+        (
+            {
+                "trafilatura": ["Home", "World", "Business", "Sport", "Culture", "Travel", "Weather", "Video",
+                                "Sign in", "Subscribe", "Markets fell on Monday after the central bank spoke."],
+                "density": ["Markets fell on Monday after the central bank spoke."],
+            },
+            "density",
+        ),
+        # ... but when its extra is sentences, trafilatura (the density pass missed text).
+        (
+            {
+                "trafilatura": ["Markets fell on Monday after the central bank spoke.",
+                                "Investors had expected a cut in interest rates this month.",
+                                "Analysts said the decision surprised almost everyone in the room."],
+                "density": ["Markets fell on Monday after the central bank spoke."],
+            },
+            "trafilatura",
+        ),
         # One side empty: the other.
         ({"trafilatura": [], "density": ["Only this one here."]}, "density"),
         ({"trafilatura": ["Only this one here."], "density": []}, "trafilatura"),
