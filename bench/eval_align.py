@@ -149,7 +149,7 @@ def main() -> None:
         model = fitted if args.fit else None
         used = fitted if args.fit else length_model(lang, "en")
         shown = f"{'fit' if args.fit else 'shipped'} {used.ratio}/{used.floor}/{used.short}"
-        for lexicon in (True, False) if lang.startswith("zh") else (True,):
+        for lexicon in (True, False):
             for name, part in (("even (fit)", even), ("odd (held out)", odd)):
                 r = evaluate(part, lang, args.seed, args.merge, args.drop, model, lexicon)
                 print(

@@ -107,6 +107,7 @@ _ANCHOR_WEIGHT = {"n": 2.5, "d": 2.0, "w": 2.5, "p": 0.6}
 _MT_WEIGHT = 6.0
 _LENGTH_OUTLIERS = 0.1
 _LEX_WEIGHT = 12.0
+_VI_LEX_WEIGHT = 12.0
 _SENTENCE_COUNT_WEIGHT = 2.0  # per sentence more on one side of a link than on the other
 
 
@@ -366,7 +367,9 @@ def mt_similarity(a: Counter[str], b: Counter[str]) -> float:
 # A sentence ends inside a line at . ! ? (then a space and a capital, a digit or a quote)
 # or at 。！？ followed by more text; abbreviations such as "Mr." and initials are not ends.
 _LATIN_END_RE = re.compile(r"(?<=[.!?])[\"'”’»)]*\s+(?=[\"'“‘«(]*[A-ZÀ-ỸĐ0-9])")
-_CJK_END_RE = re.compile(r"[。！？!?][”’」』\"')）]*(?=[^\s”’」』\"')）])")
+_CJK_END_RE = re.compile(r"[。！？!?][”’」』\"')）]*\s*(?=[^\s”’」』\"')）])")
+# "home.He" (a sentence glued to the next without a space) still ends a sentence.
+_GLUED_END_RE = re.compile(r"(?<=[a-zà-ỹđ]{2}[.!?])(?=[A-ZÀ-ỸĐ][a-zà-ỹđ])")
 _ABBREV_RE = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|St|Sr|Jr|Gen|Col|Lt|Sgt|Capt|Gov|Sen|Rep|Rev|No|vs|etc|Inc|Ltd|Co|Corp|U\.S|U\.K|ông|bà|TS|PGS|GS|ThS|TP|Q)|\b[A-Z])\.$")
 
 
@@ -383,6 +386,7 @@ def count_sentences(text: str, lang: str) -> int:
             head = text[: m.start()].rstrip("\"'”’») ")
             if not _ABBREV_RE.search(head):
                 ends += 1
+        ends += len(_GLUED_END_RE.findall(text))
     return 1 + ends
 
 
@@ -482,22 +486,69 @@ def lexical_similarity(glosses: list[frozenset[str]], stems: set[str]) -> float:
     return 2 * p * r / (p + r)
 
 
+@lru_cache(maxsize=1)
+def vietnamese_english_lexicon() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+    """The small hand-written news lexicon (`tasks/align_lexicon.py`) as ({lower-case phrase:
+    stems}, {Capitalised phrase: stems}); capitalised entries (countries) match only as written."""
+    from tasks.align_lexicon import vi_en_lexicon
+
+    lower: dict[str, frozenset[str]] = {}
+    cased: dict[str, frozenset[str]] = {}
+    for phrase, words in vi_en_lexicon().items():
+        stems = frozenset(_stem(w) for w in words)
+        (lower if phrase == phrase.lower() else cased)[phrase] = stems
+    return lower, cased
+
+
+_VI_SYLLABLE_RE = re.compile(r"[^\W\d_]+")
+_VI_MAX_PHRASE = 4
+
+
+def vietnamese_glosses(text: str) -> list[frozenset[str]]:
+    """Greedy longest match of syllable sequences against the Vietnamese lexicon."""
+    lower, cased = vietnamese_english_lexicon()
+    syllables = _VI_SYLLABLE_RE.findall(unicodedata.normalize("NFC", text))
+    out: list[frozenset[str]] = []
+    i, n = 0, len(syllables)
+    while i < n:
+        for size in range(min(_VI_MAX_PHRASE, n - i), 0, -1):
+            phrase = " ".join(syllables[i : i + size])
+            g = cased.get(phrase) or lower.get(phrase.lower())
+            if g is not None:
+                out.append(g)
+                i += size
+                break
+        else:
+            i += 1
+    return out
+
+
 @dataclass
 class _Lexical:
-    zh: list[list[frozenset[str]]]  # per Chinese sentence
+    foreign: list[list[frozenset[str]]]  # per non-English sentence: gloss stems per word
     en: list[set[str]]  # per English sentence
-    zh_is_src: bool
+    foreign_is_src: bool
+    weight: float
 
 
 def _lexical(src: list[str], tgt: list[str], src_lang: str, tgt_lang: str) -> _Lexical | None:
     pair = (base_lang(src_lang), base_lang(tgt_lang))
-    if pair not in (("zh", "en"), ("en", "zh")):
+    if "en" not in pair or pair[0] == pair[1]:
         return None
-    lex = chinese_english_lexicon()
-    if lex is None:
+    foreign_lang = pair[1] if pair[0] == "en" else pair[0]
+    f_texts, en_texts = (src, tgt) if pair[0] == foreign_lang else (tgt, src)
+    if foreign_lang == "zh":
+        lex = chinese_english_lexicon()
+        if lex is None:
+            return None
+        glosses = [chinese_glosses(t, lex) for t in f_texts]
+        weight = _LEX_WEIGHT
+    elif foreign_lang == "vi":
+        glosses = [vietnamese_glosses(t) for t in f_texts]
+        weight = _VI_LEX_WEIGHT
+    else:
         return None
-    zh_texts, en_texts = (src, tgt) if pair[0] == "zh" else (tgt, src)
-    return _Lexical([chinese_glosses(t, lex) for t in zh_texts], [english_stems(t) for t in en_texts], pair[0] == "zh")
+    return _Lexical(glosses, [english_stems(t) for t in en_texts], pair[0] == foreign_lang, weight)
 
 
 # --------------------------------------------------------------------------- the DP
@@ -572,10 +623,10 @@ class _Scorer:
             cost += _SENTENCE_COUNT_WEIGHT * abs(ns - nt)
             if self.lexical is not None:
                 lx = self.lexical
-                (z0, z1), (e0, e1) = ((i0, i1), (j0, j1)) if lx.zh_is_src else ((j0, j1), (i0, i1))
-                glosses = lx.zh[z0] if z1 - z0 == 1 else [g for k in range(z0, z1) for g in lx.zh[k]]
+                (f0, f1), (e0, e1) = ((i0, i1), (j0, j1)) if lx.foreign_is_src else ((j0, j1), (i0, i1))
+                glosses = lx.foreign[f0] if f1 - f0 == 1 else [g for k in range(f0, f1) for g in lx.foreign[k]]
                 stems = lx.en[e0] if e1 - e0 == 1 else set().union(*lx.en[e0:e1])
-                cost -= _LEX_WEIGHT * lexical_similarity(glosses, stems)
+                cost -= lx.weight * lexical_similarity(glosses, stems)
         self._cache[key] = cost
         return cost
 

@@ -151,7 +151,7 @@ class AlignedPair(_Model):
     src: list[str]  # segment ids on the source side (empty for 0:1)
     tgt: list[str]  # segment ids (or translation refs) on the target side (empty for 1:0)
     score: float
-    method: str  # "mt-1:1" | "length+anchors" | "mt-bridge"
+    method: str  # "mt-1:1" | "length+anchors" | "length+anchors+lexicon" | "mt-bridge"
 
 
 class Rejection(_Model):

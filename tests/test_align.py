@@ -27,6 +27,7 @@ from tasks.align import (
     english_stems,
     extract_anchors,
     lexical_similarity,
+    vietnamese_glosses,
 )
 from tasks.models import Segment, Translation
 
@@ -135,6 +136,9 @@ def test_anchors_agree_across_languages(text: str, lang: str, expected: set[str]
         ("Ông Trump nói. Bà May đáp lại.", "vi", 2),
         ("他说。“我们走吧。”她说。", "zh", 3),
         ("他说：“我们走吧。”", "zh", 1),
+        ("他说。 她说。", "zh", 2),
+        ("Ông về nhà.Bà ở lại.", "vi", 2),
+        ("Visit vnexpress.net or see U.S.A. maps from 3.5 p.m. today.", "en", 1),
         ("", "en", 1),
     ],
 )
@@ -155,6 +159,15 @@ def test_chinese_english_lexicon_links_words_to_glosses() -> None:
     assert any("earth" in g for g in chinese_glosses("地震後", lex))
 
 
+def test_vietnamese_lexicon_matches_longest_phrases_and_names_as_written() -> None:
+    glosses = vietnamese_glosses("Tổng thống Mỹ cho biết cảnh sát đã bắt giữ hai người đàn ông.")
+    stems = english_stems("The US president said police had arrested two men.")
+    assert lexical_similarity(glosses, stems) > 0.6
+    assert lexical_similarity(glosses, english_stems("The storm destroyed houses in the village.")) == 0.0
+    assert frozenset({"arres", "detai"}) in glosses  # "bắt giữ" as one phrase, not "bắt" + "giữ"
+    assert vietnamese_glosses("mỹ") == []  # country names only as written
+
+
 # --------------------------------------------------------------------------- sentence alignment
 
 
@@ -168,14 +181,16 @@ def test_identical_structure_aligns_one_to_one() -> None:
 
 
 def test_methods_recorded() -> None:
-    assert align_sentences_detailed(VI, EN, "vi", "en").method == METHOD_LENGTH
+    assert align_sentences_detailed(VI, EN, "vi", "en").method == METHOD_LEXICON
+    assert align_sentences_detailed(VI, EN, "vi", "en", use_lexicon=False).method == METHOD_LENGTH
+    assert align_sentences_detailed(VI, ZH, "vi", "zh").method == METHOD_LENGTH  # no vi-zh lexicon
     assert align_sentences_detailed(ZH, EN, "zh", "en").method == METHOD_LEXICON
     assert align_sentences_detailed(ZH, EN, "zh", "en", use_lexicon=False).method == METHOD_LENGTH
 
 
 @pytest.mark.parametrize(
     ("other", "lang", "joiner", "lexicon"),
-    [(VI, "vi", " ", False), (ZH, "zh", "", False), (ZH, "zh", "", True)],
+    [(VI, "vi", " ", False), (VI, "vi", " ", True), (ZH, "zh", "", False), (ZH, "zh", "", True)],
 )
 def test_merged_source_and_dropped_target_sentences(other: list[str], lang: str, joiner: str, lexicon: bool) -> None:
     src = _merge(other, 3, joiner)  # source lines 3+4 become one line: a 1:2 link
@@ -263,7 +278,8 @@ def test_mt_bridge_is_used_when_the_mt_is_informative() -> None:
 def test_uninformative_mt_falls_back_to_length_and_anchors() -> None:
     junk = ["lorem ipsum dolor"] * len(VI)  # what a toy model might emit for every line
     result = align_sentences_detailed(VI, EN, "vi", "en", junk)
-    assert result.method == METHOD_LENGTH
+    assert result.method == METHOD_LEXICON
+    assert align_sentences_detailed(VI, EN, "vi", "en", junk, use_lexicon=False).method == METHOD_LENGTH
     assert _pairs(result.links) == [([i], [i]) for i in range(len(EN))]
 
 
