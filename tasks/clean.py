@@ -327,13 +327,15 @@ def _trafilatura_candidate(tree: lxml_html.HtmlElement, url: str) -> tuple[list[
 
 
 def _selector_candidate(tree: lxml_html.HtmlElement, selector: str) -> list[str]:
+    """Text blocks of the elements matching the source's CSS selector, in page order."""
     try:
         elements = tree.cssselect(selector)
     except Exception as exc:  # noqa: BLE001 - cssselect raises several parse errors
         raise ExtractionError("bad_selector", f"{selector!r}: {exc}") from exc
+    # Inside the chosen element, widgets (share bars, "related" boxes, link lists) still go.
     paras: list[str] = []
     for el in elements:
-        paras.extend(block_texts(el))
+        paras.extend(b.text for b in _blocks(el) if _keepable(b))
     return paras
 
 
@@ -364,7 +366,7 @@ _WEAK_NOISE_TOKENS = {
     "foot", "aside", "social", "sns", "relate", "hot", "hotnews", "rank", "ranking", "ads",
     "ad", "banner", "tags", "tag", "toolbar", "pager", "pagination", "login", "subscribe",
     "newsletter", "popup", "modal", "cookie", "cookies", "prevnext", "prev", "next", "feed",
-    "remen", "paihang",
+    "remen", "paihang", "meta", "info", "author", "date", "time", "source", "keywords",
 }
 _GLUED_STEMS = ("comment", "share", "breadcrumb", "copyright", "footer", "navbar", "sidebar")
 _CONTENT_TOKENS = {"article", "content", "main", "body", "text", "post", "story", "entry"}
@@ -605,6 +607,9 @@ _META_LINE_RES = [
         r"^(时间|日期)\s*[:：]\s*[\d\s\-/.年月日:：]+$",
         r"^(19|20)\d\d[-/.年]\s*\d{1,2}[-/.月]\s*\d{1,2}日?\s*(\d{1,2}[:：]\d\d([:：]\d\d)?)?\s*([aApP][mM])?\s*(更新|发布|来源|作者|编辑|[|｜]|$)",
         r"^(published|updated|posted|last updated|first published)\b.{0,60}\d",
+        # "Trần Thị Mai · 20/2/2025 16:07", "Thứ năm, 20/2/2025, 16:07 (GMT+7)"
+        r"^[^.!?。！？]{0,60}\b\d{1,2}/\d{1,2}/(19|20)\d\d\s*[,|·-]?\s*\d{1,2}:\d\d\b[^.!?。！？]{0,30}$",
+        r"^(từ khóa|từ khoá|tags?|keywords?|关键词|标签)\s*[:：]",
         r"^(date|time|source|author|click|views?)\s*:\s*\S.{0,50}$",
         r"^声明[:：].{0,40}(仅代表|不代表)",
         r"^(图|图片|摄影|photo|image)\s*[:：/]",

@@ -168,6 +168,16 @@ def test_selector_wins_and_is_recorded() -> None:
     assert doc.extractor.endswith("|selector:div.story")
 
 
+def test_selector_still_drops_widgets_inside_the_chosen_element() -> None:
+    # The Vietnamese article element holds a share bar and a keyword list of links.
+    doc = extract_article(_page("vi_article.html"), url="", selector="article.article-detail")
+    assert doc.paragraphs[0] == "Hà Nội và Quảng Tây ký kết hợp tác khoa học công nghệ"
+    assert "PGS.TS. Nguyễn Văn An" in doc.text
+    assert "Facebook" not in doc.text and "Zalo" not in doc.text
+    assert "Tin liên quan" not in doc.text and "Bình luận" not in doc.text
+    assert "16:07" not in doc.text and "Từ khóa" not in doc.text
+
+
 def test_bad_selector_is_a_clear_error() -> None:
     with pytest.raises(ExtractionError) as err:
         extract_article(_page("vi_article.html"), url="", selector="div[[[")
@@ -304,6 +314,10 @@ def test_windows_1258_vietnamese_comes_out_nfc() -> None:
         ("您现在的位置：首页 > 教育 > 正文", True),
         ("Published 4:00 am CST, Wednesday, November 20, 2019", True),
         ("By Jane Smith", True),
+        ("Trần Thị Mai · 20/2/2025 16:07", True),
+        ("Thứ năm, 20/2/2025, 16:07 (GMT+7)", True),
+        ("Từ khóa: hợp tác khoa học Quảng Tây", True),
+        ("Ngày 20/2/2025 16:07, hai bên đã ký biên bản ghi nhớ về hợp tác khoa học.", False),
         ("By the end of 2024, the alliance had 71 members.", False),
         ("By the way, he said it was fine.", False),
         ("By Jane Smith and John Doe, Reuters", True),
