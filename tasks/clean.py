@@ -78,6 +78,7 @@ _CJK_ANY = _HAN + _CJK_PUNCT + r"\u3040-\u30ff"
 # (spaces typed between CJK fields, e.g. "来源：新华社 作者：张三", are kept).
 _CJK_GAP_RE = re.compile(rf"(?<=[{_CJK_ANY}])[ \t\u3000]*[\r\n]\s*(?=[{_CJK_ANY}])")
 _SPACE_RE = re.compile(r"[ \t\r\n\f\v\u00a0\u2000-\u200b\u202f\u205f\ufeff]+")
+_CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffe\uffff]")
 _HAN_RE = re.compile(rf"[{_HAN}]")
 # Scripts written without spaces between words (Han, kana) or in dense syllable blocks
 # (Hangul): their length is measured in characters, never in "words".
@@ -88,6 +89,8 @@ _WORD_RE = re.compile(r"\w+")
 def normalize_text(text: str) -> str:
     """NFC, collapse whitespace (dropping wraps inside CJK text), strip; keep U+3000 indents out."""
     text = unicodedata.normalize("NFC", text)
+    # Control characters (BEL, ESC, ...) are never text and XML/PostgreSQL cannot carry them.
+    text = _CONTROL_RE.sub("", text)
     text = _CJK_GAP_RE.sub("", text)
     text = text.replace("\u3000", " ")
     return _SPACE_RE.sub(" ", text).strip()
