@@ -15,6 +15,7 @@ at clause boundaries (; : , and their full-width forms) for MT, marked split="cl
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from tasks.models import Document, Segment
@@ -64,14 +65,18 @@ _SENTENCE_STARTERS = frozenset(
 )
 
 
+_WORD_RE = re.compile(r"[^\W\d_]+")
+
+
 def _word_after(text: str, pos: int) -> str:
-    m = re.match(r"[^\W\d_]+", text[pos:])
+    m = _WORD_RE.match(text, pos)  # no text[pos:] copy: linear on 1 MB paragraphs
     return m.group(0) if m else ""
 
 
 _LATIN_END_RE = re.compile(rf"(?:[.!?]+|…+)[{re.escape(_CLOSERS)}]*(?=\s|$)")
 _TOKEN_BEFORE_RE = re.compile(r"(\S+)$")
 _NEXT_START_RE = re.compile(r"\s+(\S)")
+_LOOKBACK = 64  # characters; longer "words" are never abbreviations
 
 
 def _is_han_text(text: str) -> bool:
@@ -114,7 +119,8 @@ def _latin_is_boundary(text: str, m: re.Match[str]) -> bool:
         return True
     if punct.startswith(".."):  # ellipsis "..." followed by a capital: a boundary
         return True
-    tok = _TOKEN_BEFORE_RE.search(text, 0, m.start())
+    # Look back a bounded window only: searching from 0 made long paragraphs quadratic.
+    tok = _TOKEN_BEFORE_RE.search(text, max(0, m.start() - _LOOKBACK), m.start())
     if tok is None:
         return True
     word = tok.group(1).lstrip(_OPENERS)
@@ -170,14 +176,15 @@ def _clause_spans(text: str, start: int, end: int, rules: str, max_chars: int) -
     pieces: list[tuple[int, int]] = []
     cur = start
     while end - cur > max_chars:
-        window = [c for c in cuts_all if cur < c <= cur + max_chars]
-        if not window:
-            later = [c for c in cuts_all if c > cur]
-            if not later:
-                break
-            cut = later[0]
+        # bisect, not a scan of every cut per piece: linear on 1 MB sentences full of commas
+        first_after = bisect.bisect_right(cuts_all, cur)
+        last_in_window = bisect.bisect_right(cuts_all, cur + max_chars)
+        if last_in_window > first_after:
+            cut = cuts_all[last_in_window - 1]
+        elif first_after < len(cuts_all):
+            cut = cuts_all[first_after]
         else:
-            cut = window[-1]
+            break
         s, e = _trim(text, cur, cut)
         if e > s:
             pieces.append((s, e))
