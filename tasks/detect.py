@@ -647,10 +647,14 @@ def detect_segments(segments: list[Segment], hint: str | None = None) -> list[Se
         if det.lang.startswith("zh") and "zh-variant:neutral" not in det.evidence:
             zh_weight[det.lang] += size
 
+    # The paragraph's majority is only consulted for und/weak segments, which never vote
+    # in it themselves: one majority per paragraph equals the majority of the peers, and
+    # keeps a paragraph of thousands of segments linear instead of quadratic.
+    para_majority = {p: _majority((dets[j], sizes[j]) for j in idx) for p, idx in by_paragraph.items()}
+
     out: list[Segment] = []
-    for i, (seg, det) in enumerate(zip(segments, dets)):
-        peers = [j for j in by_paragraph[seg.paragraph] if j != i]
-        paragraph = _majority((dets[j], sizes[j]) for j in peers)
+    for seg, det in zip(segments, dets):
+        paragraph = para_majority[seg.paragraph]
         lang, score, evidence = det.lang, det.score, list(det.evidence)
         if det.lang == UND:
             context, where = (paragraph, "paragraph") if paragraph else (page, "page")
