@@ -40,13 +40,16 @@ def export_command(
 
     out = output or _output_default()
     dest = to or out / "export" / format.value
+    problems: list[str] = []
     try:
-        written = export_documents(format.value, out, dest, source, parse_since(since))
+        written = export_documents(format.value, out, dest, source, parse_since(since), problems)
     except SelectionError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE)
     for path in written:
         typer.echo(str(path))
+    for problem in problems:
+        typer.echo(f"warning: {problem}", err=True)
     if not written or (format is ExportFormat.html and len(written) == 1):
         typer.echo(f"no stored documents matched under {out / 'docs'}", err=True)
 

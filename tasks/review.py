@@ -116,11 +116,15 @@ def load_record(output_dir: Path, rel: str) -> dict[str, Any]:
 
 
 def select_documents(
-    output_dir: Path, sources: Iterable[str] | None = None, since: datetime | None = None
+    output_dir: Path,
+    sources: Iterable[str] | None = None,
+    since: datetime | None = None,
+    problems: list[str] | None = None,
 ) -> list[StoredDocument]:
     """The latest stored version of each source (or of the named ones), fetched at or after `since`.
 
     A named source with no stored document is an error naming it, not an empty export.
+    A stored file that cannot be read is left out and described in `problems`.
     """
     from tasks.store import latest_document
 
@@ -141,15 +145,18 @@ def select_documents(
         rel = latest_document(output_dir, sid)
         if rel is None:
             continue
-        doc = StoredDocument(rel, load_record(output_dir, rel))
+        try:
+            doc = StoredDocument(rel, load_record(output_dir, rel))
+            if not isinstance(doc.record.get("segments"), list) or not isinstance(doc.record.get("doc_id"), str):
+                raise ValueError("not a newsbridge document record")
+        except (OSError, ValueError) as exc:
+            if problems is not None:
+                problems.append(f"{rel}: skipped, unreadable ({exc})")
+            continue
         if since is not None and (doc.fetched_at is None or doc.fetched_at < since):
             continue
         selected.append(doc)
     return selected
-
-
-def segment_texts_by_id(record: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {s["id"]: s for s in record.get("segments", [])}
 
 
 def story_partner(output_dir: Path, record: dict[str, Any]) -> dict[str, Any] | None:
@@ -464,11 +471,15 @@ def import_review(path: Path, output_dir: Path, memory: ReviewMemory) -> ImportR
         assert m is not None  # checked by read_xliff_units
         source_id, doc_id, _version = m.groups()
         latest = latest_document(output_dir, source_id)
-        record = load_record(output_dir, latest) if latest else None
+        try:
+            record = load_record(output_dir, latest) if latest else None
+            reason = f"document {doc_rel} is no longer stored as the latest of {source_id}"
+        except (OSError, ValueError) as exc:
+            record, reason = None, f"stored document {latest} is unreadable ({exc})"
         if record is None or record.get("doc_id") != doc_id:
             for unit in doc_units:
                 if unit.translate and unit.state in XLIFF12_REVIEWED:
-                    report.stale.append({"unit": unit.unit_id, "reason": f"document {doc_rel} is no longer stored as the latest of {source_id}"})
+                    report.stale.append({"unit": unit.unit_id, "reason": reason})
             continue
         segments = record.get("segments", [])
         by_id = {s["id"]: s for s in segments}
@@ -535,11 +546,15 @@ def export_documents(
     to_dir: Path,
     sources: Iterable[str] | None = None,
     since: datetime | None = None,
+    problems: list[str] | None = None,
 ) -> list[Path]:
-    """Export the selected documents' latest versions as TMX, XLIFF or HTML into to_dir."""
+    """Export the selected documents' latest versions as TMX, XLIFF or HTML into to_dir.
+
+    Unreadable stored files are skipped and described in `problems` (when given).
+    """
     if fmt not in EXPORT_FORMATS:
         raise SelectionError(f"unknown format {fmt!r}: choose one of {', '.join(EXPORT_FORMATS)}")
-    docs = select_documents(output_dir, sources, since)
+    docs = select_documents(output_dir, sources, since, problems)
     partners = {d.rel: story_partner(output_dir, d.record) for d in docs}
     if fmt == "xliff":
         from tasks.export_xliff import export_xliff

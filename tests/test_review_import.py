@@ -311,6 +311,13 @@ def test_export_cli_selects_sources_and_dates(tmp_path: Path) -> None:
     proc = _cli("export", "--format", "pdf", "--output", str(out))
     assert proc.returncode == 2
 
+    # a damaged stored file is skipped with a warning; the rest is exported
+    (out / latest_document(out, "vn-one")).write_text("{ not json", encoding="utf-8")
+    proc = _cli("export", "--format", "xliff", "--output", str(out), "--to", str(tmp_path / "x2"))
+    assert proc.returncode == 0, proc.stderr
+    assert [Path(p).parent.name for p in proc.stdout.split()] == ["vn-two"]
+    assert "warning: docs/vn-one/" in proc.stderr and "unreadable" in proc.stderr
+
 
 def test_reviews_survive_recrawls_through_the_real_translate_stage(argos_test_models, tmp_path: Path) -> None:
     """Real tiny Argos models + real memory: translate → store → export → review → import →
