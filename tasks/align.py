@@ -562,6 +562,23 @@ class _Side:
     sentences: list[int] = field(default_factory=list)  # sentences seen inside each line
 
 
+@dataclass
+class _Span:
+    length: int
+    anchors: Counter[str]
+    sentences: int
+    grams: Counter[str] | None
+    glosses: list[frozenset[str]] | None
+    stems: set[str] | None
+
+
+def _merge_counters(parts: list[Counter[str]]) -> Counter[str]:
+    out: Counter[str] = Counter()
+    for part in parts:
+        out.update(part)
+    return out
+
+
 class _Scorer:
     def __init__(
         self,
@@ -584,7 +601,7 @@ class _Scorer:
             for k, v in local.items():
                 df[k] = max(df[k], v)
         self.weight = {k: _ANCHOR_WEIGHT[k[0]] / math.sqrt(v) for k, v in df.items()}
-        self._cache: dict[tuple[int, int, int, int], float] = {}
+        self._spans: dict[str, dict[tuple[int, int], _Span]] = {"src": {}, "tgt": {}}
 
     def length_cost(self, ls: int, lt: int) -> float:
         expected = ls * self.model.ratio
@@ -595,39 +612,52 @@ class _Scorer:
         p = (1.0 - _LENGTH_OUTLIERS) * math.erfc(z) + _LENGTH_OUTLIERS * math.erfc(z / 3.0)
         return -math.log(max(p, 1e-300))
 
-    def match_cost(self, i0: int, i1: int, j0: int, j1: int) -> float:
-        """Cost of linking src[i0:i1] with tgt[j0:j1], excluding the bead prior."""
-        key = (i0, i1, j0, j1)
-        hit = self._cache.get(key)
+    def _span(self, side: str, i0: int, i1: int) -> _Span:
+        """Features of lines [i0, i1) of one side, merged once and remembered."""
+        cache = self._spans[side]
+        hit = cache.get((i0, i1))
         if hit is not None:
             return hit
+        data = self.src if side == "src" else self.tgt
+        anchors = data.anchors[i0] if i1 - i0 == 1 else _merge_counters(data.anchors[i0:i1])
+        grams: Counter[str] | None = None
+        grams_side = self.mt if side == "src" else self.tgt
+        if self.mt is not None and grams_side is not None and grams_side.grams is not None:
+            grams = grams_side.grams[i0] if i1 - i0 == 1 else _merge_counters(grams_side.grams[i0:i1])
+        glosses: list[frozenset[str]] | None = None
+        stems: set[str] | None = None
+        lx = self.lexical
+        if lx is not None:
+            if (side == "src") == lx.foreign_is_src:
+                glosses = lx.foreign[i0] if i1 - i0 == 1 else [g for k in range(i0, i1) for g in lx.foreign[k]]
+            else:
+                stems = lx.en[i0] if i1 - i0 == 1 else set().union(*lx.en[i0:i1])
+        span = _Span(sum(data.lengths[i0:i1]), anchors, sum(data.sentences[i0:i1]) if data.sentences else i1 - i0, grams, glosses, stems)
+        cache[(i0, i1)] = span
+        return span
+
+    def match_cost(self, i0: int, i1: int, j0: int, j1: int) -> float:
+        """Cost of linking src[i0:i1] with tgt[j0:j1], excluding the bead prior."""
         if i1 == i0 or j1 == j0:
             return 0.0  # an unmatched sentence costs its bead prior only, whatever its length
-        ls = sum(self.src.lengths[i0:i1])
-        lt = sum(self.tgt.lengths[j0:j1])
-        cost = self.length_cost(ls, lt)
-        if True:  # noqa: SIM108 - keeps the feature blocks uniform
-            a = self.src.anchors[i0] if i1 - i0 == 1 else sum(self.src.anchors[i0:i1], Counter())
-            b = self.tgt.anchors[j0] if j1 - j0 == 1 else sum(self.tgt.anchors[j0:j1], Counter())
-            if a and b:
-                for k, v in a.items():
-                    w = b.get(k)
-                    if w:
-                        cost -= self.weight[k] * min(v, w)
-            if self.mt is not None and self.mt.grams is not None and self.tgt.grams is not None:
-                g = self.mt.grams[i0] if i1 - i0 == 1 else sum(self.mt.grams[i0:i1], Counter())
-                h = self.tgt.grams[j0] if j1 - j0 == 1 else sum(self.tgt.grams[j0:j1], Counter())
-                cost -= _MT_WEIGHT * mt_similarity(g, h)
-            ns = sum(self.src.sentences[i0:i1])
-            nt = sum(self.tgt.sentences[j0:j1])
-            cost += _SENTENCE_COUNT_WEIGHT * abs(ns - nt)
-            if self.lexical is not None:
-                lx = self.lexical
-                (f0, f1), (e0, e1) = ((i0, i1), (j0, j1)) if lx.foreign_is_src else ((j0, j1), (i0, i1))
-                glosses = lx.foreign[f0] if f1 - f0 == 1 else [g for k in range(f0, f1) for g in lx.foreign[k]]
-                stems = lx.en[e0] if e1 - e0 == 1 else set().union(*lx.en[e0:e1])
-                cost -= lx.weight * lexical_similarity(glosses, stems)
-        self._cache[key] = cost
+        a = self._span("src", i0, i1)
+        b = self._span("tgt", j0, j1)
+        cost = self.length_cost(a.length, b.length)
+        if a.anchors and b.anchors:
+            other = b.anchors
+            weight = self.weight
+            for k, v in a.anchors.items():
+                w = other.get(k)
+                if w:
+                    cost -= weight[k] * (v if v < w else w)
+        if a.grams is not None and b.grams is not None:
+            cost -= _MT_WEIGHT * mt_similarity(a.grams, b.grams)
+        cost += _SENTENCE_COUNT_WEIGHT * abs(a.sentences - b.sentences)
+        if self.lexical is not None:
+            glosses = a.glosses if a.glosses is not None else b.glosses
+            stems = a.stems if a.stems is not None else b.stems
+            if glosses is not None and stems is not None:
+                cost -= self.lexical.weight * lexical_similarity(glosses, stems)
         return cost
 
 
@@ -689,6 +719,7 @@ def _run(scorer: _Scorer, n: int, m: int) -> list[tuple[int, int, int, int]]:
 
 
 def _side(texts: list[str], lang: str, with_grams: bool) -> _Side:
+    texts = [unicodedata.normalize("NFC", t) for t in texts]  # NFD Vietnamese counts the same
     return _Side(
         lengths=[sentence_length(t, lang) for t in texts],
         anchors=[extract_anchors(t, lang) for t in texts],
@@ -820,20 +851,19 @@ def align_story(
 ) -> list[AlignedPair]:
     """Align a non-pivot version (src) to the pivot version (tgt) of one story.
 
-    The MT already on the non-pivot segments (into `tgt_lang`) is used as a bridge when it
-    is complete and proves informative; otherwise length+anchors alone decide.
+    The MT already on the non-pivot segments (into `tgt_lang`) is used as a bridge when at
+    least half of them have it and it proves informative on this document; otherwise
+    lengths, anchors, sentence counts and the lexicon (where there is one) decide.
     """
     src = [s.text for s in other_doc_segments]
     tgt = [s.text for s in pivot_doc_segments]
-    mt: list[str] | None = None
-    if other_doc_segments and all(
-        s.translation is not None
-        and s.translation.text.strip()
-        and base_lang(s.translation.tgt) == base_lang(tgt_lang)
-        and s.translation.model != "copy"
+    mt: list[str] | None = [
+        s.translation.text if s.translation is not None and base_lang(s.translation.tgt) == base_lang(tgt_lang) else ""
         for s in other_doc_segments
-    ):
-        mt = [s.translation.text for s in other_doc_segments if s.translation is not None]
+    ]
+    fresh = sum(1 for s in other_doc_segments if s.translation is not None and s.translation.model != "copy")
+    if not mt or sum(1 for t in mt if t.strip()) < len(mt) / 2 or fresh == 0:
+        mt = None  # too little MT to bridge with (segments already in the pivot language count as their own MT)
     result = align_sentences_detailed(src, tgt, src_lang, tgt_lang, mt)
     return [
         AlignedPair(

@@ -302,6 +302,28 @@ def test_align_story_maps_line_indices_to_segment_ids() -> None:
     assert [sid for p in pairs for sid in p.tgt] == [s.id for s in pivot]
 
 
+def test_align_story_bridges_with_the_segments_own_translations() -> None:
+    pivot = [Segment(id=f"en:0:{i}", paragraph=0, sentence=i, start=0, end=1, text=t, lang="en") for i, t in enumerate(EN[:7] + EN[8:])]
+
+    def version(mt: list[str | None]) -> list[Segment]:
+        return [
+            Segment(
+                id=f"vi:0:{i}", paragraph=0, sentence=i, start=0, end=1, text=t, lang="vi",
+                translation=None if m is None else Translation(text=m, src="vi", tgt="en", model="argos:vi-en@1.0", engine="ct2"),
+            )
+            for i, (t, m) in enumerate(zip(VI, mt))
+        ]  # fmt: skip
+
+    good = [EN[i].replace("The ", "A ") for i in range(len(VI))]
+    good[4] = None  # an untranslated segment does not stop the bridge
+    pairs = align_story(pivot, version(good), "vi", "en")
+    assert {p.method for p in pairs} == {METHOD_BRIDGE}
+    assert [p for p in pairs if not p.tgt][0].src == ["vi:0:7"]
+    junk = ["lorem ipsum dolor"] * len(VI)
+    assert {p.method for p in align_story(pivot, version(junk), "vi", "en")} == {METHOD_LEXICON}
+    assert {p.method for p in align_story(pivot, version([None] * len(VI)), "vi", "en")} == {METHOD_LEXICON}
+
+
 # --------------------------------------------------------------------------- CLI
 
 
