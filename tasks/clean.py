@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import copy
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator
-import unicodedata
-from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from urllib.parse import urljoin
 
@@ -31,7 +30,7 @@ from lxml import etree, html as lxml_html
 from tasks.models import Document
 
 EXTRACTOR_NAME = "newsbridge-clean"
-EXTRACTOR_VERSION = "0.2"
+EXTRACTOR_VERSION = "0.3"
 
 
 def _pkg_version(name: str) -> str:
@@ -94,16 +93,6 @@ def normalize_text(text: str) -> str:
     text = _CJK_GAP_RE.sub("", text)
     text = text.replace("\u3000", " ")
     return _SPACE_RE.sub(" ", text).strip()
-
-
-def text_weight(text: str) -> int:
-    """Length of text in 'units': each Han character counts 1, each other word counts ~2.
-
-    Measured in characters, so a Chinese sentence (no spaces) is not one 'word'.
-    """
-    han = len(_HAN_RE.findall(text))
-    words = len(_WORD_RE.findall(_HAN_RE.sub(" ", text)))
-    return han + 2 * words
 
 
 # --------------------------------------------------------------------------- parsing
@@ -400,10 +389,6 @@ def _noise_strength(el: etree._Element) -> int:
     if tokens & _CONTENT_TOKENS:
         return 0  # "post-tags" or "content-hot" may still be the article
     return 1 if tag == "form" or tokens & _WEAK_NOISE_TOKENS else 0
-
-
-def _is_noise_element(el: etree._Element) -> bool:
-    return _noise_strength(el) > 0
 
 
 def _visible_chars(el: etree._Element) -> int:
