@@ -1,6 +1,7 @@
 """Sentence-alignment quality on NTREX-128 document pairs with merged and dropped sentences.
 
 Usage: python bench/eval_align.py DATA_DIR [--seed 13] [--merge 0.10] [--drop 0.05] [--fit]
+       python bench/eval_align.py DATA_DIR --robustness   (other seeds, reversed direction)
 
 DATA_DIR is the parallel_ntrex128 folder (English originals with line-aligned Vietnamese,
 Simplified and Traditional Chinese translations; DOCUMENT_IDS.tsv gives each line's
@@ -111,6 +112,34 @@ def evaluate(docs, lang: str, seed: int, merge: float, drop: float, model: Lengt
     return {"docs": len(docs), "links": n_gold, "P": p, "R": r, "F1": f, "ms_per_doc": 1000 * elapsed / max(1, len(docs)), "method": ",".join(sorted(methods))}
 
 
+def robustness(data: Path, merge: float, drop: float) -> None:
+    """Seeds 1-3 on all documents, and the reversed direction (English merged, vi/zh dropped)."""
+    print("| pair | direction | seeds | method | gold links | F1 |")
+    print("|---|---|---|---|---|---|")
+    for lang in ("vi", "zh"):
+        docs = documents(data, lang)
+        for reverse in (False, True):
+            for lexicon in (True, False):
+                tp = n_pred = n_gold = 0
+                method = ""
+                for seed in (1, 2, 3):
+                    for doc_id, src, tgt in docs:
+                        rng = random.Random(f"{seed}:{lang}:{doc_id}")
+                        if reverse:
+                            s, t, gold = perturb(tgt, src, "en", rng, merge, drop)
+                            result = align_sentences_detailed(s, t, "en", lang, use_lexicon=lexicon)
+                        else:
+                            s, t, gold = perturb(src, tgt, lang, rng, merge, drop)
+                            result = align_sentences_detailed(s, t, lang, "en", use_lexicon=lexicon)
+                        method = result.method
+                        pred = {(tuple(link.src), tuple(link.tgt)) for link in result.links}
+                        tp += len(pred & gold)
+                        n_pred += len(pred)
+                        n_gold += len(gold)
+                direction = f"en → {lang} (en merged)" if reverse else f"{lang} → en ({lang} merged)"
+                print(f"| {lang}–en | {direction} | 1,2,3 | {method} | {n_gold} | {2 * tp / (n_pred + n_gold):.3f} |")
+
+
 def long_document_timing(docs, lang: str, seed: int, merge: float, drop: float, size: int = 300) -> tuple[int, float, float]:
     """Concatenate documents into one of ~size sentences and time one alignment of it."""
     src: list[str] = []
@@ -138,7 +167,11 @@ def main() -> None:
     ap.add_argument("--drop", type=float, default=0.05)
     ap.add_argument("--fit", action="store_true", help="use priors fitted on the even documents instead of the shipped ones")
     ap.add_argument("--langs", default="vi,zh,zh-Hant")
+    ap.add_argument("--robustness", action="store_true", help="other seeds and the reversed direction instead")
     args = ap.parse_args()
+    if args.robustness:
+        robustness(args.data, args.merge, args.drop)
+        return
     print(f"data: {args.data}  seed={args.seed} merge={args.merge} drop={args.drop}")
     print("| pair | docs | split | method | priors | gold links | P | R | F1 | ms/doc |")
     print("|---|---|---|---|---|---|---|---|---|---|")
