@@ -146,7 +146,7 @@ def fetch_task(
 @task(name="process", cache_policy=NONE, task_run_name="process {source.id}")
 def process_task(source: Source, fetched: FetchResult) -> Processed:
     """Decode + extract, segment, detect: one document per task, never one per sentence."""
-    from tasks.clean import ExtractionError, extract_article
+    from tasks.clean import ExtractionError, extract_article, with_title_paragraph
     from tasks.detect import detect_segments
     from tasks.segment import segment_document
     from tasks.store import doc_id_for
@@ -166,6 +166,7 @@ def process_task(source: Source, fetched: FetchResult) -> Processed:
                 source_id=source.id, stage="clean", reason=exc.reason, detail=exc.detail, url=source.url
             ),
         )
+    doc = with_title_paragraph(doc)
     doc_id = doc_id_for(source.url)
     hint = None if source.lang == "auto" else source.lang
     segments = segment_document(doc, doc_id, lang_hint=hint or doc.page_lang)

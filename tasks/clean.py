@@ -765,3 +765,17 @@ def extract_article(
         extractor=f"{EXTRACTOR_SIGNATURE}|{method}",
         selector=selector,
     )
+
+
+def with_title_paragraph(doc: Document) -> Document:
+    """The document with its title as paragraph 0 when the extracted text does not start with it.
+
+    Translators review the headline too, so the pipeline translates it as a segment;
+    `extract_article` itself leaves it out of the paragraphs (gold texts of extraction
+    benchmarks omit titles, and `newsbridge extract` reports it as `title`).
+    """
+    title = normalize_text(doc.title or "")
+    if not title or (doc.paragraphs and normalize_text(doc.paragraphs[0]) == title):
+        return doc
+    paragraphs = [title, *doc.paragraphs]
+    return doc.model_copy(update={"paragraphs": paragraphs, "text": "\n\n".join(paragraphs)})

@@ -399,3 +399,14 @@ def test_html_comments_are_dropped_but_their_tails_kept() -> None:
     doc = extract_article(html.encode("utf-8"), url="")
     assert "Hai bên thống nhất tăng cường hợp tác" in doc.text
     assert "ad slot" not in doc.text
+
+
+def test_title_becomes_paragraph_zero_once():
+    from tasks.clean import with_title_paragraph
+    from tasks.models import Document
+
+    doc = Document(source_id="s", url="http://x", title="Tiêu đề", paragraphs=["Câu một."], text="Câu một.")
+    titled = with_title_paragraph(doc)
+    assert titled.paragraphs == ["Tiêu đề", "Câu một."] and titled.text == "Tiêu đề\n\nCâu một."
+    assert with_title_paragraph(titled).paragraphs == titled.paragraphs  # not twice
+    assert with_title_paragraph(doc.model_copy(update={"title": None})).paragraphs == ["Câu một."]
