@@ -9,6 +9,7 @@ and store means the page is fetched again next run, never skipped.
 from __future__ import annotations
 
 import sqlite3
+import time
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -67,7 +68,17 @@ class FetchStateStore:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         with closing(self._connect()) as conn, conn:
-            conn.execute("PRAGMA journal_mode=WAL")
+            # A new file's switch to WAL fails at once ("database is locked", no busy wait)
+            # while another process or thread is mid-transaction on it: retry, bounded.
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    conn.execute("PRAGMA journal_mode=WAL")
+                    break
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) or time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.05)
             conn.execute(_SCHEMA)
             conn.execute(_ROBOTS_SCHEMA)
 
