@@ -318,12 +318,15 @@ def nightly_crawl(
     from tasks.clean import EXTRACTOR_SIGNATURE
     from tasks.detect import DETECTOR_SIGNATURE
     from tasks.reruns import finished_since, local_midnight_utc
-    from tasks.store import latest_document, write_run_records
+    from tasks.store import latest_document, sweep_temp_files, write_run_records
 
     logger = get_run_logger()
     settings = get_settings()
     out = Path(output).resolve()
     out.mkdir(parents=True, exist_ok=True)
+    # Temp files of a killed run (their writer is gone) would otherwise stay forever.
+    for stale in sweep_temp_files(out):
+        logger.info("removed temp file of a killed run: %s", stale)
     cfg = load_sources(sources_file)
     selected = select_sources(cfg, only)
     skipped: list[str] = []

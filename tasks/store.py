@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,8 @@ class UnsafePathError(ValueError):
 def write_atomic(path: Path, data: bytes) -> None:
     """Write via a temp file in the same directory + fsync + rename: readers see old or new, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # The writer's pid in the name lets the next run remove what a SIGKILLed run left behind.
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -52,6 +54,45 @@ def write_atomic(path: Path, data: bytes) -> None:
         pass
     finally:
         os.close(dfd)
+
+
+_TEMP_NAME_RE = re.compile(r"^\..+\.(\d+)\.[A-Za-z0-9_]+\.tmp\Z")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_temp_files(output_dir: Path) -> list[Path]:
+    """Remove write_atomic temp files whose writer process is gone (a killed run); returns them.
+
+    Files of live processes (this one included) are left alone, so a concurrent writer on
+    this machine never loses its temp file. Writers on other machines sharing the output
+    directory cannot be told apart: run the sweep there only when no other host writes.
+    """
+    removed: list[Path] = []
+    if not output_dir.is_dir():
+        return removed
+    me = os.getpid()
+    for p in output_dir.rglob(".*.tmp"):
+        m = _TEMP_NAME_RE.match(p.name)
+        if m is None or not p.is_file():
+            continue
+        pid = int(m.group(1))
+        if pid == me or _pid_alive(pid):
+            continue
+        try:
+            p.unlink()
+        except FileNotFoundError:
+            continue
+        removed.append(p)
+    return removed
 
 
 def write_json_atomic(path: Path, obj: Any) -> None:
