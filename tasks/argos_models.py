@@ -440,8 +440,9 @@ def install_online(pairs: list[str], packages: Path | None = None, *, timeout: f
             f"cannot read the Argos package index at {url} ({exc.__class__.__name__}: {exc}); "
             "offline? Copy an .argosmodel file here and run `newsbridge models install PATH`"
         ) from exc
-    asettings.local_package_index.parent.mkdir(parents=True, exist_ok=True)
-    asettings.local_package_index.write_bytes(data)
+    from tasks.store import write_atomic
+
+    write_atomic(Path(asettings.local_package_index), data)  # a killed install never leaves half an index
     available = [apkg.AvailablePackage(m) for m in index]
     installed: list[PackageInfo] = []
     for pair in pairs:
