@@ -544,7 +544,9 @@ def _publish_artifacts(
             markdown="\n".join(lines), key=f"nightly-summary-{day}", description=f"newsbridge run summary, {day}"
         )
         create_table_artifact(
-            table=[o.model_dump(mode="json") for o in outcomes] or [{"id": "", "status": "no sources"}],
+            table=[o.model_dump(mode="json") for o in outcomes]
+            + [{"id": sid, "status": "skipped", "reason": f"finished since {day}", "detail": None, "document": None} for sid in skipped]
+            or [{"id": "", "status": "no sources"}],
             key=f"nightly-sources-{day}",
             description=f"per-source outcomes, {day}",
         )

@@ -1,0 +1,199 @@
+"""The nightly deployment for real: `prefect server start`, `newsbridge serve`, a UI-style rerun.
+
+Sequence (the issue's Done-when): start a real Prefect server on a free loopback port,
+run `newsbridge serve` against it, find the `0 2 * * *` schedule with its timezone,
+trigger the deployment with `only: ["<one id>"]`, wait for the run to complete and find
+its artifacts. Pages come from a loopback site; translations from the tiny test models.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from flows.demo import serve_site
+
+ROOT = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.slow
+
+SOURCES = """\
+defaults:
+  min_delay_seconds: 0
+  timeout_seconds: 10
+sources:
+  - id: demo-vi-science
+    url: {base}/vi-hop-tac-khoa-hoc.html
+    lang: vi
+  - id: demo-en-science
+    url: {base}/en-guangxi-science.html
+    lang: en
+  - id: demo-missing
+    url: {base}/no-such-page.html
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(what: str, check, timeout: float, proc: subprocess.Popen | None = None, log: Path | None = None):
+    """Poll `check()` until it returns something truthy; fail with the process log otherwise."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            pytest.fail(f"{what}: process exited with {proc.returncode}\n{log.read_text() if log else ''}")
+        try:
+            value = check()
+        except httpx.HTTPError:
+            value = None
+        if value:
+            return value
+        time.sleep(0.5)
+    pytest.fail(f"timed out after {timeout}s waiting for {what}\n{log.read_text()[-4000:] if log else ''}")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+@pytest.fixture()
+def prefect_server(tmp_path):
+    """A real `prefect server start` on 127.0.0.1:<free port> with its own home and SQLite."""
+    home = tmp_path / "server-home"
+    home.mkdir()
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "DO_NOT_TRACK": "1",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_UI_ENABLED": "false",
+        # Let the scheduler put the cron runs on the calendar within seconds, not a minute.
+        "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "2",
+    }
+    env.pop("PREFECT_API_URL", None)
+    log = tmp_path / "server.log"
+    with log.open("wb") as fh:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+            env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    api = f"http://127.0.0.1:{port}/api"
+    try:
+        _wait("prefect server health", lambda: httpx.get(f"{api}/health", timeout=2).status_code == 200, 120, proc, log)
+        yield api
+    finally:
+        _stop(proc)
+
+
+def test_served_nightly_deployment_schedule_rerun_and_artifacts(prefect_server, argos_test_models, tmp_path):
+    api = prefect_server
+    out = tmp_path / "out"
+    with serve_site() as base:
+        sources = tmp_path / "sources.yaml"
+        sources.write_text(SOURCES.format(base=base), encoding="utf-8")
+        env = {
+            **os.environ,
+            "PREFECT_API_URL": api,
+            "PREFECT_HOME": str(tmp_path / "serve-home"),
+            "ARGOS_PACKAGES_DIR": str(argos_test_models["packages_dir"]),
+            "PREFECT_LOGGING_LEVEL": "INFO",
+        }
+        log = tmp_path / "serve.log"
+        with log.open("wb") as fh:
+            serve = subprocess.Popen(
+                [sys.executable, "-m", "flows.cli", "serve", "--sources", str(sources), "--output", str(out),
+                 "--timezone", "Asia/Ho_Chi_Minh"],
+                cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        try:
+            with httpx.Client(base_url=api, timeout=10) as client:
+
+                def deployment():
+                    r = client.get("/deployments/name/nightly-crawl/nightly")
+                    return r.json() if r.status_code == 200 else None
+
+                dep = _wait("deployment nightly-crawl/nightly", deployment, 90, serve, log)
+                [sched] = dep["schedules"]
+                assert sched["schedule"]["cron"] == "0 2 * * *"
+                assert sched["schedule"]["timezone"] == "Asia/Ho_Chi_Minh"
+                assert sched["active"] is True
+                assert dep["parameters"]["sources_file"] == str(sources.resolve())
+                assert dep["parameters"]["output"] == str(out.resolve())
+                assert {"only", "force", "since", "pivot", "sources_file", "output"} <= set(
+                    dep["parameter_openapi_schema"]["properties"]
+                )
+                # The nightly schedule has put runs on the calendar at 02:00 Ho Chi Minh City time.
+                def upcoming():
+                    return client.post(
+                        "/flow_runs/filter",
+                        json={"flow_runs": {"deployment_id": {"any_": [dep["id"]]},
+                                            "state": {"type": {"any_": ["SCHEDULED"]}}}},
+                    ).json()
+
+                scheduled = _wait("runs scheduled by the cron", upcoming, 60, serve, log)
+                assert scheduled, "the cron schedule created upcoming runs"
+                for run in scheduled:
+                    assert run["expected_start_time"].endswith(("T19:00:00Z", "T19:00:00+00:00")), run["expected_start_time"]
+
+                # A rerun of one source, as from the UI's custom-run form.
+                def create_run():
+                    r = client.post(
+                        f"/deployments/{dep['id']}/create_flow_run",
+                        json={"parameters": {"only": ["demo-vi-science"]}},
+                    )
+                    # 503 = the server's SQLite was busy (the scheduler writes too): ask again.
+                    assert r.status_code in (200, 201, 503), r.text
+                    return r.json() if r.status_code != 503 else None
+
+                run_id = _wait("a flow run created from the deployment", create_run, 30, serve, log)["id"]
+
+                def finished():
+                    run = client.get(f"/flow_runs/{run_id}").json()
+                    return run if run["state"]["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
+
+                run = _wait("the rerun to finish", finished, 150, serve, log)
+                assert run["state"]["type"] == "COMPLETED", log.read_text()[-4000:]
+                assert run["name"] == "rerun demo-vi-science"
+                assert run["parameters"]["only"] == ["demo-vi-science"]
+
+                artifacts = client.post(
+                    "/artifacts/filter", json={"artifacts": {"flow_run_id": {"any_": [run_id]}}}
+                ).json()
+                by_type = {a["type"]: a for a in artifacts}
+                assert set(by_type) == {"markdown", "table"}, artifacts
+                assert by_type["markdown"]["key"].startswith("nightly-summary-20")
+                assert by_type["table"]["key"].startswith("nightly-sources-20")
+                markdown = by_type["markdown"]["data"]
+                assert "## new (1)" in markdown and "demo-vi-science" in markdown
+                assert "export/html/index.html" in markdown
+                table = by_type["table"]["data"]
+                rows = json.loads(table) if isinstance(table, str) else table
+                assert [(r["id"], r["status"]) for r in rows] == [("demo-vi-science", "new")]
+        finally:
+            _stop(serve)
+
+    # The run wrote its records and one document, nothing for the sources not asked for.
+    [manifest] = list((out / "runs").glob("*/manifest.json"))
+    record = json.loads(manifest.read_text())
+    assert record["only"] == ["demo-vi-science"]
+    assert [s["id"] for s in record["sources"]] == ["demo-vi-science"]
+    assert [p.parent.parent.name for p in (out / "docs").glob("*/*/*.json")] == ["demo-vi-science"]
