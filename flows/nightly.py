@@ -136,10 +136,13 @@ def fetch_task(
         return _fetcher(run_id, defaults, Path(output_dir), force).fetch(source)
     # Tasks run in other processes (Dask): per-host limits are Prefect global concurrency
     # limits shared by every worker; a missing limit is an error (strict), never "no limit".
-    from flows.limits import host_slot
+    from flows.limits import SharedHostGate
     from tasks.fetch import Fetcher
 
-    with host_slot(source.url), Fetcher(defaults, Path(output_dir), settings=get_settings(), force=force, run_id=run_id) as fetcher:
+    settings = get_settings()
+    with Fetcher(
+        defaults, Path(output_dir), settings=settings, force=force, run_id=run_id, gate_factory=SharedHostGate
+    ) as fetcher:
         return fetcher.fetch(source)
 
 

@@ -33,6 +33,7 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from types import TracebackType
+from typing import Callable
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
@@ -322,6 +323,7 @@ class Fetcher:
         settings: Settings | None = None,
         force: bool = False,
         run_id: str | None = None,
+        gate_factory: Callable[[str], _HostGate] | None = None,
     ):
         """`run_id`: when given, robots.txt decisions are shared through the state store
         with every other Fetcher of the same run and output dir (other processes, Dask
@@ -353,6 +355,8 @@ class Fetcher:
         self._global = threading.BoundedSemaphore(max(1, s.global_fetch_concurrency))
         self._lock = threading.Lock()
         self._gates: dict[str, _HostGate] = {}
+        # Per-host gates shared beyond this process (flows/limits.py) when tasks run elsewhere.
+        self._gate_factory = gate_factory or (lambda host: _HostGate())
         self._robots: dict[str, _RobotsEntry] = {}
         self._rng = random.Random()
         self._closed = False
@@ -420,7 +424,7 @@ class Fetcher:
         with self._lock:
             gate = self._gates.get(key)
             if gate is None:
-                gate = self._gates[key] = _HostGate()
+                gate = self._gates[key] = self._gate_factory(key)
             return gate
 
     def _is_public_host(self, url: str) -> bool:

@@ -1,0 +1,78 @@
+"""A loopback copy of the bundled demo site that records every request server-side.
+
+Used to check that per-host limits really throttle: the server notes when each request
+arrived and finished, so overlap and spacing are measured where politeness matters.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from typing import Iterator
+
+from flows.demo import SITE_DIR
+
+
+@dataclass
+class Log:
+    hold_seconds: float
+    requests: list[tuple[str, float, float]] = field(default_factory=list)  # (path, start, end)
+    in_flight: int = 0
+    max_in_flight: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def starts(self) -> list[float]:
+        with self.lock:
+            return sorted(start for _, start, _ in self.requests)
+
+    def min_spacing(self) -> float:
+        starts = self.starts()
+        return min((b - a for a, b in zip(starts, starts[1:])), default=float("inf"))
+
+
+def _handler(log: Log) -> type[SimpleHTTPRequestHandler]:
+    class Handler(SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(SITE_DIR), **kwargs)
+
+        def guess_type(self, path: str) -> str:  # type: ignore[override]
+            if path.endswith(".gbk.html"):
+                return "text/html"
+            if path.endswith(".html"):
+                return "text/html; charset=utf-8"
+            return super().guess_type(path)
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            start = time.monotonic()
+            with log.lock:
+                log.in_flight += 1
+                log.max_in_flight = max(log.max_in_flight, log.in_flight)
+            try:
+                time.sleep(log.hold_seconds)  # a slow server: overlapping requests would show
+                super().do_GET()
+            finally:
+                with log.lock:
+                    log.in_flight -= 1
+                    log.requests.append((self.path, start, time.monotonic()))
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    return Handler
+
+
+@contextmanager
+def recording_site(hold_seconds: float = 0.1) -> Iterator[tuple[str, Log]]:
+    """Serve the demo site on 127.0.0.1:<free port>; yields (base URL, request log)."""
+    log = Log(hold_seconds)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(log))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", log
+    finally:
+        server.shutdown()
+        server.server_close()
