@@ -92,7 +92,8 @@ def test_host_limit_names_and_strictest_policy():
     from flows.limits import host_policies, limit_names
 
     assert limit_names("https://Mic.Gov.VN/a/b") == ("newsbridge-host-mic-gov-vn", "newsbridge-host-mic-gov-vn-rate")
-    assert limit_names("http://127.0.0.1:8080/x")[0] == "newsbridge-host-127-0-0-1-8080"
+    # Keyed by host name like the Fetcher's own gates: every port of a host shares its limits.
+    assert limit_names("http://127.0.0.1:8080/x")[0] == "newsbridge-host-127-0-0-1"
     defaults = FetchDefaults(min_delay_seconds=1.0, per_host_concurrency=3)
     sources = [
         Source(id="a", url="https://mic.gov.vn/a"),
