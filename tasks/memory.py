@@ -244,8 +244,18 @@ def _open_sqlite(location: str) -> TMBackend:
     return SQLiteBackend(Path(path))
 
 
+def _open_postgres(location: str) -> TMBackend:
+    from tasks.memory_pg import PostgresBackend  # psycopg only when a DSN asks for it
+
+    return PostgresBackend(location)
+
+
 # Scheme → backend factory. Anything without a registered scheme is a SQLite path.
-BACKENDS: dict[str, Callable[[str], TMBackend]] = {"sqlite": _open_sqlite}
+BACKENDS: dict[str, Callable[[str], TMBackend]] = {
+    "sqlite": _open_sqlite,
+    "postgresql": _open_postgres,
+    "postgres": _open_postgres,
+}
 
 
 def open_memory(location: str | Path) -> TranslationMemory:
