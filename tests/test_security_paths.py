@@ -179,3 +179,32 @@ def test_write_document_does_not_follow_a_planted_symlink_out(tmp_path):
     with pytest.raises(UnsafePathError):
         write_document(out, _record(tmp_path, "src-a", "http://example.org/", "t"))
     assert not any(victim.iterdir())
+
+
+@pytest.mark.parametrize(
+    "members",
+    [
+        ["pkg/metadata.json", "pkg/../../evil.txt"],
+        ["pkg/metadata.json", "/tmp/evil.txt"],
+        ["../evil/metadata.json", "../evil/model/x"],
+        ["pkg/metadata.json", "other/evil.txt"],
+    ],
+    ids=["dotdot-inside", "absolute", "dotdot-top", "two-tops"],
+)
+def test_model_archives_with_escaping_members_are_refused(tmp_path, members):
+    """Zip-slip: an .argosmodel whose members would land outside the packages dir is refused before extraction."""
+    import zipfile
+
+    from tasks.argos_models import ModelInstallError, install_argosmodel
+
+    archive = tmp_path / "translate-vi_en.argosmodel"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for name in members:
+            zf.writestr(name, "{}" if name.endswith("metadata.json") else "pwned")
+    packages = tmp_path / "a" / "b" / "packages"
+    packages.mkdir(parents=True)
+    before = sorted(tmp_path.rglob("*"))
+    with pytest.raises(ModelInstallError):
+        install_argosmodel(archive, packages)
+    assert sorted(tmp_path.rglob("*")) == before
+    assert not Path("/tmp/evil.txt").exists()
