@@ -34,15 +34,29 @@ def validate_or_exit(sources: Path, only: list[str] | None) -> None:
         raise typer.Exit(EXIT_CONFIG)
 
 
-def run_flow(sources: Path, only: list[str] | None, force: bool, output: Path, pivot: str) -> tuple[int, dict[str, Any] | None]:
+def run_flow(
+    sources: Path,
+    only: list[str] | None,
+    force: bool,
+    output: Path,
+    pivot: str,
+    *,
+    since: str | None = None,
+    runner: str | None = None,
+    progress: bool = False,
+) -> tuple[int, dict[str, Any] | None]:
     """Run the nightly flow in this process; (exit code, summary or None)."""
-    from flows.nightly import FlowFailed, nightly_crawl
+    from flows.nightly import FlowFailed, nightly_crawl, task_runner_for
+    from flows.progress import stage_progress
     from tasks.translate import MissingModelError
 
+    flow = nightly_crawl if runner is None else nightly_crawl.with_options(task_runner=task_runner_for(runner))
     try:
-        summary = nightly_crawl(
-            sources_file=str(sources), only=only or None, force=force, pivot=pivot, output=str(output)
-        )
+        with stage_progress(progress):
+            summary = flow(
+                sources_file=str(sources), only=only or None, force=force, pivot=pivot, output=str(output),
+                since=since,
+            )
     except MissingModelError as exc:
         _err(f"error: {exc}")
         return EXIT_MODEL, None
@@ -80,12 +94,41 @@ def register(app: typer.Typer) -> None:
         force: bool = typer.Option(False, "--force", help="refetch and reprocess even if unchanged"),
         output: Path = typer.Option(Path("output"), "--output", "-o", help="output directory"),
         pivot: str = typer.Option("en", "--pivot", help="common language of the translations"),
+        since: Optional[str] = typer.Option(
+            None, "--since", help="YYYY-MM-DD: skip sources already finished in runs since that day (finish a failed day)"
+        ),
+        runner: Optional[str] = typer.Option(
+            None, "--runner", help="task runner: threads[:N] (default) | dask (local cluster) | dask:ADDRESS"
+        ),
         as_json: bool = typer.Option(False, "--json", help="print the run summary as JSON"),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bars, logs or summary table (errors only)"),
     ) -> None:
         """Run the nightly crawl once, now, on the sources file."""
+        import os
+        from datetime import date
+
         validate_or_exit(sources, only)
-        code, summary = run_flow(sources, only, force, output, pivot)
-        if summary is not None:
+        problems = []
+        if since is not None:
+            try:
+                date.fromisoformat(since)
+            except ValueError:
+                problems.append(f"--since: not a day YYYY-MM-DD: {since!r}")
+        kind = (runner or "threads").split(":", 1)
+        if kind[0] not in ("threads", "dask") or (kind[0] == "threads" and len(kind) == 2 and not kind[1].isdigit()):
+            problems.append(f"--runner: use threads[:N] or dask[:ADDRESS], got {runner!r}")
+        if problems:
+            _err("invalid configuration:")
+            for problem in problems:
+                _err(f"  {problem}")
+            raise typer.Exit(EXIT_CONFIG)
+        if quiet or as_json:
+            # Prefect configures its logging on import: only warnings and errors on stderr.
+            os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+        code, summary = run_flow(
+            sources, only, force, output, pivot, since=since, runner=runner, progress=not (quiet or as_json)
+        )
+        if summary is not None and (as_json or not quiet):
             print_summary(summary, output, as_json)
         raise typer.Exit(code)
 

@@ -141,3 +141,38 @@ def test_deployment_has_cron_in_timezone_and_every_ui_parameter(tmp_path):
     props = dep._parameter_openapi_schema.properties
     assert {"only", "force", "since", "pivot", "sources_file", "output"} <= set(props)
     assert dep.entrypoint.endswith("flows/nightly.py:nightly_crawl")
+
+
+@pytest.mark.slow
+def test_run_cli_json_quiet_runner_and_since(prefect_harness, argos_test_models, tmp_path):
+    """`newsbridge run --json` prints only JSON on stdout; `--quiet` prints nothing; `--since` skips finished work."""
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+    from flows.demo import demo_sources_yaml, serve_site
+
+    out = tmp_path / "out"
+    runner = CliRunner()
+    with serve_site() as base:
+        sources = tmp_path / "sources.yaml"
+        sources.write_text(demo_sources_yaml(base), encoding="utf-8")
+        common = ["run", "--sources", str(sources), "--output", str(out), "--only", "demo-en-science", "--only", "demo-missing"]
+        first = runner.invoke(app, [*common, "--json", "--runner", "threads:2"])
+        assert first.exit_code == 0, first.output
+        summary = json.loads(first.stdout)
+        assert (summary["sources"], summary["new"], summary["rejected"]) == (2, 1, 1)
+
+        quiet = runner.invoke(app, [*common, "--quiet", "--force"])
+        assert quiet.exit_code == 0 and quiet.stdout == ""
+
+        today = datetime.now(timezone.utc).astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date().isoformat()
+        rerun = runner.invoke(app, [*common, "--json", "--since", today])
+        assert rerun.exit_code == 0, rerun.output
+        again = json.loads(rerun.stdout)
+        # Both were finished today (stored; a permanent 404): nothing left to do.
+        assert (again["sources"], again["skipped_finished"]) == (0, 2)
+        manifest = json.loads((Path(again["run_dir"]) / "manifest.json").read_text())
+        assert manifest["since"] == today and sorted(manifest["skipped_finished"]) == ["demo-en-science", "demo-missing"]
+
+        bad = runner.invoke(app, [*common, "--since", "22/11/2026"])
+        assert bad.exit_code == 2 and "--since" in bad.output
