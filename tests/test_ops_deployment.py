@@ -74,9 +74,10 @@ def _stop(proc: subprocess.Popen) -> None:
             proc.wait(timeout=10)
 
 
-@pytest.fixture()
-def prefect_server(tmp_path):
+@pytest.fixture(scope="module")
+def prefect_server(tmp_path_factory):
     """A real `prefect server start` on 127.0.0.1:<free port> with its own home and SQLite."""
+    tmp_path = tmp_path_factory.mktemp("prefect-server")
     home = tmp_path / "server-home"
     home.mkdir()
     port = _free_port()
@@ -197,3 +198,26 @@ def test_served_nightly_deployment_schedule_rerun_and_artifacts(prefect_server, 
     assert record["only"] == ["demo-vi-science"]
     assert [s["id"] for s in record["sources"]] == ["demo-vi-science"]
     assert [p.parent.parent.name for p in (out / "docs").glob("*/*/*.json")] == ["demo-vi-science"]
+
+
+def test_prefect_yaml_deploys_the_same_deployment_to_a_work_pool(prefect_server, tmp_path):
+    """`prefect deploy --all` with our prefect.yaml: same entrypoint, cron, timezone, parameters."""
+    api = prefect_server
+    env = {**os.environ, "PREFECT_API_URL": api, "PREFECT_HOME": str(tmp_path / "deploy-home")}
+    with httpx.Client(base_url=api, timeout=10) as client:
+        created = client.post("/work_pools/", json={"name": "newsbridge", "type": "process"})
+        assert created.status_code in (200, 201, 409), created.text
+        proc = subprocess.run(
+            [sys.executable, "-m", "prefect", "--no-prompt", "deploy", "--all"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        dep = client.get("/deployments/name/nightly-crawl/nightly").json()
+    assert dep["entrypoint"] == "flows/nightly.py:nightly_crawl"
+    assert dep["work_pool_name"] == "newsbridge"
+    [sched] = dep["schedules"]
+    assert (sched["schedule"]["cron"], sched["schedule"]["timezone"]) == ("0 2 * * *", "Asia/Ho_Chi_Minh")
+    assert dep["parameters"] == {
+        "sources_file": "sources.yaml", "output": "output", "only": None, "force": False, "since": None, "pivot": "en",
+    }
+    assert dep["pull_steps"][0]["prefect.deployments.steps.set_working_directory"]["directory"] == "{{ $NEWSBRIDGE_HOME }}"
