@@ -87,6 +87,7 @@ class ModelShape:
     std: float = 0.3
     corpus_lines: int = 400
     seed: int = 1234
+    quantization: str | None = None  # e.g. "int8", as real Argos packages ship
 
 
 TINY = ModelShape()
@@ -102,6 +103,7 @@ BASE = ModelShape(
     output_len=24,
     std=0.3,
     corpus_lines=1500,
+    quantization="int8",
 )
 
 
@@ -200,28 +202,49 @@ def build_ctranslate2_model(vocab: list[str], shape: ModelShape, out_dir: Path) 
 
     # Decoder positions: sinusoidal everywhere, plus the end signal on k1/k2 (opposite
     # signs keep the layer-norm mean untouched, so the other logits keep their order).
+    # The signal is sized from the residual stream's scale (which grows with depth and
+    # width at this std) so that after the final layer norm it reads about ±3 at any size.
     max_pos = 1024
     pos = np.zeros((max_pos, d), np.float32)
     position = np.arange(max_pos)[:, None]
     div = np.exp(np.arange(0, d - 2, 2) * -(np.log(10000.0) / (d - 2)))
     pos[:, 0 : d - 2 : 2] = np.sin(position * div)
     pos[:, 1 : d - 2 : 2] = np.cos(position * div)
-    signal = 4.0 * np.sqrt(d)
+    signal = 3.0 * _residual_scale(dec, d, std, np.random.default_rng(shape.seed + 1))
     pos[:, k1], pos[:, k2] = -signal, signal
     pos[shape.output_len, k1], pos[shape.output_len, k2] = signal, -signal
     dec.position_encodings.encodings = pos
 
     proj = w(v, d)
     proj[:, [k1, k2]] = 0.0
+    proj[len(vocab) :, :] = 0.0  # padding pieces never win (they would decode as unknown)
     proj[eos, :] = 0.0
-    proj[eos, k1], proj[eos, k2] = 4.0, -4.0
+    # Other logits have std ≈ std·sqrt(d); ±2·3·W = ±18·std·sqrt(d) decides every step.
+    weight = 3.0 * std * np.sqrt(d)
+    proj[eos, k1], proj[eos, k2] = weight, -weight
     dec.projection.weight = proj
 
     spec.register_source_vocabulary(tokens)
     spec.register_target_vocabulary(tokens)
     spec.validate()
-    spec.optimize(quantization=None)
+    spec.optimize(quantization=shape.quantization)
     spec.save(str(out_dir))
+
+
+def _residual_scale(dec, d: int, std: float, rng: np.random.Generator) -> float:
+    """Per-dimension RMS of the decoder's residual stream, estimated by pushing
+    unit-variance vectors (what pre-norm layers see) through each sublayer's weights."""
+    var = float(std * np.sqrt(d)) ** 2  # embeddings are scaled by sqrt(d)
+    for layer in dec.layer:
+        n = rng.standard_normal(d).astype(np.float32)
+        v_self = layer.self_attention.linear[0].weight[2 * d :] @ n
+        out = layer.self_attention.linear[1].weight @ v_self
+        v_cross = layer.attention.linear[1].weight[d:] @ rng.standard_normal(d).astype(np.float32)
+        out2 = layer.attention.linear[2].weight @ v_cross
+        hidden = np.maximum(layer.ffn.linear_0.weight @ n, 0.0)
+        out3 = layer.ffn.linear_1.weight @ hidden
+        var += float(np.mean(out**2) + np.mean(out2**2) + np.mean(out3**2))
+    return float(np.sqrt(var))
 
 
 def package_name(src: str, tgt: str, test: bool = True) -> str:
@@ -236,6 +259,7 @@ def build_argos_package(
     shape: ModelShape = TINY,
     version: str = TEST_PACKAGE_VERSION,
     name: str | None = None,
+    extra_lines: list[str] | None = None,
 ) -> Path:
     """Build `<out_dir>/translate-<src>_<tgt>-newsbridge-test.argosmodel` and return its path."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -244,9 +268,9 @@ def build_argos_package(
     with tempfile.TemporaryDirectory(prefix="newsbridge-testmodel-") as tmp:
         root = Path(tmp) / name
         (root / "model").mkdir(parents=True)
-        lines = generate_lines(src, shape.corpus_lines, shape.seed) + generate_lines(
-            tgt, shape.corpus_lines, shape.seed
-        )
+        lines = generate_lines(src, shape.corpus_lines, shape.seed)
+        lines += generate_lines(tgt, shape.corpus_lines, shape.seed)
+        lines += extra_lines or []  # e.g. a benchmark's held-out real text: realistic pieces
         vocab = train_sentencepiece(lines, shape.sp_vocab_size, root / "sentencepiece.model")
         build_ctranslate2_model(vocab, shape, root / "model")
         metadata = {
