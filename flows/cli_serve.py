@@ -72,15 +72,18 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"  {p}", err=True)
             raise typer.Exit(EXIT_CONFIG)
         validate_or_exit(sources, None)
-        # Runs start in child processes that inherit the environment: name days in the
-        # schedule's timezone there too (flow run names, artifact keys, `since`).
+        # Runs start in child processes that inherit the environment and import the flow
+        # afresh: the timezone names days there too (run names, artifact keys, `since`),
+        # and the runner becomes the flow's default task runner there.
         os.environ["NEWSBRIDGE_TIMEZONE"] = timezone
+        if runner:
+            os.environ["NEWSBRIDGE_RUNNER"] = runner
         get_settings.cache_clear()
 
         from prefect import serve as prefect_serve
 
         from flows.deployments import nightly_deployment
 
-        deployment = nightly_deployment(sources, output, timezone=timezone, cron=cron, runner=runner, pivot=pivot)
-        typer.echo(f"serving deployment nightly-crawl/nightly: cron '{cron}' ({timezone}), runner {runner or settings.runner}")
+        deployment = nightly_deployment(sources, output, timezone=timezone, cron=cron, pivot=pivot)
+        typer.echo(f"serving deployment nightly-crawl/nightly: cron '{cron}' ({timezone}), runner {get_settings().runner}")
         prefect_serve(deployment)

@@ -43,16 +43,19 @@ def nightly_deployment(
     *,
     timezone: str,
     cron: str = "0 2 * * *",
-    runner: str | None = None,
     pivot: str = "en",
 ) -> Any:
-    """A RunnerDeployment of `nightly_crawl`, ready for `prefect.serve`."""
+    """A RunnerDeployment of `nightly_crawl`, ready for `prefect.serve`.
+
+    The task runner is the flow's default, from the NEWSBRIDGE_RUNNER setting: served runs
+    start in child processes that import the flow module afresh, so an in-memory
+    `with_options(task_runner=...)` would not reach them; the environment does.
+    """
     from prefect.schedules import Cron
 
-    from flows.nightly import nightly_crawl, task_runner_for
+    from flows.nightly import nightly_crawl
 
-    flow = nightly_crawl if runner is None else nightly_crawl.with_options(task_runner=task_runner_for(runner))
-    return flow.to_deployment(
+    return nightly_crawl.to_deployment(
         name=DEPLOYMENT_NAME,
         schedules=[Cron(cron, timezone=timezone)],
         parameters=default_parameters(sources_file, output, pivot),

@@ -132,7 +132,7 @@ def test_deployment_has_cron_in_timezone_and_every_ui_parameter(tmp_path):
 
     sources = tmp_path / "sources.yaml"
     sources.write_text("sources: []\n", encoding="utf-8")
-    dep = nightly_deployment(sources, tmp_path / "out", timezone="Europe/Paris", runner="threads:2")
+    dep = nightly_deployment(sources, tmp_path / "out", timezone="Europe/Paris")
     assert dep.name == "nightly"
     [schedule] = dep.schedules
     assert schedule.schedule.cron == "0 2 * * *" and schedule.schedule.timezone == "Europe/Paris"

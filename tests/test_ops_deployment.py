@@ -105,7 +105,9 @@ def prefect_server(tmp_path_factory):
         _stop(proc)
 
 
-def test_served_nightly_deployment_schedule_rerun_and_artifacts(prefect_server, argos_test_models, tmp_path):
+@pytest.mark.parametrize("runner", [None, "dask"])
+def test_served_nightly_deployment_schedule_rerun_and_artifacts(prefect_server, argos_test_models, tmp_path, runner):
+    """`--runner dask`: the served runs (child processes) use a Dask cluster and the shared host limits."""
     api = prefect_server
     out = tmp_path / "out"
     with serve_site() as base:
@@ -122,22 +124,23 @@ def test_served_nightly_deployment_schedule_rerun_and_artifacts(prefect_server, 
         with log.open("wb") as fh:
             serve = subprocess.Popen(
                 [sys.executable, "-m", "flows.cli", "serve", "--sources", str(sources), "--output", str(out),
-                 "--timezone", "Asia/Ho_Chi_Minh"],
+                 "--timezone", "Asia/Ho_Chi_Minh", *(["--runner", runner] if runner else [])],
                 cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True,
             )
         try:
             with httpx.Client(base_url=api, timeout=10) as client:
 
                 def deployment():
+                    # (an earlier serve on this server left one: wait for ours)
                     r = client.get("/deployments/name/nightly-crawl/nightly")
-                    return r.json() if r.status_code == 200 else None
+                    ours = r.status_code == 200 and r.json()["parameters"].get("sources_file") == str(sources.resolve())
+                    return r.json() if ours else None
 
                 dep = _wait("deployment nightly-crawl/nightly", deployment, 90, serve, log)
                 [sched] = dep["schedules"]
                 assert sched["schedule"]["cron"] == "0 2 * * *"
                 assert sched["schedule"]["timezone"] == "Asia/Ho_Chi_Minh"
                 assert sched["active"] is True
-                assert dep["parameters"]["sources_file"] == str(sources.resolve())
                 assert dep["parameters"]["output"] == str(out.resolve())
                 assert {"only", "force", "since", "pivot", "sources_file", "output"} <= set(
                     dep["parameter_openapi_schema"]["properties"]
@@ -189,6 +192,10 @@ def test_served_nightly_deployment_schedule_rerun_and_artifacts(prefect_server, 
                 table = by_type["table"]["data"]
                 rows = json.loads(table) if isinstance(table, str) else table
                 assert [(r["id"], r["status"]) for r in rows] == [("demo-vi-science", "new")]
+                # Dask workers fetched through the host's global limits, created by the run.
+                limits = client.post("/v2/concurrency_limits/filter", json={}).json()
+                host_limits = {lim["name"] for lim in limits if lim["name"].startswith("newsbridge-host-127-0-0-1")}
+                assert bool(host_limits) == (runner == "dask"), limits
         finally:
             _stop(serve)
 
