@@ -44,6 +44,9 @@ __all__ = [
 # Detected language (tasks/detect.py vocabulary) → Argos package language code.
 ARGOS_CODE = {"vi": "vi", "zh-Hans": "zh", "zh": "zh", "zh-Hant": "zt", "zt": "zt", "en": "en"}
 NOT_TRANSLATABLE = {"und", "other", "", None}
+# The languages newsbridge crawls (tasks.detect.TARGET_LANGS): a missing model for one of
+# them stops the run; for any other detected language it leaves the segment untranslated.
+CORE_LANGS = frozenset({"vi", "zh-Hans", "zh-Hant", "en"})
 
 
 @dataclass(frozen=True)
@@ -479,8 +482,23 @@ def translate_segments(
         if seg.lang in NOT_TRANSLATABLE or not seg.text.strip():
             continue
         groups.setdefault(seg.lang, []).append(seg)
-    routes = {lang: _plan_route(lang, pivot, packages) for lang in groups}  # may raise
-    del routes  # resolved again (cheaply) inside translate_texts; this was the early check
+    unserved: dict[str, list[Segment]] = {}
+    for lang in list(groups):
+        try:
+            _plan_route(lang, pivot, packages)  # resolved again (cheaply) inside translate_texts
+        except MissingModelError:
+            if lang in CORE_LANGS:
+                raise  # vi/zh without a model: the run stops, naming the pair
+            # A language newsbridge does not crawl (an Arabic quote, a Russian page) and no
+            # model for it: left untranslated with the reason; one such page must not fail
+            # the whole night.
+            unserved[lang] = groups.pop(lang)
+    for lang, segs in unserved.items():
+        for seg in segs:
+            seg.translation = None
+            stats.untranslated += 1
+            reason = f"no_model:{lang}"
+            stats.untranslated_reasons[reason] = stats.untranslated_reasons.get(reason, 0) + 1
     for seg in segments:
         if seg.lang == pivot:
             seg.translation = Translation(
