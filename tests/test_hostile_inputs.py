@@ -351,3 +351,19 @@ def test_segment_and_detect_stay_linear_on_huge_paragraphs(body):
 
     doc = Document(source_id="s", url=URL, paragraphs=[body.strip()], text=body.strip())
     _segment_and_detect(doc)
+
+
+@BOUNDED
+@given(hint=st.one_of(st.text(max_size=40), st.sampled_from(["", "-", "zh-", "zh-Hant-TW-x-\x00", "VI_vn", "und", "auto", "x" * 5000])))
+def test_page_declared_language_is_only_a_hint(hint):
+    """`<html lang=...>` is page-controlled and reaches segmentation and detection as a hint."""
+    from tasks.detect import detect_segments
+    from tasks.models import Document
+    from tasks.segment import segment_document
+
+    paras = [SAMPLES[0], SAMPLES[1] + " " + SAMPLES[3]]
+    doc = Document(source_id="s", url=URL, paragraphs=paras, text="\n\n".join(paras), page_lang=hint)
+    segs = segment_document(doc, "0123456789abcdef", lang_hint=hint)
+    _check_segments(doc.text, segs)
+    for s in detect_segments(segs, hint=hint):
+        assert s.lang and math.isfinite(s.lang_score) and 0.0 <= s.lang_score <= 1.0

@@ -222,3 +222,29 @@ def test_concurrent_first_open_of_the_sqlite_stores(tmp_path, store):
         for t in threads:
             t.join(timeout=120)
     assert not errors, errors[:3]
+
+
+def test_a_full_disk_fails_the_write_cleanly(tmp_path):
+    """Out of space mid-write (RLIMIT_FSIZE makes the kernel refuse bytes past a limit, like
+    ENOSPC): the error surfaces, the old file is intact and no temp file is left."""
+    target = tmp_path / "runs" / "r1" / "manifest.json"
+    write_atomic(target, b'{"complete": true}\n')
+    script = textwrap.dedent(
+        f"""
+        import resource, signal, sys
+        from pathlib import Path
+        sys.path.insert(0, {str(ROOT)!r})
+        from tasks.store import write_atomic
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # get EFBIG instead of being killed
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+        try:
+            write_atomic(Path({str(target)!r}), b"y" * 100_000)
+        except OSError as exc:
+            print("OSError", exc.errno)
+            sys.exit(3)
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 3 and "OSError" in proc.stdout, (proc.stdout, proc.stderr)
+    assert target.read_bytes() == b'{"complete": true}\n'
+    assert sorted(p.name for p in target.parent.iterdir()) == ["manifest.json"]
