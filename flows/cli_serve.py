@@ -81,8 +81,17 @@ def register(app: typer.Typer) -> None:
         get_settings.cache_clear()
 
         from prefect import serve as prefect_serve
+        from prefect.settings import PREFECT_API_URL
 
         from flows.deployments import nightly_deployment
+
+        if not PREFECT_API_URL.value():
+            typer.echo(
+                "note: PREFECT_API_URL is not set: serving against a temporary embedded Prefect server "
+                "that stops with this command. For the UI and a lasting schedule: `prefect server start`, "
+                "then `export PREFECT_API_URL=http://127.0.0.1:4200/api`.",
+                err=True,
+            )
 
         deployment = nightly_deployment(sources, output, timezone=timezone, cron=cron, pivot=pivot)
         typer.echo(f"serving deployment nightly-crawl/nightly: cron '{cron}' ({timezone}), runner {get_settings().runner}")
