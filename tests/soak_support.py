@@ -122,15 +122,15 @@ def cli_env(models_dir: Path, extra: dict[str, str] | None = None) -> dict[str, 
 
 def start_run(sources: Path, output: Path, env: dict[str, str], log: Path) -> subprocess.Popen:
     """`newsbridge run` in its own process group (so a kill can take its children too)."""
-    fh = open(log, "ab")  # noqa: SIM115 - closed by the caller via proc.stdout
-    return subprocess.Popen(
-        [sys.executable, "-m", "flows.cli", "run", "--sources", str(sources), "--output", str(output), "--json"],
-        cwd=ROOT,
-        env=env,
-        stdout=fh,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    with open(log, "ab") as fh:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(
+            [sys.executable, "-m", "flows.cli", "run", "--sources", str(sources), "--output", str(output), "--json"],
+            cwd=ROOT,
+            env=env,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def stored_versions(output: Path) -> list[Path]:
