@@ -317,14 +317,17 @@ def _translate_pair(
         todo = [i for i in todo if out[i] is None]
     if todo:
         model = load_model(info, options)
-        # One unit per distinct text (NFC), each split into lines (Argos translates
-        # "\n"-separated paragraphs separately) and over-long lines into clauses.
+        # One unit per distinct text (same NFC form = same text, as in the memory), each
+        # split into lines (Argos translates "\n"-separated paragraphs separately) and
+        # over-long lines into clauses. The text is translated as given, not normalised:
+        # the tokenizer sees exactly what Argos' would.
         unique: dict[str, list[int]] = {}
         for i in todo:
             unique.setdefault(unicodedata.normalize("NFC", texts[i]), []).append(i)
         pieces: list[list[str]] = []  # token lists
         layout: list[tuple[str, list[list[int]]]] = []  # per unique text: lines → piece indices
-        for text in unique:
+        for idxs in unique.values():
+            text = texts[idxs[0]]
             lines_layout: list[list[int]] = []
             for line in text.split("\n"):
                 if not line:

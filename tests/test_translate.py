@@ -265,3 +265,16 @@ def test_cli_translate_missing_pair(argos_test_models, tmp_path):
     err = proc.stderr.decode()
     assert "vi→en" in err and "newsbridge models install" in err
     assert proc.stdout == b""
+
+
+def test_non_nfc_input_is_translated_as_given(argos_test_models, tmp_path):
+    import unicodedata
+
+    texts = [unicodedata.normalize("NFD", t) for t in generate_lines("vi", 40, seed=77)]
+    assert any(unicodedata.normalize("NFC", t) != t for t in texts)
+    ours = translate_texts(texts, "vi", "en", memory=None)
+    assert [o.text for o in ours] == argos_translate_all(texts, "vi", "en")
+    with open_memory(tmp_path / "tm.sqlite") as tm:  # the memory keys on the NFC form
+        translate_texts(texts, "vi", "en", memory=tm)
+        nfc = [unicodedata.normalize("NFC", t) for t in texts]
+        assert all(t.from_memory for t in translate_texts(nfc, "vi", "en", memory=tm))
