@@ -115,5 +115,16 @@ def run_demo(output: Path, as_json: bool = False) -> int:
         code, summary = run_flow(sources, None, False, output, "en")
     if summary is not None:
         print_summary(summary, output, as_json)
+        export_for_review(output, console)
     console.print(f"[bold red]Reminder: translations in {output} come from TEST models (nonsense).[/bold red]")
     return code
+
+
+def export_for_review(output: Path, console) -> None:
+    """Write what translators open: the side-by-side pages, TMX and XLIFF under output/export/."""
+    from tasks.review import export_documents
+
+    for fmt in ("html", "tmx", "xliff"):
+        written = export_documents(fmt, output, output / "export" / fmt)
+        console.print(f"exported {len(written)} {fmt.upper()} file(s) to {output / 'export' / fmt}")
+    console.print(f"review page: file://{output / 'export' / 'html' / 'index.html'}")

@@ -41,6 +41,7 @@ h1 { font-size: 1.3rem; overflow-wrap: anywhere; }
 .state-mt { color: #8a6d00; } .state-reviewed { color: #1b7f3a; } .state-final { color: #0b5cad; }
 .state-needs-review { color: #b3261e; } .state-copy { color: var(--muted); }
 .state-untranslated, .state-human { color: var(--muted); }
+.test-warning { border: 2px solid #b3261e; color: #b3261e; padding: .4rem .6rem; }
 .ref { display: block; font-size: .85rem; border-left: 3px solid #b3261e; padding-left: .4rem; }
 table.index { border-collapse: collapse; width: 100%; }
 table.index td, table.index th { border-top: 1px solid var(--line); padding: .35rem; text-align: left;
@@ -71,6 +72,7 @@ source <b>{{ source_id }}</b> · language {{ src_lang }} → {{ tgt_lang }} · f
 {% if raw_href %} · <a href="{{ raw_href }}" type="application/gzip" download>raw snapshot</a> (gzip){% endif %}
 </p>
 <p class="meta">version {{ version }} · {{ counts }}{% if story_note %} · {{ story_note }}{% endif %}</p>
+{% if test_models %}<p class="test-warning"><b>TEST MODEL:</b> machine translations on this page come from newsbridge's tiny test models ({{ test_models|join(", ") }}); they are nonsense by design.</p>{% endif %}
 <div class="rows" style="--cols: {{ columns|length }}">
 <div class="row head">{% for c in columns %}<div class="cell">{{ c }}</div>{% endfor %}</div>
 {% for row in rows %}
@@ -253,6 +255,17 @@ def _state_counts(record: dict[str, Any]) -> list[tuple[str, int]]:
     return sorted(counts.items())
 
 
+TEST_MODEL_SUFFIX = "@0.0.1-test"  # tasks.testmodels.TEST_PACKAGE_VERSION (not imported: it pulls numpy)
+
+
+def test_models_of(record: dict[str, Any]) -> list[str]:
+    """Model ids of the tiny test models that translated segments of this record."""
+    models = {
+        (s.get("translation") or {}).get("model") or "" for s in record.get("segments") or []
+    }
+    return sorted(m for m in models if m.endswith(TEST_MODEL_SUFFIX))
+
+
 def render_document(doc: StoredDocument, page: Path, output_dir: Path, index: Path, partner: dict[str, Any] | None = None) -> str:
     """The HTML of one document's review page, to be written at `page`."""
     from tasks.store import UnsafePathError, safe_join
@@ -292,6 +305,7 @@ def render_document(doc: StoredDocument, page: Path, output_dir: Path, index: Pa
         version=record.get("version"),
         counts=", ".join(f"{state} {n}" for state, n in _state_counts(record)),
         story_note=story_note,
+        test_models=test_models_of(record),
         columns=columns,
         rows=rows,
         version_tool=__version__,

@@ -172,3 +172,16 @@ def test_story_page_has_three_columns(tmp_path: Path) -> None:
     assert "Hà Nội đăng cai diễn đàn." in cells[0][0] and "Hanoi hosted the forum." in cells[0][1] and "Hanoi hosts the forum." in cells[0][2]
     assert "mt-bridge" in cells[1][1] and "0.60" in cells[1][1] and "reviewed" in cells[1][2]
     assert "Câu thêm." in cells[2][0] and "Extra sentence." in cells[2][2]
+
+
+def test_test_model_translations_are_flagged_on_the_page():
+    from tasks.review_page import test_models_of
+    from tasks.testmodels import TEST_PACKAGE_VERSION
+
+    record = {"segments": [
+        {"translation": {"model": f"argos:vi-en@{TEST_PACKAGE_VERSION}"}},
+        {"translation": {"model": "argos:zh-en@1.9"}},
+        {"translation": None},
+    ]}
+    assert test_models_of(record) == [f"argos:vi-en@{TEST_PACKAGE_VERSION}"]
+    assert test_models_of({"segments": [{"translation": {"model": "argos:zh-en@1.9"}}]}) == []
