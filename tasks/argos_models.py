@@ -122,7 +122,10 @@ def argos_modules(packages: Path | None = None):
         # Argos reads these once, at import; point them at private dirs so a user's
         # ~/.config/argos-translate/settings.json cannot change what we run.
         state = _state_dir(packages)
-        saved = {k: os.environ.get(k) for k in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME")}
+        # Only for the import: afterwards the packages dir is re-bound on every call, and
+        # the process environment stays as the user (or a test) set it.
+        keys = ("ARGOS_PACKAGES_DIR", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME")
+        saved = {k: os.environ.get(k) for k in keys}
         os.environ["ARGOS_PACKAGES_DIR"] = str(packages)
         os.environ["XDG_DATA_HOME"] = str(state / "data")
         os.environ["XDG_CONFIG_HOME"] = str(state / "config")
