@@ -227,9 +227,19 @@ def latest_document(output_dir: Path, source_id: str) -> str | None:
     """Relative path of the newest stored version of a source, or None."""
     pointer = safe_join(output_dir, "docs", source_id, "latest.json")
     try:
-        return json.loads(pointer.read_text(encoding="utf-8"))["path"]
-    except (FileNotFoundError, json.JSONDecodeError, KeyError):
+        data = json.loads(pointer.read_text(encoding="utf-8"))
+        doc_id, version = data["doc_id"], data["version"]
+    except (FileNotFoundError, json.JSONDecodeError, KeyError, TypeError):
         return None
+    # Rebuilt from its parts, never taken as written: a tampered pointer cannot lead
+    # a reader outside the source's own folder.
+    if not (isinstance(version, str) and SOURCE_ID_RE.match(version) and isinstance(doc_id, str)):
+        return None
+    try:
+        path = document_dir(output_dir, source_id, doc_id) / f"{version}.json"
+    except UnsafePathError:
+        return None
+    return path.relative_to(output_dir.resolve()).as_posix()
 
 
 def iter_documents(output_dir: Path) -> list[Path]:

@@ -208,3 +208,20 @@ def test_model_archives_with_escaping_members_are_refused(tmp_path, members):
         install_argosmodel(archive, packages)
     assert sorted(tmp_path.rglob("*")) == before
     assert not Path("/tmp/evil.txt").exists()
+
+
+def test_tampered_latest_pointer_cannot_lead_outside(tmp_path):
+    import json as _json
+
+    from tasks.store import latest_document
+
+    out = tmp_path / "out"
+    folder = out / "docs" / "src-a"
+    folder.mkdir(parents=True)
+    pointer = folder / "latest.json"
+    pointer.write_text(_json.dumps({"doc_id": "abc", "version": "def", "path": "../../../etc/passwd"}))
+    assert latest_document(out, "src-a") == "docs/src-a/abc/def.json"  # rebuilt, "path" ignored
+    for bad in ({"doc_id": "..", "version": "x"}, {"doc_id": "a/../../b", "version": "x"},
+                {"doc_id": "abc", "version": "../../x"}, {"doc_id": 1, "version": "x"}, ["not", "a", "dict"]):
+        pointer.write_text(_json.dumps(bad))
+        assert latest_document(out, "src-a") is None, bad
