@@ -278,3 +278,13 @@ def test_non_nfc_input_is_translated_as_given(argos_test_models, tmp_path):
         translate_texts(texts, "vi", "en", memory=tm)
         nfc = [unicodedata.normalize("NFC", t) for t in texts]
         assert all(t.from_memory for t in translate_texts(nfc, "vi", "en", memory=tm))
+
+
+def test_prefect_task_wrapper_runs_the_same_function(argos_test_models, tmp_path):
+    from tasks.translate import _task
+
+    segs = [_segment(0, "Việt Nam và Trung Quốc.", "vi"), _segment(1, "Hello.", "en")]
+    out, stats = _task().fn([s.model_copy() for s in segs], "en", str(tmp_path / "tm.sqlite"))
+    assert (stats.fresh, stats.copied) == (1, 1)
+    direct = translate_texts([segs[0].text], "vi", "en", memory=None)[0]
+    assert out[0].translation.text == direct.text and out[1].translation.model == "copy"
