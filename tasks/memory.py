@@ -68,7 +68,8 @@ class TMBackend(Protocol):
     def close(self) -> None: ...
 
 
-_SCHEMA = """
+# One table for every backend (SQLite here, PostgreSQL in tasks/memory_pg.py).
+TM_SCHEMA = """
 CREATE TABLE IF NOT EXISTS tm (
     source_hash TEXT NOT NULL,
     src TEXT NOT NULL,
@@ -84,7 +85,8 @@ CREATE TABLE IF NOT EXISTS tm (
 CREATE INDEX IF NOT EXISTS tm_lookup ON tm (source_hash, src, tgt);
 """
 
-_RANK_SQL = "CASE {col} WHEN 'final' THEN 2 WHEN 'reviewed' THEN 1 ELSE 0 END"
+# SQL rank of a state column: a write never downgrades a reviewed/final entry.
+RANK_SQL = "(CASE {col} WHEN 'final' THEN 2 WHEN 'reviewed' THEN 1 ELSE 0 END)"
 
 
 class SQLiteBackend:
@@ -116,7 +118,7 @@ class SQLiteBackend:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                for stmt in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
+                for stmt in filter(None, (s.strip() for s in TM_SCHEMA.split(";"))):
                     self._db.execute(stmt)
                 self._db.execute("COMMIT")
             except BaseException:
@@ -142,8 +144,8 @@ class SQLiteBackend:
     def upsert(self, entries: Sequence[TMEntry]) -> int:
         if not entries:
             return 0
-        rank_new = _RANK_SQL.format(col="excluded.state")
-        rank_old = _RANK_SQL.format(col="tm.state")
+        rank_new = RANK_SQL.format(col="excluded.state")
+        rank_old = RANK_SQL.format(col="tm.state")
         sql = (
             "INSERT INTO tm (source_hash, src, tgt, model, source_text, text, state, created, updated) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "

@@ -20,27 +20,12 @@ from typing import Sequence
 
 import psycopg
 
+from tasks.memory import RANK_SQL as _RANK
+from tasks.memory import TM_SCHEMA as _SCHEMA
 from tasks.memory import TMEntry
 
 _LOCK_KEY = 0x6E62746D  # "nbtm": advisory lock id for schema creation
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS tm (
-    source_hash TEXT NOT NULL,
-    src TEXT NOT NULL,
-    tgt TEXT NOT NULL,
-    model TEXT NOT NULL,
-    source_text TEXT NOT NULL,
-    text TEXT NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('mt', 'reviewed', 'final')),
-    created TEXT NOT NULL,
-    updated TEXT NOT NULL,
-    PRIMARY KEY (source_hash, src, tgt, model)
-);
-CREATE INDEX IF NOT EXISTS tm_lookup ON tm (source_hash, src, tgt);
-"""
-
-_RANK = "(CASE {col} WHEN 'final' THEN 2 WHEN 'reviewed' THEN 1 ELSE 0 END)"
 
 _UPSERT = (
     "INSERT INTO tm (source_hash, src, tgt, model, source_text, text, state, created, updated) "
