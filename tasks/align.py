@@ -35,6 +35,8 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Callable
+
 from tasks.models import AlignedPair, Segment
 
 METHOD_MT = "mt-1:1"
@@ -453,13 +455,15 @@ def chinese_english_lexicon() -> dict[str, frozenset[str]] | None:
     return lex
 
 
-def chinese_glosses(text: str, lex: dict[str, frozenset[str]]) -> list[frozenset[str]]:
-    """Greedy longest-match segmentation; the gloss stems of each dictionary word found."""
+def _longest_matches(
+    n: int, max_len: int, lookup: Callable[[int, int], frozenset[str] | None]
+) -> list[frozenset[str]]:
+    """Greedy left-to-right longest match over n units; `lookup(i, j)` glosses units i..j-1."""
     out: list[frozenset[str]] = []
-    i, n = 0, len(text)
+    i = 0
     while i < n:
-        for size in range(min(_MAX_WORD, n - i), 0, -1):
-            g = lex.get(text[i : i + size])
+        for size in range(min(max_len, n - i), 0, -1):
+            g = lookup(i, i + size)
             if g is not None:
                 out.append(g)
                 i += size
@@ -467,6 +471,11 @@ def chinese_glosses(text: str, lex: dict[str, frozenset[str]]) -> list[frozenset
         else:
             i += 1
     return out
+
+
+def chinese_glosses(text: str, lex: dict[str, frozenset[str]]) -> list[frozenset[str]]:
+    """Greedy longest-match segmentation; the gloss stems of each dictionary word found."""
+    return _longest_matches(len(text), _MAX_WORD, lambda i, j: lex.get(text[i:j]))
 
 
 def lexical_similarity(glosses: list[frozenset[str]], stems: set[str]) -> float:
@@ -508,19 +517,12 @@ def vietnamese_glosses(text: str) -> list[frozenset[str]]:
     """Greedy longest match of syllable sequences against the Vietnamese lexicon."""
     lower, cased = vietnamese_english_lexicon()
     syllables = _VI_SYLLABLE_RE.findall(unicodedata.normalize("NFC", text))
-    out: list[frozenset[str]] = []
-    i, n = 0, len(syllables)
-    while i < n:
-        for size in range(min(_VI_MAX_PHRASE, n - i), 0, -1):
-            phrase = " ".join(syllables[i : i + size])
-            g = cased.get(phrase) or lower.get(phrase.lower())
-            if g is not None:
-                out.append(g)
-                i += size
-                break
-        else:
-            i += 1
-    return out
+
+    def lookup(i: int, j: int) -> frozenset[str] | None:
+        phrase = " ".join(syllables[i:j])
+        return cased.get(phrase) or lower.get(phrase.lower())
+
+    return _longest_matches(len(syllables), _VI_MAX_PHRASE, lookup)
 
 
 @dataclass
