@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import threading
 from contextlib import contextmanager
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Iterator
 
@@ -45,7 +45,14 @@ class _SiteHandler(SimpleHTTPRequestHandler):
 @contextmanager
 def serve_site() -> Iterator[str]:
     """Serve the bundled site on 127.0.0.1:<free port>; yields the base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _SiteHandler)
+    with serve_loopback(_SiteHandler) as base:
+        yield base
+
+
+@contextmanager
+def serve_loopback(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Run `handler` on 127.0.0.1 with an OS-chosen port in a thread; yields the base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

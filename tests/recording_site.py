@@ -10,10 +10,9 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from typing import Iterator
 
-from flows.demo import SITE_DIR
+from flows.demo import _SiteHandler, serve_loopback
 
 
 @dataclass
@@ -33,18 +32,8 @@ class Log:
         return min((b - a for a, b in zip(starts, starts[1:])), default=float("inf"))
 
 
-def _handler(log: Log) -> type[SimpleHTTPRequestHandler]:
-    class Handler(SimpleHTTPRequestHandler):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, directory=str(SITE_DIR), **kwargs)
-
-        def guess_type(self, path: str) -> str:  # type: ignore[override]
-            if path.endswith(".gbk.html"):
-                return "text/html"
-            if path.endswith(".html"):
-                return "text/html; charset=utf-8"
-            return super().guess_type(path)
-
+def _handler(log: Log) -> type[_SiteHandler]:
+    class Handler(_SiteHandler):
         def do_GET(self) -> None:  # noqa: N802 - http.server's name
             start = time.monotonic()
             with log.lock:
@@ -58,9 +47,6 @@ def _handler(log: Log) -> type[SimpleHTTPRequestHandler]:
                     log.in_flight -= 1
                     log.requests.append((self.path, start, time.monotonic()))
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
     return Handler
 
 
@@ -68,11 +54,5 @@ def _handler(log: Log) -> type[SimpleHTTPRequestHandler]:
 def recording_site(hold_seconds: float = 0.1) -> Iterator[tuple[str, Log]]:
     """Serve the demo site on 127.0.0.1:<free port>; yields (base URL, request log)."""
     log = Log(hold_seconds)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(log))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", log
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_loopback(_handler(log)) as base:
+        yield base, log

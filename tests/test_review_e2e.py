@@ -7,9 +7,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Iterator
 
@@ -17,6 +16,7 @@ import lxml.html
 import pytest
 from lxml import etree
 
+from flows.demo import serve_loopback
 from review_support import Chromium, chromium_binary, tmx14_dtd, xliff12_schema
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,14 +52,8 @@ def serve(pages: dict[str, bytes]) -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_loopback(Handler) as base:
+        yield base
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
