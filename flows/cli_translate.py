@@ -66,6 +66,10 @@ def translate_command(
         f"from memory {from_mem}, empty {len(lines) - len(non_empty)} (model {model})",
         err=True,
     )
+    from tasks.models import TEST_MODEL_VERSION
+
+    if model.endswith("@" + TEST_MODEL_VERSION):
+        typer.echo("WARNING: TEST model — its output is nonsense by design; install a real Argos package.", err=True)
 
 
 @models_app.command("list")

@@ -13,6 +13,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+# Version carried by every tiny test translation package (tasks/testmodels.py builds them);
+# a model id ending in "@" + this is a test model whose output is nonsense.
+TEST_MODEL_VERSION = "0.0.1-test"
+
 SOURCE_ID_RE = re.compile(r"^[a-z0-9-]+\Z")  # \Z, not $: "$" also matches before a trailing newline
 
 SourceLang = Literal["vi", "zh", "en", "auto"]

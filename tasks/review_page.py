@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tasks import __version__
+from tasks.models import TEST_MODEL_VERSION
 from tasks.review import StoredDocument
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; form-action 'none'"
@@ -255,7 +256,6 @@ def _state_counts(record: dict[str, Any]) -> list[tuple[str, int]]:
     return sorted(counts.items())
 
 
-TEST_MODEL_SUFFIX = "@0.0.1-test"  # tasks.testmodels.TEST_PACKAGE_VERSION (not imported: it pulls numpy)
 
 
 def test_models_of(record: dict[str, Any]) -> list[str]:
@@ -263,7 +263,7 @@ def test_models_of(record: dict[str, Any]) -> list[str]:
     models = {
         (s.get("translation") or {}).get("model") or "" for s in record.get("segments") or []
     }
-    return sorted(m for m in models if m.endswith(TEST_MODEL_SUFFIX))
+    return sorted(m for m in models if m.endswith("@" + TEST_MODEL_VERSION))
 
 
 def render_document(doc: StoredDocument, page: Path, output_dir: Path, index: Path, partner: dict[str, Any] | None = None) -> str:

@@ -30,8 +30,10 @@ from pathlib import Path
 
 import numpy as np
 
+from tasks.models import TEST_MODEL_VERSION
+
 TEST_MARKER = "newsbridge_test_model"
-TEST_PACKAGE_VERSION = "0.0.1-test"
+TEST_PACKAGE_VERSION = TEST_MODEL_VERSION
 TEST_PAIRS: tuple[tuple[str, str], ...] = (("vi", "en"), ("zh", "en"))
 
 LANG_NAMES = {"vi": "Vietnamese", "zh": "Chinese", "zt": "Chinese (traditional)", "en": "English"}

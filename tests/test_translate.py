@@ -253,6 +253,7 @@ def test_cli_translate_lines(argos_test_models, tmp_path):
     expected = translate_texts(lines, "vi", "en", memory=None)
     assert out[:-1] == [t.text if line else "" for t, line in zip(expected, lines)]
     assert "fresh 3, from memory 0, empty 1" in proc.stderr.decode()
+    assert "WARNING: TEST model" in proc.stderr.decode()
     again = _cli(["translate", "--src", "vi", "--tgt", "en", "--memory", str(tm_path)], "\n".join(lines))
     assert again.returncode == 0
     assert again.stdout.decode().split("\n")[:-1] == out[:-1]
