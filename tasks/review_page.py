@@ -54,14 +54,17 @@ table.index td, table.index th { border-top: 1px solid var(--line); padding: .35
 }
 """
 
-_DOC_TEMPLATE = """<!DOCTYPE html>
+# One head for every page: the Content-Security-Policy and referrer rules live here only.
+_HEAD = """<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{{ csp }}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-<title>{{ title }} — newsbridge review</title>
+"""
+
+_DOC_TEMPLATE = _HEAD + """<title>{{ title }} — newsbridge review</title>
 <style>{{ style }}</style>
 </head>
 <body>
@@ -93,14 +96,7 @@ source <b>{{ source_id }}</b> · language {{ src_lang }} → {{ tgt_lang }} · f
 </html>
 """
 
-_INDEX_TEMPLATE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{{ csp }}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>newsbridge review — {{ docs|length }} documents</title>
+_INDEX_TEMPLATE = _HEAD + """<title>newsbridge review — {{ docs|length }} documents</title>
 <style>{{ style }}</style>
 </head>
 <body>
