@@ -105,6 +105,18 @@ def store_document(
     )
 
 
+def store_story_pivot(output_dir: Path) -> tuple[str, list[str]]:
+    """Store the English version "en-version" of a two-sentence story; returns
+    (doc id of its Vietnamese version "vn-forum", the English segment ids) for story links."""
+    en, _ = store_document(
+        output_dir,
+        "en-version",
+        [Sent("Hanoi hosted the forum.", "en", translation="Hanoi hosted the forum."), Sent("Ten countries came.", "en", translation="Ten countries came.")],
+        url="https://news.example.com/forum.html",
+    )
+    return store.doc_id_for("https://news.example.vn/vn-forum.html"), [s["id"] for s in en["segments"]]
+
+
 def store_segments(
     output_dir: Path,
     source_id: str,

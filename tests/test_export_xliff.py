@@ -8,7 +8,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from review_support import HOSTILE_SEGMENT, HOSTILE_TITLE, Sent, omegat_project, run_omegat, store_document, xliff12_schema
+from review_support import HOSTILE_SEGMENT, HOSTILE_TITLE, Sent, omegat_project, run_omegat, store_document, store_story_pivot, xliff12_schema
 from tasks.review import XLIFF12_NS, export_documents, read_xliff_units
 
 NS = {"x": XLIFF12_NS}
@@ -115,16 +115,8 @@ def test_omegat_opens_our_xliff_and_its_output_imports_back(tmp_path: Path) -> N
 
 
 def test_story_human_version_rides_along_as_reference(tmp_path: Path) -> None:
-    from tasks.store import doc_id_for
-
     out = tmp_path / "output"
-    en, _ = store_document(
-        out, "en-version",
-        [Sent("Hanoi hosted the forum.", "en", translation="Hanoi hosted the forum."), Sent("Ten countries came.", "en", translation="Ten countries came.")],
-        url="https://news.example.com/forum.html",
-    )
-    vi_doc = doc_id_for("https://news.example.vn/vn-forum.html")
-    en_ids = [s["id"] for s in en["segments"]]
+    vi_doc, en_ids = store_story_pivot(out)
     story = {
         "pivot_source": "en-version",
         "links": [

@@ -7,7 +7,7 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from review_support import HOSTILE_SEGMENT, HOSTILE_TITLE, Chromium, Sent, chromium_binary, store_document
+from review_support import HOSTILE_SEGMENT, HOSTILE_TITLE, Chromium, Sent, chromium_binary, store_document, store_story_pivot
 from tasks.review import export_documents
 from tasks.review_page import web_href
 
@@ -133,17 +133,8 @@ def test_review_page_in_headless_chromium(site: dict, tmp_path: Path) -> None:
 
 
 def test_story_page_has_three_columns(tmp_path: Path) -> None:
-    from tasks.store import doc_id_for
-
     out = tmp_path / "output"
-    en, _ = store_document(
-        out,
-        "en-version",
-        [Sent("Hanoi hosted the forum.", "en", translation="Hanoi hosted the forum."), Sent("Ten countries came.", "en", translation="Ten countries came.")],
-        url="https://news.example.com/forum.html",
-    )
-    vi_doc = doc_id_for("https://news.example.vn/vn-forum.html")
-    en_ids = [s["id"] for s in en["segments"]]
+    vi_doc, en_ids = store_story_pivot(out)
     story = {
         "pivot_source": "en-version",
         "links": [
