@@ -279,6 +279,33 @@ def _t2s():
     return opencc.OpenCC("t2s")
 
 
+@lru_cache(maxsize=1)
+def _s2t_regional():
+    """OpenCC's Simplified→Traditional conversions for Taiwan and for Hong Kong."""
+    import opencc
+
+    return opencc.OpenCC("s2tw"), opencc.OpenCC("s2hk")
+
+
+def _changed(original: str, converted: str) -> list[int]:
+    """Positions of the Han characters a same-length conversion changed."""
+    if len(converted) != len(original):  # pragma: no cover - OpenCC keeps lengths for these tables
+        return [i for i, c in enumerate(original) if _script_of(c) == "han"][:1]
+    return [i for i, (a, b) in enumerate(zip(original, converted)) if a != b and _script_of(a) == "han"]
+
+
+def _simplified_usage(text: str) -> int:
+    """Han characters that both Taiwan and Hong Kong write differently in this context.
+
+    A character valid in both scripts can still be Simplified usage: 党 is a surname in
+    Traditional text, but 工党 is written 工黨; 周 is a name, but 每周 is 每週. OpenCC's
+    phrase-aware conversions say so. Both regions must agree, so a form one of them keeps
+    (Taiwan's 台, Hong Kong's 着 and 泄) is never counted.
+    """
+    tw, hk = _s2t_regional()
+    return len(set(_changed(text, tw.convert(text))) & set(_changed(text, hk.convert(text))))
+
+
 # Quotation marks: Taiwan and Hong Kong write 「」『』, the mainland “” ‘’. Only a tie-breaker.
 _HANT_QUOTES = frozenset("「」『』")
 _HANS_QUOTES = frozenset("“”")
@@ -288,8 +315,10 @@ def _zh_variant(text: str, han_chars: str) -> tuple[str | None, str]:
     """Simplified or Traditional (None when nothing tells), and the evidence used.
 
     1. Characters that exist in one script only (OpenCC character tables).
-    2. Otherwise OpenCC's phrase-aware Traditional→Simplified conversion: a character it
-       changes in context (於 → 于, 著 → 着 in 看著) is Traditional usage.
+    2. Otherwise OpenCC's phrase-aware conversions: a character that Traditional→Simplified
+       changes in context (於 → 于, 著 → 着 in 看著) is Traditional usage; one that both
+       Taiwan's and Hong Kong's Simplified→Traditional change (党 → 黨 in 工党, 周 → 週 in
+       每周) is Simplified usage.
     3. Otherwise the quotation marks.
     """
     simp_only, trad_only = _variant_tables()
@@ -302,6 +331,9 @@ def _zh_variant(text: str, han_chars: str) -> tuple[str | None, str]:
         changed = sum(1 for a, b in zip(han_chars, converted) if a != b) if len(converted) == len(han_chars) else 1
         if changed:
             return "zh-Hant", f"zh-phrases:trad={changed}"
+        simplified = _simplified_usage(text)
+        if simplified:
+            return "zh-Hans", f"zh-phrases:simp={simplified}"
     qt = sum(1 for c in text if c in _HANT_QUOTES)
     qs = sum(1 for c in text if c in _HANS_QUOTES)
     if qt or qs:
@@ -428,6 +460,12 @@ def detect_text(text: str) -> Detection:
     dominant = max(units, key=lambda g: (units[g], g == "han"))
     share = units[dominant] / total
     evidence = [f"script:{dominant}={share:.2f}"]
+    if dominant == _LATIN and units["han"] and _chinese_grammar(cleaned, aside, latin_words):
+        # Chinese syntax around Latin terms (設定 git pull 的上游, 無法 reset --hard): the
+        # Latin words are names of things, the sentence is Chinese.
+        share = units["han"] / total
+        evidence = [f"script:han={share:.2f}", "grammar:zh-around-latin"]
+        return _detect_chinese(cleaned, han, max(share, 0.6), evidence)
     if dominant == "han":
         return _detect_chinese(cleaned, han, share, evidence)
     if dominant == _LATIN:
@@ -452,6 +490,31 @@ def detect_text(text: str) -> Detection:
         return Detection(default, round(share * 0.5, 4), evidence, weak=True)
     lang = _SCRIPT_LANG.get(dominant, "other")
     return Detection(lang, round(min(0.99, share), 4), evidence, weak=counts[dominant] < 2)
+
+
+# Characters that carry Chinese sentence structure (particles, copula, negation,
+# prepositions, aspect), and the full-width punctuation only Chinese text uses.
+_ZH_GRAMMAR_CHARS = frozenset("的了是在不和與与或為为把被也都就要會会能可以已將将無无沒没未從从對对並并")
+_ZH_PUNCTUATION = frozenset("。，、；：！？")
+
+
+def _chinese_grammar(text: str, aside: list[float], latin_words: list[str]) -> bool:
+    """Whether a Latin-majority line is a Chinese sentence naming Latin-script things.
+
+    True when, outside brackets and quotation marks, there are at least two Han
+    characters, Chinese structure (particles, negation, full-width punctuation) outweighs
+    twice the English function words, and no Latin word has a Vietnamese letter:
+    "I love 中国" stays English, "git fetch-pack：取得失敗。" is Chinese.
+    """
+    if any(c in VI_MARKED for w in latin_words for c in w.lower()):
+        return False
+    han = [c for c, w in zip(text, aside) if w == 1.0 and _script_of(c) == "han"]
+    if len(han) < 2:
+        return False
+    grammar = sum(1 for c in han if c in _ZH_GRAMMAR_CHARS)
+    grammar += sum(1 for c, w in zip(text, aside) if w == 1.0 and c in _ZH_PUNCTUATION)
+    english = sum(1 for w in latin_words if w.lower() in _EN_FUNCTION)
+    return grammar > 2 * english
 
 
 def _detect_chinese(text: str, han: list[str], share: float, evidence: list[str]) -> Detection:

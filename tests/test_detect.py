@@ -54,6 +54,15 @@ CASES = [
     ("他於去年", "zh-Hant"),
     ("「她哭了」", "zh-Hant"),
     ("“她哭了”", "zh-Hans"),
+    # Simplified usage only phrases show: both Taiwan and Hong Kong write 工黨, 每週
+    ("工党今天开会", "zh-Hans"),
+    ("每周都去", "zh-Hans"),
+    # Chinese grammar around lowercase Latin terms: the Latin words name things
+    ("設定 git pull/status 的上游", "zh-Hant"),
+    ("無法 reset --hard", "zh-Hant"),
+    ("可验证的属性：pkgname, archname, trigname, version.", "zh-Hans"),
+    ("I love 中国 food and music.", "en"),
+    ("Please type 中文 here.", "en"),
     ("12/11/2024 — 15:30", "und"),
     ("https://vnexpress.net/gia-vang-1234.html", "und"),
     ("+84 24 3825 1234, info@example.vn", "und"),
@@ -73,6 +82,13 @@ def test_detect_text_table(text: str, expected: str) -> None:
         assert det.score == 0.0
     else:
         assert det.score > 0.5
+
+
+def test_simplified_usage_needs_both_regions_to_agree() -> None:
+    # 工党: Taiwan and Hong Kong both write 工黨 — evidence of Simplified usage.
+    assert any(e.startswith("zh-phrases:simp=") for e in detect_text("工党今天开会").evidence)
+    # 台: Hong Kong keeps it, so a line of such characters stays without a variant.
+    assert "zh-variant:neutral" in detect_text("台北今天下雨").evidence
 
 
 def test_nfd_vietnamese_is_vietnamese() -> None:
