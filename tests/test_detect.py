@@ -55,7 +55,7 @@ CASES = [
     ("「她哭了」", "zh-Hant"),
     ("“她哭了”", "zh-Hans"),
     # Simplified usage only phrases show: both Taiwan and Hong Kong write 工黨, 每週
-    ("工党今天开会", "zh-Hans"),
+    ("工党主席", "zh-Hans"),
     ("每周都去", "zh-Hans"),
     # Chinese grammar around lowercase Latin terms: the Latin words name things
     ("設定 git pull/status 的上游", "zh-Hant"),
@@ -86,7 +86,7 @@ def test_detect_text_table(text: str, expected: str) -> None:
 
 def test_simplified_usage_needs_both_regions_to_agree() -> None:
     # 工党: Taiwan and Hong Kong both write 工黨 — evidence of Simplified usage.
-    assert any(e.startswith("zh-phrases:simp=") for e in detect_text("工党今天开会").evidence)
+    assert any(e.startswith("zh-phrases:simp=") for e in detect_text("工党今天休息").evidence)
     # 台: Hong Kong keeps it, so a line of such characters stays without a variant.
     assert "zh-variant:neutral" in detect_text("台北今天下雨").evidence
 
