@@ -70,7 +70,8 @@ class Detection:
     """Language of one text: code, confidence in [0, 1], and the evidence used.
 
     `weak` marks a decision made on too little evidence (context may override it);
-    `probs` holds the candidate probabilities when a statistical step ran.
+    `probs` holds the candidate probabilities when a statistical step ran; `prior` the
+    part of their vi-vs-en log-odds that only stands in for missing context.
     """
 
     lang: str
@@ -78,6 +79,7 @@ class Detection:
     evidence: list[str] = field(default_factory=list)
     weak: bool = False
     probs: dict[str, float] = field(default_factory=dict)
+    prior: float = 0.0  # vi-vs-en log-odds of the isolated-text prior inside `probs`
 
 
 # --------------------------------------------------------------------------- scripts
@@ -223,6 +225,7 @@ _LLR_NOT_SYLLABLE = -2.0  # cannot be a Vietnamese syllable
 _LLR_EN_GRAMMAR = -4.0  # "and", "of", "are": English function words that are not syllables
 _LLR_EN_FUNCTION = -1.0  # "the", "to", "can"... valid syllables, but English function words
 _LLR_VI_FUNCTION = 1.0  # "theo", "cho", "trong"... Vietnamese words that carry no marks
+_LLR_UNMARKED = -1.5  # a whole segment without one Vietnamese mark
 _NAME_CHUNK_CLAMP = 2.0  # a run of capitalised words (a name) votes at most this much...
 _NAME_CHUNK_WEIGHT = 0.5  # ...times this, when the segment has lowercase words to judge by
 _TITLE_RUN_CAP = 4.0  # the most a run of capitalised Vietnamese syllables votes for vi
@@ -621,6 +624,14 @@ def _detect_latin(cleaned: str, words: list[str], share: float, evidence: list[s
             evidence.append(f"langdetect[all]={top}:{probs[top]:.2f}")
             return Detection(top, round(share * probs[top], 4), evidence, probs=probs)
 
+    prior = 0.0
+    if not any(c in VI_MARKED for c in cleaned.lower()):
+        # Written Vietnamese marks almost every sentence (tones, ă â ê ô ơ ư đ); a text
+        # with no mark at all leans English ("I try.", "So long."). A paragraph or page
+        # replaces this prior (see _leans_to).
+        prior = _LLR_UNMARKED
+        llr += prior
+        evidence.append(f"unmarked:{prior:+.1f}")
     total = llr
     if abs(llr) < _DECIDED:
         # Letters alone are not enough: seeded langdetect, profiles restricted to vi/en,
@@ -642,7 +653,7 @@ def _detect_latin(cleaned: str, words: list[str], share: float, evidence: list[s
     weak = abs(total) < _DECIDED + 1 or (len(body) <= 2 and abs(llr) < _DECIDED)
     evidence.append(f"vi-vs-en={total:+.1f}")
     return Detection(lang, round(share * confidence, 4), evidence, weak=weak,
-                     probs={"vi": p_vi, "en": 1 - p_vi})
+                     probs={"vi": p_vi, "en": 1 - p_vi}, prior=prior)
 
 
 # --------------------------------------------------------------------------- documents
@@ -678,8 +689,10 @@ def _leans_to(det: Detection, context: str) -> bool:
 
     if context not in ("vi", "en") or det.lang not in ("vi", "en") or context == det.lang:
         return False
-    p = min(max(det.probs.get(context, 0.5), 1e-12), 1 - 1e-12)
-    return math.log(p / (1 - p)) + _CONTEXT_LOG_ODDS > 0
+    p = min(max(det.probs.get("vi", 0.5), 1e-12), 1 - 1e-12)
+    # The paragraph/page replaces the prior a text alone gets (unmarked → English).
+    vi_log_odds = math.log(p / (1 - p)) - det.prior
+    return (vi_log_odds if context == "vi" else -vi_log_odds) + _CONTEXT_LOG_ODDS > 0
 
 
 def page_language(segments: list[Segment]) -> str | None:

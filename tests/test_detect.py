@@ -63,6 +63,14 @@ CASES = [
     ("可验证的属性：pkgname, archname, trigname, version.", "zh-Hans"),
     ("I love 中国 food and music.", "en"),
     ("Please type 中文 here.", "en"),
+    # very short English: no Vietnamese mark anywhere leans English
+    ("I try.", "en"),
+    ("So long.", "en"),
+    ("Tom quit.", "en"),
+    ("Hmm.", "en"),
+    # ...while one mark is enough for Vietnamese
+    ("Tom đi.", "vi"),
+    ("Mary ơi!", "vi"),
     ("12/11/2024 — 15:30", "und"),
     ("https://vnexpress.net/gia-vang-1234.html", "und"),
     ("+84 24 3825 1234, info@example.vn", "und"),
