@@ -390,10 +390,23 @@ _QUOTE_WEIGHT = 0.5  # letters in quotation marks: someone else's words
 _NAME_VOTE = 0.25  # a capitalised Latin word (a name, an acronym) as a vote for its script
 
 
+_HYPHENATED_RE = re.compile(f"[{_LATIN_LETTER}]+(?:-[{_LATIN_LETTER}]+)+")
+
+
 def _clean(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = _URL_RE.sub(" ", text)
-    return _DOMAIN_RE.sub(" ", text)
+    text = _DOMAIN_RE.sub(" ", text)
+    # A capitalised hyphenated word is one name, transliterated syllable by syllable
+    # (Ai-len, Pa-le-xtin, Xi-ri): its lowercase pieces are part of the name too.
+    return _HYPHENATED_RE.sub(_capitalise_pieces, text)
+
+
+def _capitalise_pieces(match: re.Match[str]) -> str:
+    word = match.group()
+    if not word[0].isupper():
+        return word
+    return "-".join(piece[:1].upper() + piece[1:] for piece in word.split("-"))
 
 
 def _normalize_for_scripts(text: str) -> str:
@@ -449,8 +462,10 @@ def detect_text(text: str) -> Detection:
             # Sentence grammar lives in lowercase words; capitalised ones are mostly names.
             vote = 1.0 if _is_lowercase_word(word) else _NAME_VOTE
             units[_LATIN] += vote * aside[m.start()]
-        # The sentence is judged by its words outside brackets when it has some.
-        latin_words = outside or latin_words
+        # The sentence is judged by its words outside brackets when they hold some of
+        # its grammar (a lowercase word); "Del (Ô phím số)" is judged by all its words.
+        if any(_is_lowercase_word(w) for w in outside):
+            latin_words = outside
         if not units[_LATIN]:
             units[_LATIN] = counts[_LATIN] * _DEFAULT_WEIGHT
     # Japanese: kanji and kana together; Korean may carry hanja.

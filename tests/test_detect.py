@@ -71,6 +71,12 @@ CASES = [
     # ...while one mark is enough for Vietnamese
     ("Tom đi.", "vi"),
     ("Mary ơi!", "vi"),
+    # a transliterated name is one name: its lowercase pieces are not English words
+    ("Tiếng Xi-ri", "vi"),
+    ("Thủ tướng I-xra-en", "vi"),
+    ("A well-known man", "en"),
+    # a bare name outside brackets: the words inside decide
+    ("Del (Ô phím số)", "vi"),
     ("12/11/2024 — 15:30", "und"),
     ("https://vnexpress.net/gia-vang-1234.html", "und"),
     ("+84 24 3825 1234, info@example.vn", "und"),
