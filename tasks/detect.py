@@ -391,6 +391,7 @@ _NAME_VOTE = 0.25  # a capitalised Latin word (a name, an acronym) as a vote for
 
 
 _HYPHENATED_RE = re.compile(f"[{_LATIN_LETTER}]+(?:-[{_LATIN_LETTER}]+)+")
+_TERM_RE = re.compile(f"{_WORD_RE.pattern}(?:-{_WORD_RE.pattern})*")
 
 
 def _clean(text: str) -> str:
@@ -459,8 +460,10 @@ def detect_text(text: str) -> Detection:
             latin_words.append(word)
             if aside[m.start()] == 1.0:
                 outside.append(word)
+        for m in _TERM_RE.finditer(cleaned):
             # Sentence grammar lives in lowercase words; capitalised ones are mostly names.
-            vote = 1.0 if _is_lowercase_word(word) else _NAME_VOTE
+            # A hyphenated compound (git-upload-pack, in-reply-to) is one term, one vote.
+            vote = 1.0 if _is_lowercase_word(m.group().split("-")[0]) else _NAME_VOTE
             units[_LATIN] += vote * aside[m.start()]
         # The sentence is judged by its words outside brackets when they hold some of
         # its grammar (a lowercase word); "Del (Ô phím số)" is judged by all its words.
@@ -531,7 +534,8 @@ def _chinese_grammar(text: str, aside: list[float], latin_words: list[str]) -> b
         return False
     grammar = sum(1 for c in han if c in _ZH_GRAMMAR_CHARS)
     grammar += sum(1 for c, w in zip(text, aside) if w == 1.0 and c in _ZH_PUNCTUATION)
-    english = sum(1 for w in latin_words if w.lower() in _EN_FUNCTION)
+    # Function words inside a compound (in-reply-to) are part of a term, not grammar.
+    english = sum(1 for m in _TERM_RE.finditer(text) if aside[m.start()] == 1.0 and m.group().lower() in _EN_FUNCTION)
     return grammar > 2 * english
 
 
