@@ -554,6 +554,10 @@ def _detect_chinese(text: str, han: list[str], share: float, evidence: list[str]
 def _word_llr(word: str) -> float:
     """Log-odds vi vs en carried by one lowercased word's letters."""
     if not _is_vi_syllable(word):
+        if any(c in VI_STRONG for c in word):
+            # Words run together by a page's markup ("thuộctin", "airlinesđối") still
+            # carry letters only Vietnamese writes.
+            return _LLR_VI_MARK
         # "and", "of", "are": English grammar, rare in Vietnamese even among loanwords.
         return _LLR_EN_GRAMMAR if word in _EN_FUNCTION else _LLR_NOT_SYLLABLE
     if any(c in VI_STRONG for c in word):

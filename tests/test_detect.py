@@ -77,6 +77,8 @@ CASES = [
     ("A well-known man", "en"),
     # a bare name outside brackets: the words inside decide
     ("Del (Ô phím số)", "vi"),
+    # words a page ran together still carry Vietnamese-only letters
+    ("thuộctin sởthay", "vi"),
     ("12/11/2024 — 15:30", "und"),
     ("https://vnexpress.net/gia-vang-1234.html", "und"),
     ("+84 24 3825 1234, info@example.vn", "und"),
