@@ -1,13 +1,19 @@
 """Language-ID accuracy and throughput: newsbridge's detector vs raw langdetect.
 
 Usage:
-    python bench/eval_langid.py DATA_DIR [--ntrex DIR] [--throughput N] [--errors K]
+    python bench/eval_langid.py DATA_DIR [--ntrex DIR] [--gettext DIR] [--throughput N] [--errors K]
 
 DATA_DIR is lingua's test data (`sentences/`, `single-words/`, `word-pairs/`, each with
 en.txt, vi.txt, zh.txt; one item per line, label = file name), e.g.
 /work/shared/data/langid. `--ntrex` (default: DATA_DIR/../parallel_ntrex128 when it
 exists) adds NTREX-128 news sentences in en, vi, Simplified and Traditional Chinese,
 where the Chinese variant is scored exactly (zh-Hans vs zh-Hant).
+`--gettext` (e.g. /usr/share/locale) adds a held-out set nobody tuned on: the
+translations that the machine's installed programs ship (`vi`, `zh_CN`/`zh_SG` =
+zh-Hans, `zh_TW`/`zh_HK` = zh-Hant, and the English source strings), format
+specifiers, markup and accelerators removed. "gettext sentences" are the strings that
+end like a sentence and hold no command-line syntax; "gettext strings" are all the
+others with two letters or more (menu items, labels, error messages, much code).
 
 "Raw langdetect" is `langdetect.detect` over all 55 profiles with
 `DetectorFactory.seed = 0`; zh-cn / zh-tw count as zh-Hans / zh-Hant. For lingua's `zh`
@@ -19,6 +25,7 @@ Prints markdown tables (the README's figures come from this script).
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from collections import defaultdict
@@ -62,6 +69,52 @@ def load_ntrex(ntrex_dir: Path) -> list[Item]:
     return items
 
 
+_GETTEXT_LOCALES = {"vi": "vi", "zh_CN": "zh-Hans", "zh_SG": "zh-Hans", "zh_TW": "zh-Hant", "zh_HK": "zh-Hant"}
+_FORMAT_RE = re.compile(r"%(\([^)]*\))?[-#0 +']*(\d+|\*)?(\.(\d+|\*))?[hlLqjzt]*[diouxXeEfFgGcrsapm%]|\$\{?\w+\}?")
+_MARKUP_RE = re.compile(r"<[^>]+>|\{[^}]*\}")
+_CODE_RE = re.compile(r"--|[\[\]|=/\\@$<>]|\.\w|\w_\w|::")
+
+
+def _gettext_clean(text: str) -> str:
+    text = _MARKUP_RE.sub(" ", _FORMAT_RE.sub(" ", text)).replace("_", "").replace("&", "")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def load_gettext(locale_dir: Path) -> list[Item]:
+    """Translated strings of the installed programs, by locale; English from msgids."""
+    import gettext
+
+    items, seen = [], set()
+    for locale, gold in _GETTEXT_LOCALES.items():
+        for path in sorted((locale_dir / locale / "LC_MESSAGES").glob("*.mo")):
+            if path.name.startswith("iso_"):  # lists of language, country and script names
+                continue
+            try:
+                with path.open("rb") as fp:
+                    catalog = gettext.GNUTranslations(fp)._catalog  # msgid (or (msgid, n)) -> msgstr
+            except Exception:  # noqa: BLE001 - a broken catalog is skipped, not fatal
+                continue
+            for key, msgstr in catalog.items():
+                msgid = (key[0] if isinstance(key, tuple) else key).split("\x04")[-1]
+                source, target = _gettext_clean(msgid), _gettext_clean(msgstr)
+                if not msgid or not target or target == source:
+                    continue  # header, untranslated, or kept in English
+                for text, lang in ((source, "en"), (target, gold)):
+                    if len(re.findall(r"[^\W\d_]", text)) < 2 or (text, lang) in seen:
+                        continue
+                    seen.add((text, lang))
+                    items.append(Item(text, lang, "gettext", _gettext_category(text, lang)))
+    return items
+
+
+def _gettext_category(text: str, lang: str) -> str:
+    if not re.search(r"[.!?。！？]$", text) or _CODE_RE.search(text):
+        return "strings"
+    if lang.startswith("zh"):
+        return "sentences" if len(re.findall(r"[\u4e00-\u9fff]", text)) >= 4 else "strings"
+    return "sentences" if len(re.findall(r"[^\W\d_]+", text)) >= 3 else "strings"
+
+
 def correct(gold: str, predicted: str) -> bool:
     if gold == "zh":
         return predicted.startswith("zh")
@@ -93,29 +146,38 @@ def ours():
 
 def accuracy_table(items: list[Item], detectors: dict[str, object], show_errors: int) -> None:
     groups: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    family: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     for i, item in enumerate(items):
         groups[(item.dataset, item.category, item.gold)].append(i)
-        if item.category == "sentences":
-            groups[(item.dataset, "sentences (all langs)", "*")].append(i)
+        if item.category == "sentences" or item.dataset == "gettext":
+            groups[(item.dataset, f"{item.category} (all langs)", "*")].append(i)
             if len(item.text) < SHORT:
-                groups[(item.dataset, f"sentences < {SHORT} chars", "*")].append(i)
-    results = {name: [correct(it.gold, fn(it.text)) for it in items] for name, fn in detectors.items()}
-    predictions = {}
+                groups[(item.dataset, f"{item.category} < {SHORT} chars", "*")].append(i)
+            if item.gold.startswith("zh-"):
+                family[(item.dataset, f"{item.category} (all langs, either Chinese script)", "*")].append(i)
+    predicted = {name: [fn(it.text) for it in items] for name, fn in detectors.items()}
+    results = {name: [correct(it.gold, p) for it, p in zip(items, predicted[name])] for name in detectors}
+    for key, idx in list(family.items()):
+        # Chinese with either script counted right: the script is not language routing.
+        groups[key] = groups[(key[0], key[1].split(" (")[0] + " (all langs)", "*")]
+        for name in detectors:
+            for i in idx:
+                results.setdefault(f"{name}@zh", list(results[name]))[i] = predicted[name][i].startswith("zh")
+    family_keys = set(family)
     names = list(detectors)
     print(f"| data | category | gold | n | {' | '.join(names)} |")
     print("|---|---|---|---:|" + "---:|" * len(names))
     for key in sorted(groups, key=lambda k: (k[0], k[1], k[2])):
         idx = groups[key]
-        cells = [f"{sum(results[n][i] for i in idx) / len(idx):.4f}" for n in names]
+        table = {n: results[f"{n}@zh"] if key in family_keys else results[n] for n in names}
+        cells = [f"{sum(table[n][i] for i in idx) / len(idx):.4f}" for n in names]
         print(f"| {key[0]} | {key[1]} | {key[2]} | {len(idx)} | {' | '.join(cells)} |")
     if show_errors:
-        fn = detectors[names[0]]
         print(f"\nFirst {show_errors} errors of `{names[0]}` per group:")
         for key in sorted(k for k in groups if k[2] != "*"):
             wrong = [i for i in groups[key] if not results[names[0]][i]]
             for i in wrong[:show_errors]:
-                predictions[i] = fn(items[i].text)
-                print(f"  {key}: {items[i].text[:80]!r} -> {predictions[i]}")
+                print(f"  {key}: {items[i].text[:80]!r} -> {predicted[names[0]][i]}")
 
 
 def lines_table(items: list[Item]) -> None:
@@ -176,6 +238,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data_dir", type=Path)
     parser.add_argument("--ntrex", type=Path, default=None)
+    parser.add_argument("--gettext", type=Path, default=None,
+                        help="a locale directory (e.g. /usr/share/locale): the installed programs' translations")
     parser.add_argument("--throughput", type=int, default=10_000, help="segments to time (0 = skip)")
     parser.add_argument("--errors", type=int, default=0, help="print the first K errors per group")
     args = parser.parse_args()
@@ -184,6 +248,8 @@ def main() -> None:
     ntrex = args.ntrex or args.data_dir.parent / "parallel_ntrex128"
     if ntrex.is_dir():
         items += load_ntrex(ntrex)
+    if args.gettext:
+        items += load_gettext(args.gettext)
     detectors = {"newsbridge": ours(), "raw langdetect": raw_langdetect()}
     accuracy_table(items, detectors, args.errors)
     lines_table(items)
