@@ -16,7 +16,11 @@ How a segment is decided (each step is recorded in `evidence`):
    Vietnamese sentence (or an English brand in a Chinese one) does not outvote the
    sentence. The dominant script decides the family:
    Han → Chinese, Simplified vs Traditional from OpenCC's character tables, then its
-   phrase-aware conversion, then quotation marks (`zh-Hans` / `zh-Hant`); Han with
+   phrase-aware conversions (Traditional→Simplified for Traditional usage; Taiwan's and
+   Hong Kong's Simplified→Traditional, both agreeing, for Simplified usage), then
+   quotation marks (`zh-Hans` / `zh-Hant`). A Latin-majority line whose Han characters
+   carry Chinese grammar (的, 不, 無, full-width punctuation) around lowercase terms
+   (`設定 git pull 的上游`) is Chinese. Hyphenated words count as one term. Han with
    enough kana → `ja`; hangul → `ko`; Thai, Greek, ... → their own code; Cyrillic,
    Arabic, Devanagari → langdetect restricted to that script's languages. Never vi/zh/en.
 3. Latin script: per-word log-odds vi vs en from the letters (Vietnamese marks on a
@@ -25,7 +29,9 @@ How a segment is decided (each step is recorded in `evidence`):
    once and softly. When that is not decisive, langdetect — seeded, profiles restricted
    to vi/en, loaded once — adds its log-odds. Letters foreign to both (ç ñ ß ...), or a
    long text without one English function word, go to the full langdetect, which may
-   answer fr, de, id, ... when confident.
+   answer fr, de, id, ... when confident. A segment without a single Vietnamese mark
+   leans English (a prior a paragraph/page replaces); a capitalised hyphenated word
+   (Ai-len, I-xra-en) is one transliterated name.
 4. Evidence too thin (a word or two, no marks) is flagged `weak`; `detect_segments`
    lets such segments lean on their paragraph/page.
 """
@@ -45,7 +51,7 @@ from typing import TYPE_CHECKING, Iterable
 if TYPE_CHECKING:  # pragma: no cover
     from tasks.models import Segment
 
-DETECT_VERSION = "0.1"
+DETECT_VERSION = "0.2"
 LANGDETECT_SEED = 0
 
 UND = "und"
