@@ -792,7 +792,7 @@ def detect_lines(lines: list[str]) -> list[tuple[str, float]]:
     for i, det in enumerate(dets):
         lang = det.lang
         if decided and "zh-variant:neutral" in det.evidence:
-            lang = _nearest_variant(dets, decided, i) or overall[0][0]
+            lang = _window_variant(dets, decided, i) or overall[0][0]
         results.append((lang, det.score))
     return results
 
@@ -800,17 +800,12 @@ def detect_lines(lines: list[str]) -> list[tuple[str, float]]:
 _VARIANT_WINDOW = 5  # lines on each side that may lend their script to a neutral line
 
 
-def _nearest_variant(dets: list[Detection], decided: list[int], i: int) -> str | None:
-    """The script of the closest decided Chinese line within the window, if unambiguous."""
+def _window_variant(dets: list[Detection], decided: list[int], i: int) -> str | None:
+    """The script of the decided Chinese lines within the window, when at least two agree
+    and none disagrees (a document's run of lines); None in a mixed stretch."""
     import bisect
 
-    k = bisect.bisect_left(decided, i)
-    before = decided[k - 1] if k > 0 and i - decided[k - 1] <= _VARIANT_WINDOW else None
-    after = decided[k] if k < len(decided) and decided[k] - i <= _VARIANT_WINDOW else None
-    if before is None and after is None:
-        return None
-    if before is None or after is None:
-        return dets[before if after is None else after].lang
-    if dets[before].lang == dets[after].lang or i - before != after - i:
-        return dets[before if i - before < after - i else after].lang
-    return None
+    lo = bisect.bisect_left(decided, i - _VARIANT_WINDOW)
+    hi = bisect.bisect_right(decided, i + _VARIANT_WINDOW)
+    scripts = {dets[j].lang for j in decided[lo:hi]}
+    return scripts.pop() if hi - lo >= 2 and len(scripts) == 1 else None

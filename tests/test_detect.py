@@ -229,6 +229,20 @@ def test_neutral_chinese_line_takes_script_of_nearby_chinese_lines() -> None:
     assert detect_lines(["他有很多英雄。"])[0][0] == "zh-Hans"  # alone: the more common script
 
 
+def test_neutral_line_in_a_mixed_stretch_takes_the_input_majority() -> None:
+    # Two Traditional lines around it: a document's run, the neutral line follows it even
+    # though the input as a whole is mostly Simplified (those lines are out of the window).
+    run = ["國務院今天開會。", "他有很多英雄。", "臺灣的總統發表談話。"] + ["Hôm nay trời đẹp."] * 5 \
+        + ["国务院今天召开会议。"] * 3
+    assert detect_lines(run)[1][0] == "zh-Hant"
+    # Traditional and Simplified lines disagree around it: no local script, so the
+    # input's majority (Simplified here) decides, not whichever line happens to be nearest.
+    mixed = ["國務院今天開會。", "他有很多英雄。", "国务院今天召开会议。", "国务院今天召开会议。"]
+    assert detect_lines(mixed)[1][0] == "zh-Hans"
+    mixed_trad_majority = ["国务院今天召开会议。", "他有很多英雄。", "國務院今天開會。", "國務院今天開會。"]
+    assert detect_lines(mixed_trad_majority)[1][0] == "zh-Hant"
+
+
 @pytest.mark.parametrize("hint,expected", [
     ("vi", "vi"), ("vi-VN", "vi"), ("zh", "zh-Hans"), ("zh-CN", "zh-Hans"), ("zh-TW", "zh-Hant"),
     ("zh-Hant-HK", "zh-Hant"), ("zh_hk", "zh-Hant"), ("en-US", "en"), ("auto", "und"), ("", "und"),
