@@ -232,6 +232,8 @@ _LLR_EN_GRAMMAR = -4.0  # "and", "of", "are": English function words that are no
 _LLR_EN_FUNCTION = -1.0  # "the", "to", "can"... valid syllables, but English function words
 _LLR_VI_FUNCTION = 1.0  # "theo", "cho", "trong"... Vietnamese words that carry no marks
 _LLR_UNMARKED = -1.5  # a whole segment without one Vietnamese mark
+_LLR_PLAIN_SYLLABLE = 0.5  # ...each plain word that is a valid Vietnamese syllable
+_PLAIN_SYLLABLE_OFFSET = 2  # ...net of two per word that cannot be one
 _NAME_CHUNK_CLAMP = 2.0  # a run of capitalised words (a name) votes at most this much...
 _NAME_CHUNK_WEIGHT = 0.5  # ...times this, when the segment has lowercase words to judge by
 _TITLE_RUN_CAP = 4.0  # the most a run of capitalised Vietnamese syllables votes for vi
@@ -659,8 +661,14 @@ def _detect_latin(cleaned: str, words: list[str], share: float, evidence: list[s
         # with no mark at all leans English ("I try.", "So long."). A paragraph or page
         # replaces this prior (see _leans_to).
         prior = _LLR_UNMARKED
-        llr += prior
-        evidence.append(f"unmarked:{prior:+.1f}")
+        # ...unless its words read as Vietnamese typed without marks: every plain word a
+        # valid syllable ("toi khong biet", "chung ta di an com") is rare in English.
+        syllables = sum(1 for w in body if _is_lowercase_word(w) and _is_vi_syllable(w.lower())
+                        and w.lower() not in _EN_FUNCTION)
+        others = sum(1 for w in body if _is_lowercase_word(w) and not _is_vi_syllable(w.lower()))
+        bonus = _LLR_PLAIN_SYLLABLE * max(0, syllables - _PLAIN_SYLLABLE_OFFSET * others)
+        llr += prior + bonus
+        evidence.append(f"unmarked:{prior:+.1f},plain-syllables={syllables},other={others},{bonus:+.1f}")
     total = llr
     if abs(llr) < _DECIDED:
         # Letters alone are not enough: seeded langdetect, profiles restricted to vi/en,

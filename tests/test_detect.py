@@ -68,6 +68,10 @@ CASES = [
     ("So long.", "en"),
     ("Tom quit.", "en"),
     ("Hmm.", "en"),
+    # ...unless every plain word reads as a Vietnamese syllable typed without marks
+    ("Hom nay troi dep qua, chung toi di choi cong vien.", "vi"),
+    ("Gia vang hom nay tang manh tren thi truong the gioi.", "vi"),
+    ("Mary has a long hat.", "en"),
     # ...while one mark is enough for Vietnamese
     ("Tom đi.", "vi"),
     ("Mary ơi!", "vi"),
