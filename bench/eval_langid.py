@@ -7,7 +7,8 @@ DATA_DIR is lingua's test data (`sentences/`, `single-words/`, `word-pairs/`, ea
 en.txt, vi.txt, zh.txt; one item per line, label = file name), e.g.
 /work/shared/data/langid. `--ntrex` (default: DATA_DIR/../parallel_ntrex128 when it
 exists) adds NTREX-128 news sentences in en, vi, Simplified and Traditional Chinese,
-where the Chinese variant is scored exactly (zh-Hans vs zh-Hant).
+where the Chinese variant is scored exactly (zh-Hans vs zh-Hant), and its Vietnamese
+lines once more with every diacritic removed ("vi typed without marks").
 `--gettext` (e.g. /usr/share/locale) adds a held-out set nobody tuned on: the
 translations that the machine's installed programs ship (`vi`, `zh_CN`/`zh_SG` =
 zh-Hans, `zh_TW`/`zh_HK` = zh-Hant, and the English source strings), format
@@ -66,7 +67,18 @@ def load_ntrex(ntrex_dir: Path) -> list[Item]:
         for line in (ntrex_dir / name).read_text(encoding="utf-8").splitlines():
             if line.strip():
                 items.append(Item(line.strip(), lang, "ntrex", "sentences"))
+                if lang == "vi":
+                    # Vietnamese as typed without diacritics (đ → d, marks dropped).
+                    items.append(Item(strip_marks(line.strip()), lang, "ntrex", "vi typed without marks"))
     return items
+
+
+def strip_marks(text: str) -> str:
+    import unicodedata
+
+    text = text.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.category(c).startswith("M")))
 
 
 _GETTEXT_LOCALES = {"vi": "vi", "zh_CN": "zh-Hans", "zh_SG": "zh-Hans", "zh_TW": "zh-Hant", "zh_HK": "zh-Hant"}
