@@ -90,8 +90,11 @@ class Detection:
 
 # --------------------------------------------------------------------------- scripts
 
-_URL_RE = re.compile(r"(?:https?://|ftp://|www\.)\S+|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b", re.IGNORECASE)
-_DOMAIN_RE = re.compile(r"\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|vn|cn|tw|hk|gov|edu|info|io)(?:/\S*)?\b", re.IGNORECASE)
+# The look-behinds start a match only where a run of such characters starts: from every
+# position inside a long run ("a-a-a-...") the search would be quadratic.
+_URL_RE = re.compile(r"(?:https?://|ftp://|www\.)\S+|(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b", re.IGNORECASE)
+_DOMAIN_RE = re.compile(r"(?<![\w.-])[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|vn|cn|tw|hk|gov|edu|info|io)(?:/\S*)?\b",
+                        re.IGNORECASE)
 
 # Script of a code point → (group, weight). Weight turns character counts into rough
 # word counts so scripts can be compared: a Latin word is ~5 letters, a Chinese word
@@ -317,6 +320,8 @@ def _simplified_usage(text: str) -> int:
     return len(set(_changed(text, tw.convert(text))) & set(_changed(text, hk.convert(text))))
 
 
+_PHRASE_CHARS = 20_000
+
 # Quotation marks: Taiwan and Hong Kong write 「」『』, the mainland “” ‘’. Only a tie-breaker.
 _HANT_QUOTES = frozenset("「」『』")
 _HANS_QUOTES = frozenset("“”")
@@ -338,11 +343,14 @@ def _zh_variant(text: str, han_chars: str) -> tuple[str | None, str]:
     if s != t:
         return ("zh-Hans" if s > t else "zh-Hant"), f"zh-chars:simp={s},trad={t}"
     if s == 0:
-        converted = _t2s().convert(han_chars)
-        changed = sum(1 for a, b in zip(han_chars, converted) if a != b) if len(converted) == len(han_chars) else 1
+        # The phrase conversions are pure Python (microseconds a character): they read
+        # the first _PHRASE_CHARS characters, which is plenty for a segment.
+        head = han_chars[:_PHRASE_CHARS]
+        converted = _t2s().convert(head)
+        changed = sum(1 for a, b in zip(head, converted) if a != b) if len(converted) == len(head) else 1
         if changed:
             return "zh-Hant", f"zh-phrases:trad={changed}"
-        simplified = _simplified_usage(text)
+        simplified = _simplified_usage(text[:_PHRASE_CHARS])
         if simplified:
             return "zh-Hans", f"zh-phrases:simp={simplified}"
     qt = sum(1 for c in text if c in _HANT_QUOTES)
@@ -398,7 +406,9 @@ _QUOTE_WEIGHT = 0.5  # letters in quotation marks: someone else's words
 _NAME_VOTE = 0.25  # a capitalised Latin word (a name, an acronym) as a vote for its script
 
 
-_HYPHENATED_RE = re.compile(f"[{_LATIN_LETTER}]+(?:-[{_LATIN_LETTER}]+)+")
+# Every Latin word with its hyphenated pieces; `*`, not `+`, so a long run of letters
+# without a hyphen is matched once instead of backtracking from every position.
+_HYPHENATED_RE = re.compile(f"[{_LATIN_LETTER}]+(?:-[{_LATIN_LETTER}]+)*")
 _TERM_RE = re.compile(f"{_WORD_RE.pattern}(?:-{_WORD_RE.pattern})*")
 
 
@@ -413,7 +423,7 @@ def _clean(text: str) -> str:
 
 def _capitalise_pieces(match: re.Match[str]) -> str:
     word = match.group()
-    if not word[0].isupper():
+    if "-" not in word or not word[0].isupper():
         return word
     return "-".join(piece[:1].upper() + piece[1:] for piece in word.split("-"))
 

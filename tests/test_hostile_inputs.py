@@ -327,7 +327,10 @@ def test_detector_any_text(text):
 def test_detector_long_and_rtl_inputs():
     from tasks.detect import detect_lines, detect_text
 
-    for text in [RTL_MIX * 200, "中" * 1_000_000, "a" * 1_000_000, "\u202e" * 10_000, "\x00" * 10_000]:
+    # Long runs of word characters joined by - . + (no domain, no e-mail, no name) once
+    # made the URL/domain/hyphen patterns retry from every position: quadratic.
+    runs = ["Ai-len-" * 100_000, "a." * 300_000, "a-" * 300_000, "a+" * 300_000]
+    for text in [RTL_MIX * 200, "中" * 1_000_000, "a" * 1_000_000, "\u202e" * 10_000, "\x00" * 10_000, *runs]:
         det = detect_text(text)
         assert 0.0 <= det.score <= 1.0
     assert len(detect_lines([RTL_MIX, "", "\x00", "مرحبا"])) == 4
