@@ -406,9 +406,9 @@ _QUOTE_WEIGHT = 0.5  # letters in quotation marks: someone else's words
 _NAME_VOTE = 0.25  # a capitalised Latin word (a name, an acronym) as a vote for its script
 
 
-# Every Latin word with its hyphenated pieces; `*`, not `+`, so a long run of letters
-# without a hyphen is matched once instead of backtracking from every position.
-_HYPHENATED_RE = re.compile(f"[{_LATIN_LETTER}]+(?:-[{_LATIN_LETTER}]+)*")
+# A Latin word with its hyphenated pieces (git-upload-pack, Ai-len): one term. `*`, not
+# `+`, so a long run of letters without a hyphen is matched once, not retried from
+# every position.
 _TERM_RE = re.compile(f"{_WORD_RE.pattern}(?:-{_WORD_RE.pattern})*")
 
 
@@ -418,7 +418,7 @@ def _clean(text: str) -> str:
     text = _DOMAIN_RE.sub(" ", text)
     # A capitalised hyphenated word is one name, transliterated syllable by syllable
     # (Ai-len, Pa-le-xtin, Xi-ri): its lowercase pieces are part of the name too.
-    return _HYPHENATED_RE.sub(_capitalise_pieces, text)
+    return _TERM_RE.sub(_capitalise_pieces, text)
 
 
 def _capitalise_pieces(match: re.Match[str]) -> str:
