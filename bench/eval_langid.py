@@ -158,7 +158,7 @@ def ours():
 
 def accuracy_table(items: list[Item], detectors: dict[str, object], show_errors: int) -> None:
     groups: dict[tuple[str, str, str], list[int]] = defaultdict(list)
-    family: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    either_keys: set[tuple[str, str, str]] = set()
     for i, item in enumerate(items):
         groups[(item.dataset, item.category, item.gold)].append(i)
         if item.category == "sentences" or item.dataset == "gettext":
@@ -166,22 +166,20 @@ def accuracy_table(items: list[Item], detectors: dict[str, object], show_errors:
             if len(item.text) < SHORT:
                 groups[(item.dataset, f"{item.category} < {SHORT} chars", "*")].append(i)
             if item.gold.startswith("zh-"):
-                family[(item.dataset, f"{item.category} (all langs, either Chinese script)", "*")].append(i)
+                either_keys.add((item.dataset, f"{item.category} (all langs, either Chinese script)", "*"))
+    for key in either_keys:
+        groups[key] = groups[(key[0], key[1].replace(", either Chinese script", ""), "*")]
     predicted = {name: [fn(it.text) for it in items] for name, fn in detectors.items()}
     results = {name: [correct(it.gold, p) for it, p in zip(items, predicted[name])] for name in detectors}
-    for key, idx in list(family.items()):
-        # Chinese with either script counted right: the script is not language routing.
-        groups[key] = groups[(key[0], key[1].split(" (")[0] + " (all langs)", "*")]
-        for name in detectors:
-            for i in idx:
-                results.setdefault(f"{name}@zh", list(results[name]))[i] = predicted[name][i].startswith("zh")
-    family_keys = set(family)
+    # Chinese with either script counted right: the script is not language routing.
+    either = {name: [correct("zh" if it.gold.startswith("zh") else it.gold, p) for it, p in zip(items, predicted[name])]
+              for name in detectors}
     names = list(detectors)
     print(f"| data | category | gold | n | {' | '.join(names)} |")
     print("|---|---|---|---:|" + "---:|" * len(names))
     for key in sorted(groups, key=lambda k: (k[0], k[1], k[2])):
         idx = groups[key]
-        table = {n: results[f"{n}@zh"] if key in family_keys else results[n] for n in names}
+        table = either if key in either_keys else results
         cells = [f"{sum(table[n][i] for i in idx) / len(idx):.4f}" for n in names]
         print(f"| {key[0]} | {key[1]} | {key[2]} | {len(idx)} | {' | '.join(cells)} |")
     if show_errors:
