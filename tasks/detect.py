@@ -418,7 +418,7 @@ def _clean(text: str) -> str:
     text = _DOMAIN_RE.sub(" ", text)
     # A capitalised hyphenated word is one name, transliterated syllable by syllable
     # (Ai-len, Pa-le-xtin, Xi-ri): its lowercase pieces are part of the name too.
-    return _TERM_RE.sub(_capitalise_pieces, text)
+    return _TERM_RE.sub(_capitalise_pieces, text) if "-" in text else text
 
 
 def _capitalise_pieces(match: re.Match[str]) -> str:
