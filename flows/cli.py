@@ -16,7 +16,16 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 import typer  # noqa: E402
 
-from flows import cli_align, cli_detect, cli_extract, cli_review, cli_run, cli_serve, cli_translate  # noqa: E402
+from flows import (  # noqa: E402
+    cli_align,
+    cli_demo,
+    cli_detect,
+    cli_extract,
+    cli_review,
+    cli_run,
+    cli_serve,
+    cli_translate,
+)
 
 app = typer.Typer(
     name="newsbridge",
@@ -34,7 +43,7 @@ def _root() -> None:
     # command is registered (typer would otherwise make that command the root).
 
 
-for _area in (cli_run, cli_extract, cli_detect, cli_translate, cli_align, cli_review, cli_serve):
+for _area in (cli_run, cli_demo, cli_extract, cli_detect, cli_translate, cli_align, cli_review, cli_serve):
     _area.register(app)
 
 

@@ -36,7 +36,8 @@ def export_command(
     since: Optional[str] = typer.Option(None, "--since", help="Only documents fetched at or after this date (YYYY-MM-DD or ISO datetime, UTC when no zone)."),
 ) -> None:
     """Export the latest stored version of each document as TMX, XLIFF or HTML review pages."""
-    from tasks.review import SelectionError, export_documents, parse_since
+    from tasks.export import export_documents
+    from tasks.review import SelectionError, parse_since
 
     out = output or _output_default()
     dest = to or out / "export" / format.value

@@ -1,4 +1,4 @@
-"""`newsbridge run` and `newsbridge demo`: the main job, on real sources or the offline demo.
+"""`newsbridge run`: the main job on real sources (`newsbridge demo` reuses `run_flow`).
 
 Exit codes: 0 every source has an expected outcome; 1 some source failed unexpectedly
 (the run records say which); 2 invalid configuration or usage (nothing was run);
@@ -131,13 +131,3 @@ def register(app: typer.Typer) -> None:
         if summary is not None and (as_json or not quiet):
             print_summary(summary, output, as_json)
         raise typer.Exit(code)
-
-    @app.command()
-    def demo(
-        output: Path = typer.Option(Path("output/demo"), "--output", "-o", help="output directory"),
-        as_json: bool = typer.Option(False, "--json", help="print the run summary as JSON"),
-    ) -> None:
-        """Offline demo: a bundled local news site, the TEST models, Prefect's embedded server."""
-        from flows.demo import run_demo
-
-        raise typer.Exit(run_demo(output, as_json=as_json))

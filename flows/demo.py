@@ -129,7 +129,7 @@ def run_demo(output: Path, as_json: bool = False) -> int:
 
 def export_for_review(output: Path, console) -> None:
     """Write what translators open: the side-by-side pages, TMX and XLIFF under output/export/."""
-    from tasks.review import export_documents
+    from tasks.export import export_documents
 
     for fmt in ("html", "tmx", "xliff"):
         written = export_documents(fmt, output, output / "export" / fmt)

@@ -35,6 +35,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import resources
 from typing import Callable
 
 from tasks.models import AlignedPair, Segment
@@ -495,12 +496,28 @@ def lexical_similarity(glosses: list[frozenset[str]], stems: set[str]) -> float:
     return 2 * p * r / (p + r)
 
 
+VI_EN_LEXICON = "vi_en_lexicon.txt"  # in tasks/data/: `vietnamese phrase|english, english` per line
+
+
+def vi_en_lexicon() -> dict[str, list[str]]:
+    """{Vietnamese phrase (as written; capitalised for proper names): English words}, read from
+    the hand-written news lexicon `tasks/data/vi_en_lexicon.txt` (# lines are comments)."""
+    text = resources.files("tasks").joinpath("data", VI_EN_LEXICON).read_text(encoding="utf-8")
+    out: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        if line.startswith("#"):
+            continue
+        vi, _, en = line.partition("|")
+        words = [w.strip() for w in en.split(",") if w.strip()]
+        if vi.strip() and words:
+            out.setdefault(vi.strip(), []).extend(words)
+    return out
+
+
 @lru_cache(maxsize=1)
 def vietnamese_english_lexicon() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
-    """The small hand-written news lexicon (`tasks/align_lexicon.py`) as ({lower-case phrase:
+    """The small hand-written news lexicon (read once, on first use) as ({lower-case phrase:
     stems}, {Capitalised phrase: stems}); capitalised entries (countries) match only as written."""
-    from tasks.align_lexicon import vi_en_lexicon
-
     lower: dict[str, frozenset[str]] = {}
     cased: dict[str, frozenset[str]] = {}
     for phrase, words in vi_en_lexicon().items():

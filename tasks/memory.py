@@ -9,84 +9,33 @@ Rules:
   nothing else does;
 - writes never downgrade: an `mt` write cannot replace a `reviewed`/`final` entry.
 
-Storage is behind a small backend interface (`TMBackend`); SQLite (WAL, one
-transaction per batch, busy timeout: safe for several writer processes) is the default.
+Storage is behind a small backend interface (`TMBackend`, defined with the entry and the
+table in `tasks/memory_backend.py`); SQLite (WAL, one transaction per batch, busy timeout:
+safe for several writer processes) is the default.
 `open_memory(location)` picks the backend from the location string, so a PostgreSQL
 backend for several machines can be registered in `BACKENDS` by scheme.
 """
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 import threading
 import time
 import unicodedata
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable, Literal, Protocol, Sequence
+from typing import Callable, Iterable, Sequence
 
-TMState = Literal["mt", "reviewed", "final"]
-STATE_RANK: dict[str, int] = {"mt": 0, "reviewed": 1, "final": 2}
+from tasks.memory_backend import RANK_SQL, STATE_RANK, TM_SCHEMA, TMBackend, TMEntry, TMState, source_hash
 
-
-def source_hash(text: str) -> str:
-    """sha256 hex of the NFC-normalised text (NFD Vietnamese hits the same entry)."""
-    return hashlib.sha256(unicodedata.normalize("NFC", text).encode("utf-8")).hexdigest()
+__all__ = [
+    "RANK_SQL", "STATE_RANK", "TM_SCHEMA", "TMBackend", "TMEntry", "TMState", "source_hash",
+    "SQLiteBackend", "TranslationMemory", "BACKENDS", "open_memory",
+]
 
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
-
-
-@dataclass(frozen=True)
-class TMEntry:
-    source_hash: str
-    src: str
-    tgt: str
-    model: str
-    source_text: str
-    text: str
-    state: str
-    created: str
-    updated: str
-
-
-class TMBackend(Protocol):
-    """What a storage backend provides; rows are TMEntry."""
-
-    def fetch(self, hashes: Sequence[str], src: str, tgt: str, model: str) -> list[TMEntry]:
-        """Entries for these hashes and pair: this model's, plus any reviewed/final."""
-
-    def upsert(self, entries: Sequence[TMEntry]) -> int:
-        """Insert or update (never downgrading the state); return rows written."""
-
-    def count(self) -> dict[str, int]:
-        """Number of entries per state."""
-
-    def close(self) -> None: ...
-
-
-# One table for every backend (SQLite here, PostgreSQL in tasks/memory_pg.py).
-TM_SCHEMA = """
-CREATE TABLE IF NOT EXISTS tm (
-    source_hash TEXT NOT NULL,
-    src TEXT NOT NULL,
-    tgt TEXT NOT NULL,
-    model TEXT NOT NULL,
-    source_text TEXT NOT NULL,
-    text TEXT NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('mt', 'reviewed', 'final')),
-    created TEXT NOT NULL,
-    updated TEXT NOT NULL,
-    PRIMARY KEY (source_hash, src, tgt, model)
-);
-CREATE INDEX IF NOT EXISTS tm_lookup ON tm (source_hash, src, tgt);
-"""
-
-# SQL rank of a state column: a write never downgrades a reviewed/final entry.
-RANK_SQL = "(CASE {col} WHEN 'final' THEN 2 WHEN 'reviewed' THEN 1 ELSE 0 END)"
 
 
 class SQLiteBackend:

@@ -20,9 +20,9 @@ from typing import Sequence
 
 import psycopg
 
-from tasks.memory import RANK_SQL as _RANK
-from tasks.memory import TM_SCHEMA as _SCHEMA
-from tasks.memory import TMEntry
+from tasks.memory_backend import RANK_SQL as _RANK
+from tasks.memory_backend import TM_SCHEMA as _SCHEMA
+from tasks.memory_backend import TMEntry
 
 _LOCK_KEY = 0x6E62746D  # "nbtm": advisory lock id for schema creation
 

@@ -1,10 +1,11 @@
 """Translators' review: choose stored documents, import reviewed XLIFF, carry reviews across re-crawls.
 
-The writers live next door: `tasks/export_tmx.py` (TMX 1.4b per language pair),
+The writers build on this module: `tasks/export_tmx.py` (TMX 1.4b per language pair),
 `tasks/export_xliff.py` (XLIFF 1.2 per document) and `tasks/review_page.py` (static
-side-by-side HTML). This module holds what they share (document selection, the
-mapping of our segment states to XLIFF 1.2 states, XML-safe text) and the two
-operations that change stored data:
+side-by-side HTML), chosen by format in `tasks/export.py`. This module holds what they
+share (document selection, the mapping of our segment states to XLIFF 1.2 states,
+XML-safe text) and the two operations that change stored data; it imports none of the
+writers:
 
 - `import_review(xliff_path, output_dir, memory)`: reviewed/final targets of an XLIFF
   file go into the translation memory and into the stored documents (atomically);
@@ -533,37 +534,3 @@ def import_review(path: Path, output_dir: Path, memory: ReviewMemory) -> ImportR
             write_json_atomic(output_dir / latest, record)
             report.documents_rewritten.append(latest)
     return report
-
-
-# --------------------------------------------------------------------------- export
-
-EXPORT_FORMATS = ("tmx", "xliff", "html")
-
-
-def export_documents(
-    fmt: str,
-    output_dir: Path,
-    to_dir: Path,
-    sources: Iterable[str] | None = None,
-    since: datetime | None = None,
-    problems: list[str] | None = None,
-) -> list[Path]:
-    """Export the selected documents' latest versions as TMX, XLIFF or HTML into to_dir.
-
-    Unreadable stored files are skipped and described in `problems` (when given).
-    """
-    if fmt not in EXPORT_FORMATS:
-        raise SelectionError(f"unknown format {fmt!r}: choose one of {', '.join(EXPORT_FORMATS)}")
-    docs = select_documents(output_dir, sources, since, problems)
-    partners = {d.rel: story_partner(output_dir, d.record) for d in docs}
-    if fmt == "xliff":
-        from tasks.export_xliff import export_xliff
-
-        return export_xliff(docs, to_dir, partners)
-    if fmt == "tmx":
-        from tasks.export_tmx import export_tmx
-
-        return export_tmx(docs, to_dir, partners)
-    from tasks.review_page import export_html
-
-    return export_html(docs, to_dir, output_dir, partners)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,101 +26,9 @@ from tasks.review import StoredDocument
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; form-action 'none'"
 
-_STYLE = """
-:root { color-scheme: light dark; --line: #8884; --muted: #777; }
-* { box-sizing: border-box; }
-body { font: 16px/1.5 system-ui, sans-serif; margin: 0 auto; max-width: 80rem; padding: .75rem; }
-h1 { font-size: 1.3rem; overflow-wrap: anywhere; }
-.meta { color: var(--muted); font-size: .85rem; overflow-wrap: anywhere; }
-.rows { display: grid; gap: 0; }
-.row { display: grid; grid-template-columns: repeat(var(--cols), minmax(0, 1fr)); gap: .75rem;
-       border-top: 1px solid var(--line); padding: .5rem 0; }
-.row.para { border-top: 2px solid #8888; }
-.row.head { font-weight: 600; position: sticky; top: 0; background: Canvas; z-index: 1; }
-.cell { overflow-wrap: anywhere; }
-.info { display: block; color: var(--muted); font-size: .75rem; }
-.badge { display: inline-block; border-radius: .6rem; padding: 0 .45rem; font-size: .75rem;
-         font-weight: 600; border: 1px solid currentColor; }
-.state-mt { color: #8a6d00; } .state-reviewed { color: #1b7f3a; } .state-final { color: #0b5cad; }
-.state-needs-review { color: #b3261e; } .state-copy { color: var(--muted); }
-.state-untranslated, .state-human { color: var(--muted); }
-.test-warning { border: 2px solid #b3261e; color: #b3261e; padding: .4rem .6rem; }
-.ref { display: block; font-size: .85rem; border-left: 3px solid #b3261e; padding-left: .4rem; }
-table.index { border-collapse: collapse; width: 100%; }
-table.index td, table.index th { border-top: 1px solid var(--line); padding: .35rem; text-align: left;
-                                 vertical-align: top; overflow-wrap: anywhere; }
-@media (max-width: 40rem) {
-  .row { grid-template-columns: 1fr; gap: .2rem; }
-  .row.head { display: none; }
-  .cell::before { content: attr(data-label); display: block; color: var(--muted); font-size: .7rem; }
-}
-"""
-
-# One head for every page: the Content-Security-Policy and referrer rules live here only.
-_HEAD = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{{ csp }}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-"""
-
-_DOC_TEMPLATE = _HEAD + """<title>{{ title }} — newsbridge review</title>
-<style>{{ style }}</style>
-</head>
-<body>
-<p class="meta"><a href="{{ index_href }}">← all documents</a></p>
-<h1 lang="{{ src_lang }}">{{ title }}</h1>
-<p class="meta">
-source <b>{{ source_id }}</b> · language {{ src_lang }} → {{ tgt_lang }} · fetched {{ fetched_at }}
-{% if url_href %}· <a href="{{ url_href }}" rel="noopener noreferrer nofollow">original page</a>{% elif url %}· original URL (not a web link): {{ url }}{% endif %}
-{% if raw_href %} · <a href="{{ raw_href }}" type="application/gzip" download>raw snapshot</a> (gzip){% endif %}
-</p>
-<p class="meta">version {{ version }} · {{ counts }}{% if story_note %} · {{ story_note }}{% endif %}</p>
-{% if test_models %}<p class="test-warning"><b>TEST MODEL:</b> machine translations on this page come from newsbridge's tiny test models ({{ test_models|join(", ") }}); they are nonsense by design.</p>{% endif %}
-<div class="rows" style="--cols: {{ columns|length }}">
-<div class="row head">{% for c in columns %}<div class="cell">{{ c }}</div>{% endfor %}</div>
-{% for row in rows %}
-<div class="row{% if row.new_paragraph %} para{% endif %}" id="{{ row.anchor }}" data-state="{{ row.state }}">
-{% for cell in row.cells %}
-<div class="cell" data-label="{{ cell.label }}"{% if cell.lang %} lang="{{ cell.lang }}"{% endif %}>
-{% if cell.badge %}<span class="badge state-{{ cell.badge }}">{{ cell.badge }}</span> {% endif %}{{ cell.text }}
-{% if cell.reference %}<span class="ref">previously reviewed: {{ cell.reference }}</span>{% endif %}
-{% if cell.info %}<span class="info">{{ cell.info }}</span>{% endif %}
-</div>
-{% endfor %}
-</div>
-{% endfor %}
-</div>
-<p class="meta">newsbridge {{ version_tool }}</p>
-</body>
-</html>
-"""
-
-_INDEX_TEMPLATE = _HEAD + """<title>newsbridge review — {{ docs|length }} documents</title>
-<style>{{ style }}</style>
-</head>
-<body>
-<h1>newsbridge review — {{ docs|length }} documents</h1>
-<table class="index">
-<thead><tr><th>document</th><th>source</th><th>lang</th><th>fetched</th><th>segments</th></tr></thead>
-<tbody>
-{% for d in docs %}
-<tr>
-<td><a href="{{ d.href }}">{{ d.title }}</a></td>
-<td>{{ d.source_id }}</td>
-<td>{{ d.lang }}</td>
-<td>{{ d.fetched_at }}</td>
-<td>{% for state, n in d.states %}<span class="badge state-{{ state }}">{{ state }} {{ n }}</span> {% endfor %}</td>
-</tr>
-{% endfor %}
-</tbody>
-</table>
-<p class="meta">newsbridge {{ version_tool }}</p>
-</body>
-</html>
-"""
+# The pages' HTML and CSS live in tasks/templates/review_page/ (document.html, index.html,
+# their shared _head.html with the Content-Security-Policy and referrer rules, style.css).
+TEMPLATES = "review_page"
 
 
 def web_href(url: Any) -> str | None:
@@ -134,10 +44,24 @@ def web_href(url: Any) -> str | None:
     return url
 
 
+@lru_cache(maxsize=1)
 def _env() -> Any:
-    from jinja2 import Environment, StrictUndefined
+    """The Jinja2 environment over tasks/templates/ (made on first use, once per process)."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined
 
-    return Environment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    return Environment(
+        loader=PackageLoader("tasks", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+@lru_cache(maxsize=1)
+def _style() -> str:
+    """The pages' inline CSS (inline: the pages make no network request)."""
+    return resources.files("tasks").joinpath("templates", TEMPLATES, "style.css").read_text(encoding="utf-8")
 
 
 @dataclass
@@ -252,8 +176,6 @@ def _state_counts(record: dict[str, Any]) -> list[tuple[str, int]]:
     return sorted(counts.items())
 
 
-
-
 def test_models_of(record: dict[str, Any]) -> list[str]:
     """Model ids of the tiny test models that translated segments of this record."""
     models = {
@@ -286,9 +208,9 @@ def render_document(doc: StoredDocument, page: Path, output_dir: Path, index: Pa
     story_note = None
     if story.get("links"):
         story_note = f"story with {story.get('pivot_source')}" + ("" if partner else " (human version not stored)")
-    return _env().from_string(_DOC_TEMPLATE).render(
+    return _env().get_template(f"{TEMPLATES}/document.html").render(
         csp=CSP,
-        style=_STYLE,
+        style=_style(),
         title=document.get("title") or record.get("url") or doc.rel,
         source_id=record.get("source_id"),
         src_lang=document.get("lang") or "und",
@@ -309,7 +231,9 @@ def render_document(doc: StoredDocument, page: Path, output_dir: Path, index: Pa
 
 
 def render_index(entries: list[dict[str, Any]]) -> str:
-    return _env().from_string(_INDEX_TEMPLATE).render(csp=CSP, style=_STYLE, docs=entries, version_tool=__version__)
+    return _env().get_template(f"{TEMPLATES}/index.html").render(
+        csp=CSP, style=_style(), docs=entries, version_tool=__version__
+    )
 
 
 def export_html(

@@ -11,7 +11,7 @@ import pytest
 from lxml import etree
 
 from review_support import HOSTILE_SEGMENT, HOSTILE_TITLE, Sent, omegat_project, run_omegat, store_document, tmx14_dtd
-from tasks.review import export_documents
+from tasks.export import export_documents
 
 TMX_DATE = re.compile(r"^\d{8}T\d{6}Z$")
 REVIEWED_AT = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)

@@ -9,7 +9,8 @@ from pathlib import Path
 from lxml import etree
 
 from review_support import HOSTILE_SEGMENT, HOSTILE_TITLE, Sent, omegat_project, run_omegat, store_document, store_story_pivot, xliff12_schema
-from tasks.review import XLIFF12_NS, export_documents, read_xliff_units
+from tasks.export import export_documents
+from tasks.review import XLIFF12_NS, read_xliff_units
 
 NS = {"x": XLIFF12_NS}
 WHEN = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)

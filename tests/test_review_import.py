@@ -14,7 +14,8 @@ from lxml import etree
 
 from review_support import Sent, make_segments, store_document, xliff12_schema
 from tasks.memory import open_memory
-from tasks.review import XLIFF12_NS, ReviewImportError, carry_reviews, export_documents, import_review
+from tasks.export import export_documents
+from tasks.review import XLIFF12_NS, ReviewImportError, carry_reviews, import_review
 from tasks.store import doc_id_for, latest_document
 
 ROOT = Path(__file__).resolve().parents[1]

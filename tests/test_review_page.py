@@ -8,7 +8,7 @@ import lxml.html
 import pytest
 
 from review_support import HOSTILE_SEGMENT, HOSTILE_TITLE, Chromium, Sent, chromium_binary, store_document, store_story_pivot
-from tasks.review import export_documents
+from tasks.export import export_documents
 from tasks.review_page import web_href
 
 SENTS = [

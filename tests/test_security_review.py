@@ -21,7 +21,8 @@ from lxml import html as lxml_html
 from faultserver import FaultServer, Route
 from review_support import Sent, store_document
 from tasks.memory import open_memory
-from tasks.review import XLIFF12_NS, ReviewImportError, export_documents, import_review, read_xliff_units
+from tasks.export import export_documents
+from tasks.review import XLIFF12_NS, ReviewImportError, import_review, read_xliff_units
 from tasks.store import latest_document, write_json_atomic
 
 NS = {"x": XLIFF12_NS}
