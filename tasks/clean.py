@@ -18,11 +18,15 @@ from whichever candidate wins.
 from __future__ import annotations
 
 import copy
+import functools
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urljoin
 
 from lxml import etree, html as lxml_html
@@ -30,7 +34,7 @@ from lxml import etree, html as lxml_html
 from tasks.models import Document
 
 EXTRACTOR_NAME = "newsbridge-clean"
-EXTRACTOR_VERSION = "0.3"
+EXTRACTOR_VERSION = "0.4"
 
 
 def _pkg_version(name: str) -> str:
@@ -566,65 +570,45 @@ def _density_candidate(tree: lxml_html.HtmlElement) -> list[str]:
 
 
 # --------------------------------------------------------------------------- boilerplate
+#
+# The vocabularies live in tasks/data/boilerplate/*.txt (one file per language plus
+# common.txt; sections [line] [meta] [tail] [edge], one regex a line): explicit data
+# that reviewers can read and extend without touching the code.
 
-_BOILERPLATE_RES = [
-    re.compile(p, re.I)
-    for p in (
-        # ICP filing / public-security numbers: "京ICP备12345678号", "ICP证：010123号"
-        r"[京沪津渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼]\s*ICP\s*(备|证)",
-        r"ICP\s*(备|证)?\s*[:：]?\s*字?\s*第?\s*[A-Z-]*\d{5,}",
-        r"公网安备|网安备\s*\d|备案号\s*[:：]?\s*\S|备案[:：]\s*\d",
-        # copyright lines ("Copyright holders sued..." is a sentence: a year or © is needed)
-        r"^(copyright\s*)?(©|\(c\)|&copy;)",
-        r"^copyright\s*(reserved\s*)?(19|20)\d\d",
-        r"(copyright|版权所有|©|\(c\))\s*((19|20)\d\d\s*[-–]?\s*((19|20)\d\d)?\s*\S|[^\s]{0,40}(all rights reserved|版权所有(?![者人权])))",
-        r"all rights reserved",
-        r"^版权(所有|声明)(?![者人权])",
-        r"版权所有(?![者人权])|未经(授权|许可|书面).{0,12}(转载|复制|使用)|不得转载",
-        r"^(分享|分享到|share( this| on)?)\s*[:：]?\s*$",
-        r"^(相关(新闻|阅读|文章|链接|报道|推荐)|延伸阅读|推荐阅读|热点推荐|related (stories|articles|news|posts)|read more|more stories|tin liên quan|bài liên quan|đọc thêm)\s*[:：]?\s*$",
-    )
-]
+_VOCAB_DIR = Path(__file__).resolve().parent / "data" / "boilerplate"
 
 
-# Datelines, bylines and editor lines: metadata, not article text (kept in Document fields).
-_META_LINE_RES = [
-    re.compile(p, re.I)
-    for p in (
-        r"^[(（]?\s*(责任编辑|责编|编辑|作者|记者|(文章|新闻|信息)?来源|出处|稿源|发布时间|发布日期|更新时间|点击|浏览)\s*[:：]",
-        r"^(时间|日期)\s*[:：]\s*[\d\s\-/.年月日:：]+$",
-        r"^(19|20)\d\d[-/.年]\s*\d{1,2}[-/.月]\s*\d{1,2}日?\s*(\d{1,2}[:：]\d\d([:：]\d\d)?)?\s*([aApP][mM])?\s*(更新|发布|来源|作者|编辑|[|｜]|$)",
-        r"^(published|updated|posted|last updated|first published)\b.{0,60}\d",
-        # "Trần Thị Mai · 20/2/2025 16:07", "Thứ năm, 20/2/2025, 16:07 (GMT+7)"
-        r"^[^.!?。！？]{0,60}\b\d{1,2}/\d{1,2}/(19|20)\d\d\s*[,|·-]?\s*\d{1,2}:\d\d\b[^.!?。！？]{0,30}$",
-        r"^(từ khóa|từ khoá|tags?|keywords?|关键词|标签)\s*[:：]",
-        r"^(date|time|source|author|click|views?)\s*:\s*\S.{0,50}$",
-        r"^声明[:：].{0,40}(仅代表|不代表)",
-        r"^(图|图片|摄影|photo|image)\s*[:：/]",
-        r"^(上一篇|下一篇|上一页|下一页|previous|next)\s*[:：]",
-        r"^(返回|back to)\s*(顶部|首页|top|gallery|list)",
-        r"^(您的位置|您现在的位置|当前位置|你的位置|位置)\s*[:：]",
-        r"^(分享到|分享至|转发到)\s*[:：]?",
-    )
-] + [
-    # "By Jane Smith", "By Jane Smith and John Doe, Reuters" (names capitalised: "By the
-    # way, ..." is a sentence).
-    re.compile(r"^[Bb]y\s+[A-Z][\w.'’-]+(\s+(and\s+)?[A-Z][\w.'’-]+){0,4}\s*([,|].{0,60})?$"),
-]
+@functools.cache
+def boilerplate_patterns() -> dict[str, list[re.Pattern[str]]]:
+    """{section: compiled patterns} from every vocabulary file, loaded once on first use."""
+    sections: dict[str, list[re.Pattern[str]]] = {"line": [], "meta": [], "tail": [], "edge": []}
+    for path in sorted(_VOCAB_DIR.glob("*.txt")):
+        current = None
+        for raw in path.read_text(encoding="utf-8").splitlines():
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            if line.startswith("[") and line.endswith("]") and line[1:-1] in sections:
+                current = line[1:-1]
+            elif current is None:
+                raise ValueError(f"{path.name}: pattern outside a section: {line!r}")
+            else:
+                sections[current].append(re.compile(line, re.I))
+    return sections
+
+
+def _matches(section: str, text: str) -> bool:
+    return any(rx.search(text) for rx in boilerplate_patterns()[section])
 
 
 def is_metadata_line(text: str) -> bool:
     """A dateline, byline, editor/source line, breadcrumb or pager line (short lines only)."""
-    if len(text) > 120:
-        return False
-    return any(rx.search(text) for rx in _META_LINE_RES)
+    return len(text) <= 120 and _matches("meta", text)
 
 
 def is_boilerplate_line(text: str) -> bool:
     """A line that is a site footer or widget, never article text (ICP, copyright, share bar...)."""
-    if len(text) > 200:
-        return False
-    return any(rx.search(text) for rx in _BOILERPLATE_RES)
+    return len(text) <= 200 and _matches("line", text)
 
 
 def _drop_boilerplate(paras: list[str]) -> list[str]:
@@ -638,6 +622,34 @@ def _drop_boilerplate(paras: list[str]) -> list[str]:
         out.append(p)
     return out
 
+
+def trim_edges(paras: list[str], headlines: frozenset[str] = frozenset()) -> list[str]:
+    """Cut what follows the article and promotions at its ends (vocabulary: [tail], [edge]).
+
+    - the headline as first line goes (the Document keeps it as `title`);
+    - from a section heading after the article (related stories, comments, newsletter,
+      author bio, portal footer) to the end, when at least 40% of the text precedes it;
+    - promotion lines (subscribe, follow us, read also) among the first/last lines.
+    """
+    paras = list(paras)
+    if paras and headlines and _fold(paras[0]) in headlines and len(paras) > 1:
+        paras = paras[1:]
+    total = sum(len(p) for p in paras)
+    before = 0
+    for i, p in enumerate(paras):
+        if i and len(p) <= 200 and before >= 0.4 * total and _matches("tail", p):
+            paras = paras[:i]
+            break
+        before += len(p)
+    while len(paras) > 1 and len(paras[-1]) <= 200 and _matches("edge", paras[-1]):
+        paras.pop()
+    while len(paras) > 1 and len(paras[0]) <= 200 and _matches("edge", paras[0]):
+        paras.pop(0)
+    return paras
+
+
+def _fold(text: str) -> str:
+    return normalize_text(text).casefold()
 
 # --------------------------------------------------------------------------- entry point
 
@@ -658,45 +670,91 @@ def _tokens(paras: list[str]) -> Counter[str]:
 def _reads_like_sentence(text: str) -> bool:
     """A full sentence: 8+ words (or 15+ Han chars) ending in sentence punctuation."""
     long_enough = len(_HAN_RE.findall(text)) >= 15 or len(_WORD_RE.findall(text)) >= 8
-    return long_enough and bool(re.search(r"[.!?。！？…]['\"”’」』)）]*$", text))
+    return long_enough and bool(_SENTENCE_END_RE.search(text))
 
 
-def choose_candidate(candidates: dict[str, list[str]]) -> tuple[str, list[str]]:
-    """Pick the main-text candidate (name, paragraphs) by script and by how they overlap.
+_SENTENCE_END_RE = re.compile(r"[.!?。！？…]['\"”’」』)）]*$")
 
-    The two generic candidates nearly always nest (one keeps what the other keeps plus
-    more), so the question is whose extra is right. Pages in dense scripts (Han, kana,
-    Hangul): our character-density pass (word-based heuristics under-count them),
-    unless it kept only short lines and trafilatura found prose. Other pages: trafilatura, unless it kept under half of what the density pass
-    kept and that half is inside it (trafilatura stopped early, e.g. at an inline
-    widget) -> density; or it kept over twice as much around the density pass's text
-    and its extra is mostly not sentences (menus, link lists) -> density.
+
+@dataclass(frozen=True)
+class CombineRule:
+    """Thresholds of `choose_candidate` (bench/eval_extract.py picks them on training folds)."""
+
+    truncated: float = 0.5  # trafilatura kept under this share of the density pass's tokens...
+    extra_prose: float = 0.8  # ...and that much of the density pass's extra is sentences: density
+    near_empty: int = 30  # trafilatura kept fewer tokens than this and density has prose: density
+    menu: float = 0.5  # density kept under this share, trafilatura's extra is short lines: density
+    low_confidence: float = 0.5  # confidence under this flags the page in the run summary
+
+
+DEFAULT_RULE = CombineRule()
+
+
+class Choice(NamedTuple):
+    name: str  # "trafilatura" | "density"
+    paragraphs: list[str]
+    confidence: float  # agreement of the two candidates (bag-of-tokens F1), 0..1
+    evidence: str  # why, in a few words
+
+
+def _share(paras: list[str], test: Callable[[str], bool]) -> float:
+    total = sum(len(p) for p in paras)
+    return sum(len(p) for p in paras if test(p)) / total if total else 0.0
+
+
+def choose_candidate(candidates: dict[str, list[str]], rule: CombineRule = DEFAULT_RULE) -> Choice:
+    """Pick the main text: trafilatura's, unless the evidence against it holds across sites.
+
+    Dense scripts (Han, kana, Hangul): our character-density pass (word heuristics
+    under-count them), unless it kept only short lines. Other scripts: trafilatura is the
+    anchor; the density pass wins only when trafilatura kept nearly nothing, when it
+    stopped early inside the density pass's text and the rest is sentences (not lists,
+    not boilerplate vocabulary), or when trafilatura's extra is a menu of short lines.
+    Confidence = agreement of the two candidates, so one extractor alone is never sure.
     """
     traf = candidates.get("trafilatura", [])
     dens = candidates.get("density", [])
-    if not dens:
-        return "trafilatura", traf
-    if not traf:
-        return "density", dens
+    t, d = _tokens(traf), _tokens(dens)
+    n_t, n_d, common = sum(t.values()), sum(d.values()), sum((t & d).values())
+    agree = round(2 * common / (n_t + n_d), 3) if n_t + n_d else 0.0
+    if not dens or not traf:
+        name, paras = ("trafilatura", traf) if traf else ("density", dens)
+        return Choice(name, paras, 0.0, "one candidate empty")
     sample = "".join(dens[:50] + traf[:50])
     if len(_DENSE_RE.findall(sample)) >= 0.3 * max(1, _count_chars(sample)):
         if not any(_reads_like_prose(p) for p in dens) and any(_reads_like_prose(p) for p in traf):
-            return "trafilatura", traf  # the density pass kept only short lines
-        return "density", dens
-    t, d = _tokens(traf), _tokens(dens)
-    n_t, n_d = sum(t.values()), sum(d.values())
-    inside = sum((t & d).values()) / n_t if n_t else 0.0
-    if n_t < 0.5 * n_d and inside >= 0.9:
-        return "density", dens
-    if n_d < 0.5 * n_t and (sum((t & d).values()) / n_d if n_d else 0.0) >= 0.9:
-        # trafilatura kept over twice as much, around the density pass's text: keep it
-        # only if its extra reads like prose, not menus and link lists ("too much").
+            return Choice("trafilatura", traf, agree, "dense script, density kept only short lines")
+        return Choice("density", dens, agree, "dense script")
+    if n_t < rule.near_empty and n_d > 2 * n_t and any(_reads_like_sentence(p) for p in dens):
+        return Choice("density", dens, agree, "trafilatura near-empty")
+    if n_t < rule.truncated * n_d and common >= 0.9 * n_t:
+        kept = set(traf)
+        extra = [p for p in dens if p not in kept]
+        article_like = _share(extra, lambda p: _reads_like_sentence(p) and not _matches("edge", p))
+        if article_like >= rule.extra_prose:
+            return Choice("density", dens, agree, "trafilatura stopped early")
+    if n_d < rule.menu * n_t and common >= 0.9 * n_d:
         kept = set(dens)
         extra = [p for p in traf if p not in kept]
-        prose = sum(len(p) for p in extra if _reads_like_sentence(p))
-        if prose < 0.3 * max(1, sum(len(p) for p in extra)):
-            return "density", dens
-    return "trafilatura", traf
+        short = sum(len(_WORD_RE.findall(p)) for p in extra) <= 6 * len(extra)
+        if short and _share(extra, _reads_like_sentence) < 0.3:
+            return Choice("density", dens, agree, "trafilatura kept a menu")
+    return Choice("trafilatura", traf, agree, "anchor")
+
+
+def _headlines(tree: lxml_html.HtmlElement, traf_title: str | None) -> frozenset[str]:
+    """The page's headline in every form it gives (h1, og:title, <title>, trafilatura's), folded."""
+    found = [traf_title or "", _meta(tree, "og:title", "twitter:title") or ""]
+    found += [h.text_content() for h in tree.xpath("//h1")[:3]]
+    return frozenset(f for f in map(_fold, found) if f)
+
+
+def _generic(tree: lxml_html.HtmlElement, url: str) -> tuple[dict[str, list[str]], object | None]:
+    """Both generic candidates after boilerplate lines and edge trimming, and trafilatura's Document."""
+    traf, traf_doc = _trafilatura_candidate(tree, url)
+    heads = _headlines(tree, getattr(traf_doc, "title", None) if traf_doc is not None else None)
+    cands = {"trafilatura": traf, "density": _density_candidate(tree)}
+    return {k: trim_edges(_drop_boilerplate(v), heads) for k, v in cands.items()}, traf_doc
 
 
 def extract_candidates(content: bytes, *, url: str = "", headers: dict[str, str] | None = None) -> dict[str, list[str]]:
@@ -704,8 +762,19 @@ def extract_candidates(content: bytes, *, url: str = "", headers: dict[str, str]
     text, _, _ = _decode(content, headers)
     tree = _parse(unicodedata.normalize("NFC", text))
     _strip_comments(tree)
-    traf, _ = _trafilatura_candidate(tree, url)
-    return {"trafilatura": _drop_boilerplate(traf), "density": _drop_boilerplate(_density_candidate(tree))}
+    return _generic(tree, url)[0]
+
+
+def extraction_confidence(extractor: str) -> float | None:
+    """The confidence recorded in a Document's `extractor` field ("...|confidence=0.83")."""
+    m = re.search(r"\|confidence=([\d.]+)", extractor or "")
+    return float(m.group(1)) if m else None
+
+
+def is_low_confidence(extractor: str) -> bool:
+    """True when the extractor field records a confidence under DEFAULT_RULE.low_confidence."""
+    conf = extraction_confidence(extractor)
+    return conf is not None and conf < DEFAULT_RULE.low_confidence
 
 
 def extract_article(
@@ -728,15 +797,15 @@ def extract_article(
     _strip_comments(tree)
 
     paras: list[str] = []
-    method = "generic"
     if selector:
+        # The operator's selector for this outlet: trusted as is (confidence 1).
         paras = _drop_boilerplate(_selector_candidate(tree, selector))
-        method = f"selector:{selector}"
-    traf_paras, traf_doc = _trafilatura_candidate(tree, url)
+        method, confidence = f"selector:{selector}", 1.0
+    candidates, traf_doc = _generic(tree, url)
     if not paras:
-        candidates = {"trafilatura": _drop_boilerplate(traf_paras), "density": _drop_boilerplate(_density_candidate(tree))}
-        name, paras = choose_candidate(candidates)
-        method = f"generic:{name}" if not selector else f"generic:{name}(selector-empty)"
+        choice = choose_candidate(candidates)
+        paras, confidence = choice.paragraphs, choice.confidence
+        method = f"generic:{choice.name}" + ("(selector-empty)" if selector else "")
     if not paras:
         raise ExtractionError("no_main_text", "no paragraph survived extraction")
     if not any(_reads_like_prose(p) for p in paras):
@@ -762,7 +831,7 @@ def extract_article(
         charset_source=charset_source,
         paragraphs=paras,
         text="\n\n".join(paras),
-        extractor=f"{EXTRACTOR_SIGNATURE}|{method}",
+        extractor=f"{EXTRACTOR_SIGNATURE}|{method}|confidence={confidence:.2f}",
         selector=selector,
     )
 
