@@ -1,15 +1,16 @@
 # Two commands: `make demo` (set up + run the offline demo) and `make test` (set up + run the tests).
+# `make docs` builds the manual (docs/ -> site/).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup demo test clean
+.PHONY: setup demo test docs clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	# CPU build of torch first (argostranslate -> stanza -> torch); otherwise pip takes a multi-GB CUDA build.
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test,docs]'
 	touch $@
 
 setup: $(VENV)/.installed
@@ -20,5 +21,8 @@ demo: setup
 test: setup
 	$(PY) -m pytest -q
 
+docs: setup
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
 clean:
-	rm -rf $(VENV) output/demo
+	rm -rf $(VENV) output/demo site

@@ -1,0 +1,143 @@
+"""The code map a newcomer can trust: no import circles, tasks/ never imports flows/, no data kept as code.
+
+Counted the way docs/architecture.md states the rule: every import counts, including
+imports inside functions; string literals other than docstrings count towards the
+5,000-character limit per file (data belongs in tasks/data/ or tasks/templates/).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STRING_LIMIT = 5000
+
+
+def _modules() -> dict[str, Path]:
+    mods = {}
+    for folder in ("flows", "tasks"):
+        for path in (ROOT / folder).rglob("*.py"):
+            name = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+            mods[name] = path
+    return mods
+
+
+def import_graph(mods: dict[str, Path]) -> dict[str, set[str]]:
+    """Module -> the modules of ours it imports (anywhere in the file)."""
+    graph: dict[str, set[str]] = {}
+    for name, path in mods.items():
+        deps: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                deps |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                deps.add(node.module)
+                deps |= {f"{node.module}.{alias.name}" for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level:
+                deps.add("<relative import>")
+        graph[name] = {d for d in deps if (d in mods or d == "<relative import>") and d != name}
+    return graph
+
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    counter = 0
+    for start in graph:
+        if start in index:
+            continue
+        work = [(start, iter(sorted(graph[start])))]
+        index[start] = low[start] = counter
+        counter += 1
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            v, children = work[-1]
+            for w in children:
+                if w not in graph:
+                    continue
+                if w not in index:
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on_stack.add(w)
+                    work.append((w, iter(sorted(graph[w]))))
+                    break
+                if w in on_stack:
+                    low[v] = min(low[v], index[w])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[v])
+                if low[v] == index[v]:
+                    component = []
+                    while True:
+                        w = stack.pop()
+                        on_stack.discard(w)
+                        component.append(w)
+                        if w == v:
+                            break
+                    if len(component) > 1:
+                        found.append(sorted(component))
+    return found
+
+
+def string_chars(path: Path) -> int:
+    """Characters of string literals in a file, docstrings aside."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return sum(
+        len(node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+    )
+
+
+def test_circle_finder_finds_a_circle() -> None:
+    # control: the check can fail
+    assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert circles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_import_circles_among_flows_and_tasks() -> None:
+    assert circles(import_graph(_modules())) == []
+
+
+def test_tasks_never_import_flows_and_no_relative_imports() -> None:
+    graph = import_graph(_modules())
+    upward = {name: sorted(d for d in deps if d.startswith("flows")) for name, deps in graph.items() if name.startswith("tasks")}
+    assert {k: v for k, v in upward.items() if v} == {}
+    assert [name for name, deps in graph.items() if "<relative import>" in deps] == []
+
+
+def test_no_data_kept_as_code() -> None:
+    heavy = {str(p.relative_to(ROOT)): n for p in _modules().values() if (n := string_chars(p)) > STRING_LIMIT}
+    assert heavy == {}, f"move data into tasks/data/ or tasks/templates/: {heavy}"
+
+
+def test_shipped_data_and_templates_are_package_data() -> None:
+    import tomllib
+
+    package_data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]
+    assert {"data/*", "templates/**/*"} <= set(package_data["tasks"])
+    assert (ROOT / "tasks" / "data" / "vi_en_lexicon.txt").is_file()
+    assert (ROOT / "tasks" / "templates" / "review_page" / "document.html").is_file()
+
+
+def test_string_counter_skips_docstrings(tmp_path: Path) -> None:
+    # control: the counter sees data strings and not docstrings
+    source = tmp_path / "m.py"
+    source.write_text('"""' + "d" * 6000 + '"""\nDATA = "' + "x" * 6000 + '"\n', encoding="utf-8")
+    assert string_chars(source) == 6000
