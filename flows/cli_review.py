@@ -22,6 +22,14 @@ class ExportFormat(str, Enum):
     html = "html"
 
 
+def _reviewer_default() -> str:
+    """Who is recorded in the audit log and the stored document: NEWSBRIDGE_REVIEWER or the login name."""
+    import getpass
+    import os
+
+    return os.environ.get("NEWSBRIDGE_REVIEWER") or getpass.getuser()
+
+
 def _output_default() -> Path:
     from tasks.settings import get_settings
 
@@ -55,7 +63,7 @@ def export_command(
         typer.echo(f"no stored documents matched under {out / 'docs'}", err=True)
 
 
-review_app = typer.Typer(help="Bring translators' reviews back into the store and the translation memory.", no_args_is_help=True)
+review_app = typer.Typer(help="Bring translators' reviews back into the store and the translation memory (XLIFF import, or the browser app).", no_args_is_help=True)
 
 
 @review_app.command("import")
@@ -72,7 +80,7 @@ def review_import_command(
     out = output or _output_default()
     try:
         with open_memory(get_settings().tm_location(out)) as memory:
-            report = import_review(file, out, memory)
+            report = import_review(file, out, memory, reviewer=_reviewer_default())
     except ReviewImportError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE)
@@ -92,6 +100,39 @@ def review_import_command(
             typer.echo(f"stale: {stale['unit']}: {stale['reason']}", err=True)
     if report.stale:
         raise typer.Exit(EXIT_STALE)
+
+
+@review_app.command("serve")
+def review_serve_command(
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Output directory of runs (default: NEWSBRIDGE_OUTPUT_DIR or ./output)."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to bind. Anything but loopback requires NEWSBRIDGE_REVIEW_TOKEN."),
+    port: int = typer.Option(0, "--port", help="Port to bind (0: the system picks a free one; the first line printed names it)."),
+    reviewer: Optional[str] = typer.Option(None, "--reviewer", help="Name recorded for saves that do not name a reviewer (default: NEWSBRIDGE_REVIEWER or the login name)."),
+) -> None:
+    """Serve the review pages in the browser: edit, approve, finalise or flag segments (first line: `review: <URL>`)."""
+    import os
+
+    from flows.review_server import serve
+    from tasks.review_app import TOKEN_ENV, BindRefused
+    from tasks.settings import get_settings
+
+    settings = get_settings()
+    out = output or settings.output_dir
+    token = os.environ.get(TOKEN_ENV) or None
+    who = reviewer or _reviewer_default()
+    if token:
+        typer.echo(f"reviewer token required ({TOKEN_ENV}): open the address once with ?token=<token>", err=True)
+    try:
+        serve(
+            out, host, port, token=token, reviewer=who, pivot=settings.pivot, tm_location=settings.tm_location(out),
+            announce=lambda line: typer.echo(line),
+        )
+    except BindRefused as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    except OSError as exc:
+        typer.echo(f"error: cannot listen on {host}:{port}: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE)
 
 
 def register(app: typer.Typer) -> None:

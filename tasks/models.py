@@ -115,6 +115,7 @@ class Translation(_Model):
     chain: list[str] = Field(default_factory=list)  # e.g. ["zh-Hant>zh-Hans(opencc)", "zh-en"]
     reference: str | None = None  # previous reviewed text when state == needs-review
     reviewed_at: datetime | None = None
+    reviewed_by: str | None = None  # who reviewed (browser app / review import), when known
 
 
 class Segment(_Model):

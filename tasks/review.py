@@ -19,13 +19,16 @@ writers:
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
+import os
 import re
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from pathlib import Path
-from typing import Any, Iterable, Protocol
+from typing import Any, Iterable, Iterator, Protocol
 
 from tasks.models import SOURCE_ID_RE, Segment, Translation
 
@@ -288,16 +291,16 @@ def carry_reviews(
         if memory is not None:
             entry = memory.get(*memory_key(seg.text, tr), tr.model)
             if entry is not None and entry.state in REVIEWED_STATES:
+                # who and when: from the previous version when it holds this very review
+                prev_tr = (by_text.get(unicodedata.normalize("NFC", seg.text)) or {}).get("translation") or {}
+                same = prev_tr.get("text") == entry.text and prev_tr.get("state") == entry.state
+                update: dict[str, Any] = {
+                    "reviewed_at": (parse_time(prev_tr.get("reviewed_at")) if same else None) or tr.reviewed_at or parse_time(entry.updated),
+                    "reviewed_by": prev_tr.get("reviewed_by") if same else tr.reviewed_by,
+                }
                 if not (tr.state == entry.state and tr.text == entry.text):
-                    seg.translation = tr.model_copy(
-                        update={
-                            "text": entry.text,
-                            "state": entry.state,
-                            "from_memory": True,
-                            "reviewed_at": parse_time(entry.updated),
-                            "reference": None,
-                        }
-                    )
+                    update.update({"text": entry.text, "state": entry.state, "from_memory": True, "reference": None})
+                seg.translation = tr.model_copy(update=update)
                 stats.from_memory += 1
                 handled.add(i)
                 continue
@@ -310,6 +313,7 @@ def carry_reviews(
                         "text": old["text"],
                         "state": old["state"],
                         "reviewed_at": parse_time(old.get("reviewed_at")),
+                        "reviewed_by": old.get("reviewed_by"),
                         "reference": old.get("reference"),
                         "model": old.get("model") or tr.model,
                     }
@@ -390,6 +394,7 @@ class ImportReport:
     not_reviewed: int = 0  # units left in an MT/needs-review state and not edited
     memory_written: int = 0
     documents_rewritten: list[str] = field(default_factory=list)
+    segments: dict[str, dict[str, Any]] = field(default_factory=dict)  # segment_view after the write, by id
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -447,19 +452,31 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def import_review(path: Path, output_dir: Path, memory: ReviewMemory) -> ImportReport:
+def _stored_segments(output_dir: Path, source_id: str, doc_id: str) -> dict[str, dict[str, Any]] | None:
+    """Segments by id of the source's latest stored record when it is this document, else None (read only)."""
+    from tasks.store import latest_document
+
+    latest = latest_document(output_dir, source_id)
+    try:
+        record = load_record(output_dir, latest) if latest else None
+    except (OSError, ValueError):
+        return None
+    if record is None or record.get("doc_id") != doc_id:
+        return None
+    return {s.get("id"): s for s in record.get("segments") or []}
+
+
+def import_review(path: Path, output_dir: Path, memory: ReviewMemory, reviewer: str | None = None) -> ImportReport:
     """Apply the reviewed/final targets of an exported XLIFF file.
 
-    Each unit whose target state is `signed-off` (→ reviewed) or `final` is written to
-    the translation memory under the key the translate stage looks up (`memory_key`;
-    with the segment's MT model id, the state, and the memory's timestamp) and into the latest stored version of its document
-    (text, state, `reviewed_at` = import time, reference cleared), rewritten atomically.
+    Each unit whose target state is `signed-off` (→ reviewed) or `final` becomes a
+    `SegmentEdit` written by `apply_edits` (the write path the browser app uses too):
+    into the translation memory under the key the translate stage looks up, into the
+    latest stored version of its document (rewritten atomically) and the audit log.
     A unit already in that state with that text is left alone, so a second import of the
     same file writes nothing. A unit is stale when its document is no longer the
     source's latest, or its segment is gone, or the segment's source text changed.
     """
-    from tasks.store import latest_document, write_json_atomic
-
     report = ImportReport()
     units = read_xliff_units(path)
     when = _now()
@@ -471,66 +488,221 @@ def import_review(path: Path, output_dir: Path, memory: ReviewMemory) -> ImportR
         m = _DOC_REL_RE.match(doc_rel)
         assert m is not None  # checked by read_xliff_units
         source_id, doc_id, _version = m.groups()
-        latest = latest_document(output_dir, source_id)
-        try:
-            record = load_record(output_dir, latest) if latest else None
-            reason = f"document {doc_rel} is no longer stored as the latest of {source_id}"
-        except (OSError, ValueError) as exc:
-            record, reason = None, f"stored document {latest} is unreadable ({exc})"
-        if record is None or record.get("doc_id") != doc_id:
-            for unit in doc_units:
-                if unit.translate and unit.state in XLIFF12_REVIEWED:
-                    report.stale.append({"unit": unit.unit_id, "reason": reason})
-            continue
-        segments = record.get("segments", [])
-        by_id = {s["id"]: s for s in segments}
-        changed = False
+        edits: list[SegmentEdit] = []
+        stored: dict[str, dict[str, Any]] | None = None
         for unit in doc_units:
             if not unit.translate or unit.target is None:
                 continue
             state = XLIFF12_REVIEWED.get(unit.state or "")
-            seg = by_id.get(unit.unit_id)
             if state is None:
-                stored = ((seg or {}).get("translation") or {}).get("text")
-                if seg is not None and stored is not None and xml_text(stored) != unit.target:
+                # not signed off: only counted (edited or not), never written
+                if stored is None:
+                    stored = _stored_segments(output_dir, source_id, doc_id) or {}
+                seg = stored.get(unit.unit_id)
+                text = ((seg or {}).get("translation") or {}).get("text")
+                if seg is not None and text is not None and xml_text(text) != unit.target:
                     report.edited_not_marked.append(unit.unit_id)
                 else:
                     report.not_reviewed += 1
                 continue
-            if seg is not None and same_source(xml_text(seg.get("text")), unit.source):
-                targets = [seg]
+            edits.append(SegmentEdit(unit.unit_id, unit.target, state, source=unit.source, target_lang=unit.target_lang))
+        if edits:
+            apply_edits(output_dir, source_id, doc_id, edits, memory, via="xliff-import", reviewer=reviewer, report=report, when=when)
+    return report
+
+
+# --------------------------------------------------------------------------- the one write path
+
+WRITE_STATES = ("reviewed", "final", "needs-review")  # what a reviewer sets: approve, finalise, flag
+AUDIT_LOG = "review/audit.jsonl"  # under the output directory; append-only, one JSON line per change
+REVIEW_LOCK = "review/.lock"
+
+
+@dataclass
+class SegmentEdit:
+    """One reviewer's change to one segment, from an XLIFF unit (`review import`) or the browser."""
+
+    segment_id: str
+    text: str
+    state: str  # one of WRITE_STATES
+    source: str | None = None  # source text the reviewer saw (XLIFF); None: the stored segment's own
+    target_lang: str | None = None  # target language for a segment no model translated
+    version: str | None = None  # row version the reviewer saw (browser): a stale one writes nothing
+
+
+class ReviewConflict(Exception):
+    """A segment changed since the reviewer loaded it; nothing was written."""
+
+    def __init__(self, segment_id: str, current: dict[str, Any] | None) -> None:
+        super().__init__(f"segment {segment_id} changed since it was loaded")
+        self.segment_id = segment_id
+        self.current = current  # segment_view of the stored segment now; None when it is gone
+
+
+def segment_version(record: dict[str, Any], seg: dict[str, Any]) -> str:
+    """Opaque version of one stored segment: changes with its text, translation, state or the page version."""
+    tr = seg.get("translation") or {}
+    basis = [
+        record.get("doc_id"), record.get("version"), seg.get("id"), seg.get("text"),
+        tr.get("text"), tr.get("state"), tr.get("reviewed_at"), tr.get("reference"),
+    ]
+    return hashlib.sha256(json.dumps(basis, ensure_ascii=False, default=str).encode("utf-8")).hexdigest()[:16]
+
+
+def segment_view(record: dict[str, Any], seg: dict[str, Any]) -> dict[str, Any]:
+    """What a reviewer's page shows of one segment (and what the write API answers)."""
+    tr = seg.get("translation") or {}
+    return {
+        "segment_id": seg.get("id"),
+        "version": segment_version(record, seg),
+        "text": tr.get("text"),
+        "state": tr.get("state") or "untranslated",
+        "reference": tr.get("reference"),
+        "reviewed_at": tr.get("reviewed_at"),
+        "reviewed_by": tr.get("reviewed_by"),
+    }
+
+
+@contextmanager
+def review_lock(output_dir: Path) -> Iterator[None]:
+    """One review writer at a time (browser app threads, `review import` processes): an exclusive flock."""
+    import fcntl
+
+    path = output_dir / REVIEW_LOCK
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def apply_edits(
+    output_dir: Path,
+    source_id: str,
+    doc_id: str,
+    edits: list[SegmentEdit],
+    memory: ReviewMemory,
+    *,
+    via: str,
+    reviewer: str | None = None,
+    report: ImportReport | None = None,
+    when: datetime | None = None,
+) -> ImportReport:
+    """Write reviewers' edits of one document: translation memory, stored document, audit log.
+
+    The one write path of `review import` and of the browser app. Under the review lock
+    the source's latest stored record is read. An edit that carries a `version` (the
+    browser's row version) is checked first: if any segment changed since, ReviewConflict
+    is raised and nothing is written. Then for each edit:
+
+    - `reviewed`/`final` go into the translation memory under the key the translate stage
+      looks up (`memory_key`; the segment's MT model id, the state, the memory's timestamp),
+      so every later crawl finds them; a flag (`needs-review`) is not a memory state and
+      lives in the document only (a reviewed text it replaces is kept as `reference`);
+    - the segment gets text, state, `reviewed_at` (= `when`), `reviewed_by`;
+    - one audit line (who, when, via, old -> new) per changed segment.
+
+    The document is rewritten atomically once (memory first: if the process dies between
+    the two, the next crawl takes the review from the memory). An edit already applied
+    (same text and state) writes nothing anywhere, so a second import changes nothing.
+    """
+    from tasks.store import append_lines, latest_document, write_json_atomic
+
+    report = report if report is not None else ImportReport()
+    when = when or _now()
+    with review_lock(output_dir):
+        latest = latest_document(output_dir, source_id)
+        record = None
+        reason = f"document {doc_id} is no longer stored as the latest of {source_id}"
+        if latest:
+            try:
+                record = load_record(output_dir, latest)
+            except (OSError, ValueError) as exc:
+                reason = f"stored document {latest} is unreadable ({exc})"
+        if record is None or record.get("doc_id") != doc_id:
+            for edit in edits:
+                if edit.version is not None:
+                    raise ReviewConflict(edit.segment_id, None)
+                report.stale.append({"unit": edit.segment_id, "reason": reason})
+            return report
+        assert latest is not None
+        segments = record.get("segments") or []
+        by_id = {s.get("id"): s for s in segments}
+        for edit in edits:
+            if edit.state not in WRITE_STATES:
+                raise ValueError(f"state {edit.state!r}: expected one of {', '.join(WRITE_STATES)}")
+            if edit.version is not None:
+                seg = by_id.get(edit.segment_id)
+                if seg is None or segment_version(record, seg) != edit.version:
+                    raise ReviewConflict(edit.segment_id, segment_view(record, seg) if seg is not None else None)
+
+        audit: list[dict[str, Any]] = []
+        for edit in edits:
+            seg = by_id.get(edit.segment_id)
+            if edit.source is None or (seg is not None and same_source(xml_text(seg.get("text")), edit.source)):
+                targets = [seg] if seg is not None else []
             else:
                 # the sentence may have moved: same source text elsewhere in the latest version
-                targets = [s for s in segments if same_source(xml_text(s.get("text")), unit.source)]
+                targets = [s for s in segments if same_source(xml_text(s.get("text")), edit.source)]
             if not targets:
                 reason = (
                     "segment no longer exists in the latest version"
                     if seg is None
                     else "segment's source text changed since export"
                 )
-                report.stale.append({"unit": unit.unit_id, "reason": reason})
+                report.stale.append({"unit": edit.segment_id, "reason": reason})
                 continue
             for target in targets:
                 tr = target.get("translation")
                 if tr is None:
                     # no model covered this language: the reviewer's translation is the first one
-                    if not unit.target_lang or not target.get("lang") or target["lang"] in ("und", "other"):
-                        report.stale.append({"unit": unit.unit_id, "reason": "untranslated segment of unknown language: no pair to store"})
+                    if not edit.target_lang or not target.get("lang") or target["lang"] in ("und", "other"):
+                        report.stale.append({"unit": edit.segment_id, "reason": "untranslated segment of unknown language: no pair to store"})
                         continue
                     tr = target["translation"] = Translation(
-                        text="", src=target["lang"], tgt=unit.target_lang, model=HUMAN_MODEL, engine=HUMAN_MODEL
+                        text="", src=target["lang"], tgt=edit.target_lang, model=HUMAN_MODEL, engine=HUMAN_MODEL
                     ).model_dump(mode="json")
-                key_text, key_src, key_tgt = memory_key(target["text"], tr)
-                entry = memory.get(key_text, key_src, key_tgt, tr["model"])
-                if entry is None or entry.state != state or entry.text != unit.target:
-                    report.memory_written += memory.put(key_text, unit.target, key_src, key_tgt, tr["model"], state)
-                if tr.get("state") == state and tr.get("text") == unit.target:
+                if edit.state in REVIEWED_STATES:
+                    key_text, key_src, key_tgt = memory_key(target["text"], tr)
+                    entry = memory.get(key_text, key_src, key_tgt, tr["model"])
+                    if entry is None or entry.state != edit.state or entry.text != edit.text:
+                        report.memory_written += memory.put(key_text, edit.text, key_src, key_tgt, tr["model"], edit.state)
+                if tr.get("state") == edit.state and tr.get("text") == edit.text:
                     report.unchanged.append(target["id"])
+                    report.segments[target["id"]] = segment_view(record, target)
                     continue
-                tr.update({"text": unit.target, "state": state, "reviewed_at": when.isoformat(), "reference": None})
+                old = {"text": tr.get("text"), "state": tr.get("state") or "mt"}
+                if edit.state == "needs-review":
+                    reference = tr.get("text") if tr.get("state") in REVIEWED_STATES else tr.get("reference")
+                else:
+                    reference = None
+                tr.update(
+                    {
+                        "text": edit.text,
+                        "state": edit.state,
+                        "reviewed_at": when.isoformat(),
+                        "reviewed_by": reviewer,
+                        "reference": reference,
+                    }
+                )
                 report.applied.append(target["id"])
-                changed = True
-        if changed:
+                report.segments[target["id"]] = segment_view(record, target)
+                audit.append(
+                    {
+                        "at": when.isoformat(),
+                        "reviewer": reviewer,
+                        "via": via,
+                        "source_id": source_id,
+                        "document": latest,
+                        "segment_id": target["id"],
+                        "old": old,
+                        "new": {"text": edit.text, "state": edit.state},
+                    }
+                )
+        if audit:
             write_json_atomic(output_dir / latest, record)
             report.documents_rewritten.append(latest)
+            append_lines(output_dir / AUDIT_LOG, [json.dumps(a, ensure_ascii=False) for a in audit])
     return report

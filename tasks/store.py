@@ -95,6 +95,22 @@ def sweep_temp_files(output_dir: Path) -> list[Path]:
     return removed
 
 
+def append_lines(path: Path, lines: list[str]) -> None:
+    """Append whole lines to an append-only log in one write (O_APPEND) + fsync; never rewrites what is there."""
+    if not lines:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = "".join(line.rstrip("\n") + "\n" for line in lines).encode("utf-8")
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def write_json_atomic(path: Path, obj: Any) -> None:
     write_atomic(path, (json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n").encode("utf-8"))
 
