@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -100,6 +100,7 @@ def create_app(
             Route("/", index),
             Route("/doc/{source_id}", document),
             Route("/api/segments/{segment_id}", write, methods=["POST"]),
+            Route("/static/page.css", lambda request: FileResponse(review_app.PAGE_CSS, media_type="text/css")),
             Mount("/static", app=StaticFiles(directory=review_app.STATIC_DIR), name="static"),
         ],
         middleware=[Middleware(BaseHTTPMiddleware, dispatch=guard)],

@@ -449,6 +449,8 @@ def render(template: str, **context: Any) -> str:
 
 
 STATIC_DIR = Path(__file__).resolve().parent / "templates" / "review_app" / "static"
+# The static review page's stylesheet, served as /static/page.css (the app's review.css adds to it).
+PAGE_CSS = Path(__file__).resolve().parent / "templates" / "review_page" / "style.css"
 
 
 def fetched_date(value: str | None) -> str:

@@ -129,7 +129,7 @@ def test_review_import_uses_the_same_write_path(out: Path, tmp_path: Path) -> No
     """`review import` writes the audit log too, and a browser save after it sees the import's version."""
     from lxml import etree
 
-    from tasks.review import export_documents
+    from tasks.export import export_documents
 
     (xlf,) = export_documents("xliff", out, tmp_path / "xliff", ["vn-plain"])
     tree = etree.parse(str(xlf))
