@@ -159,12 +159,14 @@ def summary(rows: list[Page], texts: list[str]) -> dict[str, float]:
 def rule_grid() -> list[object]:
     from tasks.clean import DEFAULT_RULE
 
-    grid = itertools.product((0.3, 0.4, 0.5, 0.6), (0.6, 0.7, 0.8, 0.9), (15, 30, 60), (0.3, 0.5))
-    return [replace(DEFAULT_RULE, truncated=a, extra_prose=b, near_empty=c, menu=d) for a, b, c, d in grid]
+    grid = itertools.product((0.3, 0.5, 0.6), (0.6, 0.8, 0.9), (15, 30, 60), (0.3, 0.5), (0.2, 0.3, 0.5))
+    return [replace(DEFAULT_RULE, truncated=a, extra_prose=b, near_empty=c, menu=d, disjoint=e) for a, b, c, d, e in grid]
 
 
 def cross_validate(rows: list[Page]) -> tuple[list[str], list[object]]:
     """Held-out texts of every page: thresholds chosen on the other folds (mean F1 over both languages)."""
+    from tasks.clean import DEFAULT_RULE
+
     grid = rule_grid()
     # texts[rule][page]: every rule's output on every page, computed once.
     texts = [[choose_text(p, rule) for p in rows] for rule in grid]
@@ -173,7 +175,8 @@ def cross_validate(rows: list[Page]) -> tuple[list[str], list[object]]:
     chosen: list[object] = []
     for k in range(FOLDS):
         train = [i for i, p in enumerate(rows) if fold_of(p.lang, p.id) != k]
-        best = max(range(len(grid)), key=lambda g: (sum(f1s[g][i] for i in train), grid[g] == grid[0]))
+        # Ties (the training pages cannot tell two settings apart) go to the shipped default.
+        best = max(range(len(grid)), key=lambda g: (round(sum(f1s[g][i] for i in train), 9), grid[g] == DEFAULT_RULE))
         chosen.append(grid[best])
         for i, p in enumerate(rows):
             if fold_of(p.lang, p.id) == k:
@@ -229,8 +232,8 @@ def main() -> None:
             )
     if cv_texts:
         print()
-        print("thresholds chosen per fold (truncated, extra_prose, near_empty, menu):")
-        print("  " + "; ".join(f"({r.truncated}, {r.extra_prose}, {r.near_empty}, {r.menu})" for r in chosen))  # type: ignore[attr-defined]
+        print("thresholds chosen per fold (truncated, extra_prose, near_empty, menu, disjoint):")
+        print("  " + "; ".join(f"({r.truncated}, {r.extra_prose}, {r.near_empty}, {r.menu}, {r.disjoint})" for r in chosen))  # type: ignore[attr-defined]
 
     conf = [(p.confidence, p.f1(p.ours)) for p in rows if p.confidence is not None]
     from tasks.clean import DEFAULT_RULE
@@ -242,8 +245,12 @@ def main() -> None:
         f"confidence < {DEFAULT_RULE.low_confidence}: {len(low)} page(s), ours F1 {sum(low) / max(1, len(low)):.3f}; "
         f"others: {len(high)} page(s), ours F1 {sum(high) / max(1, len(high)):.3f}"
     )
+    from tasks.clean import choose_candidate
+
     winners = Counter(p.winner for p in rows)
     print("winners: " + ", ".join(f"{w} {n}" for w, n in winners.most_common()))
+    evidence = Counter(choose_candidate(p.candidates).evidence for p in rows if p.candidates)
+    print("evidence: " + ", ".join(f"{w} {n}" for w, n in evidence.most_common()))
     secs = {k: sum(p.seconds[k] for p in rows) / len(rows) for k in ("ours", "trafilatura")}
     print(f"seconds/page: ours {secs['ours']:.3f}, trafilatura {secs['trafilatura']:.3f}")
 

@@ -540,9 +540,9 @@ def _is_teaser(blocks: list[_Block], i: int) -> bool:
     return len(cur.path) - common <= 1 and len(prev.path) - common <= 3
 
 
-def _density_candidate(tree: lxml_html.HtmlElement) -> list[str]:
+def _density_candidate(tree: lxml_html.HtmlElement, blocks: list[_Block] | None = None) -> list[str]:
     """Paragraphs of the element that concentrates the page's prose (see module comment)."""
-    blocks = _blocks(tree)
+    blocks = _blocks(tree) if blocks is None else blocks
     if not blocks:
         return []
     good = [_is_content_block(b) for b in blocks]
@@ -581,7 +581,7 @@ _VOCAB_DIR = Path(__file__).resolve().parent / "data" / "boilerplate"
 @functools.cache
 def boilerplate_patterns() -> dict[str, list[re.Pattern[str]]]:
     """{section: compiled patterns} from every vocabulary file, loaded once on first use."""
-    sections: dict[str, list[re.Pattern[str]]] = {"line": [], "meta": [], "tail": [], "edge": []}
+    sections: dict[str, list[re.Pattern[str]]] = {"line": [], "credit": [], "meta": [], "tail": [], "edge": []}
     for path in sorted(_VOCAB_DIR.glob("*.txt")):
         current = None
         for raw in path.read_text(encoding="utf-8").splitlines():
@@ -608,15 +608,22 @@ def is_metadata_line(text: str) -> bool:
 
 def is_boilerplate_line(text: str) -> bool:
     """A line that is a site footer or widget, never article text (ICP, copyright, share bar...)."""
-    return len(text) <= 200 and _matches("line", text)
+    return len(text) <= 200 and (_matches("line", text) or _matches("credit", text))
 
 
-def _drop_boilerplate(paras: list[str]) -> list[str]:
-    """Drop footer/widget/metadata lines and repeated paragraphs (galleries repeat captions)."""
+def _drop_boilerplate(paras: list[str], keep_credits: bool = False) -> list[str]:
+    """Drop footer/widget/metadata lines and repeated paragraphs (galleries repeat captions).
+
+    `keep_credits`: copyright/credit lines stay (trafilatura's text ends with the article,
+    so such a line there is the article's own credit, which gold texts keep).
+    """
     seen: set[str] = set()
     out: list[str] = []
     for p in paras:
-        if (len(p) >= 20 and p in seen) or is_boilerplate_line(p) or is_metadata_line(p):
+        short = len(p) <= 200
+        if (len(p) >= 20 and p in seen) or is_metadata_line(p) or (short and _matches("line", p)):
+            continue
+        if short and not keep_credits and _matches("credit", p):
             continue
         seen.add(p)
         out.append(p)
@@ -684,6 +691,7 @@ class CombineRule:
     extra_prose: float = 0.8  # ...and that much of the density pass's extra is sentences: density
     near_empty: int = 30  # trafilatura kept fewer tokens than this and density has prose: density
     menu: float = 0.5  # density kept under this share, trafilatura's extra is short lines: density
+    disjoint: float = 0.3  # agreement under this: the candidate with twice the sentences wins
     low_confidence: float = 0.5  # confidence under this flags the page in the run summary
 
 
@@ -720,13 +728,17 @@ def choose_candidate(candidates: dict[str, list[str]], rule: CombineRule = DEFAU
     if not dens or not traf:
         name, paras = ("trafilatura", traf) if traf else ("density", dens)
         return Choice(name, paras, 0.0, "one candidate empty")
-    sample = "".join(dens[:50] + traf[:50])
-    if len(_DENSE_RE.findall(sample)) >= 0.3 * max(1, _count_chars(sample)):
+    if _dense_script(traf, dens):
         if not any(_reads_like_prose(p) for p in dens) and any(_reads_like_prose(p) for p in traf):
             return Choice("trafilatura", traf, agree, "dense script, density kept only short lines")
         return Choice("density", dens, agree, "dense script")
     if n_t < rule.near_empty and n_d > 2 * n_t and any(_reads_like_sentence(p) for p in dens):
         return Choice("density", dens, agree, "trafilatura near-empty")
+    sentences_t, sentences_d = (sum(len(p) for p in c if _reads_like_sentence(p)) for c in (traf, dens))
+    if agree < rule.disjoint and sentences_d > 2 * sentences_t:
+        return Choice("density", dens, agree, "candidates disagree, density holds the sentences")
+    if common >= 0.9 * n_d and any(p.startswith("|") and len(p) > 300 for p in traf) and len(dens) > 2 * len(traf):
+        return Choice("density", dens, agree, "trafilatura flattened a layout table")
     if n_t < rule.truncated * n_d and common >= 0.9 * n_t:
         kept = set(traf)
         extra = [p for p in dens if p not in kept]
@@ -742,6 +754,12 @@ def choose_candidate(candidates: dict[str, list[str]], rule: CombineRule = DEFAU
     return Choice("trafilatura", traf, agree, "anchor")
 
 
+def _dense_script(*candidates: list[str]) -> bool:
+    """Most characters of the candidates' first paragraphs are Han, kana or Hangul."""
+    sample = "".join(p for c in candidates for p in c[:50])
+    return len(_DENSE_RE.findall(sample)) >= 0.3 * max(1, _count_chars(sample))
+
+
 def _headlines(tree: lxml_html.HtmlElement, traf_title: str | None) -> frozenset[str]:
     """The page's headline in every form it gives (h1, og:title, <title>, trafilatura's), folded."""
     found = [traf_title or "", _meta(tree, "og:title", "twitter:title") or ""]
@@ -749,12 +767,34 @@ def _headlines(tree: lxml_html.HtmlElement, traf_title: str | None) -> frozenset
     return frozenset(f for f in map(_fold, found) if f)
 
 
+def _drop_widget_edges(paras: list[str], blocks: list[_Block]) -> list[str]:
+    """Leading/trailing paragraphs that come from a widget block (comments, related, share).
+
+    Evidence from the page itself: the paragraph is the text of a block inside an element
+    named like a widget (class/id tokens, see _noise_strength) or made of links.
+    """
+    widget = {b.text for b in blocks if b.noise or b.link_density > 0.5}
+    plain = {b.text for b in blocks if not (b.noise or b.link_density > 0.5)}
+    is_widget = lambda p: p in widget and p not in plain  # noqa: E731 - a text seen in both is ambiguous
+    end = len(paras)
+    while end > 1 and is_widget(paras[end - 1]):
+        end -= 1
+    start = 0
+    while start < end - 1 and is_widget(paras[start]):
+        start += 1
+    return paras[start:end]
+
+
 def _generic(tree: lxml_html.HtmlElement, url: str) -> tuple[dict[str, list[str]], object | None]:
     """Both generic candidates after boilerplate lines and edge trimming, and trafilatura's Document."""
     traf, traf_doc = _trafilatura_candidate(tree, url)
-    heads = _headlines(tree, getattr(traf_doc, "title", None) if traf_doc is not None else None)
-    cands = {"trafilatura": traf, "density": _density_candidate(tree)}
-    return {k: trim_edges(_drop_boilerplate(v), heads) for k, v in cands.items()}, traf_doc
+    blocks = _blocks(tree)
+    traf = _drop_widget_edges(_drop_boilerplate(traf, keep_credits=True), blocks)
+    dens = _drop_boilerplate(_density_candidate(tree, blocks))
+    # Headlines go only from Latin-script text: Chinese pages set the title as the first
+    # line of the text as often as not.
+    heads = frozenset() if _dense_script(traf, dens) else _headlines(tree, getattr(traf_doc, "title", None))
+    return {"trafilatura": trim_edges(traf, heads), "density": trim_edges(dens, heads)}, traf_doc
 
 
 def extract_candidates(content: bytes, *, url: str = "", headers: dict[str, str] | None = None) -> dict[str, list[str]]:

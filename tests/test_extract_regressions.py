@@ -1,0 +1,264 @@
+"""Extraction regressions: one page we wrote per failure class seen on unseen real pages.
+
+Each page reproduces a structure (not a site): the article, then what real pages put
+around it. The assertions are golden "with / without" snippets: every article paragraph
+survives, none of the surrounding block does.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tasks.clean import (
+    DEFAULT_RULE,
+    boilerplate_patterns,
+    choose_candidate,
+    extract_article,
+    extraction_confidence,
+    is_boilerplate_line,
+    is_low_confidence,
+    trim_edges,
+)
+
+ARTICLE = [
+    "The city council voted on Tuesday to expand the night bus network to every district by next spring.",
+    "Officials said the plan would add forty routes and cost about twelve million dollars over three years.",
+    "Residents of the outer districts have complained for years that the last buses leave before midnight.",
+    "The transport director told reporters that drivers would be hired from the existing regional pool.",
+    "Opposition members questioned whether the budget would survive the next round of spending cuts.",
+    "A final review of the timetable is expected in January, after a public consultation in each district.",
+]
+HEAD = (
+    "<html lang='en'><head><meta charset='utf-8'><title>Night buses for every district | City Post</title></head><body>"
+    "<header><nav><a href='/'>Home</a> <a href='/city'>City</a> <a href='/world'>World</a></nav></header>"
+    "<main><article><h1>Night buses for every district</h1><p class='byline'>By Jane Smith</p>"
+)
+
+
+def _page(after: str = "", before_h1: str = "", article: list[str] = ARTICLE, tail: str = "") -> bytes:
+    head = HEAD.replace("<h1>", before_h1 + "<h1>") if before_h1 else HEAD
+    body = "".join(f"<p>{p}</p>" for p in article)
+    return (head + body + tail + "</article>" + after + "</main><footer>© 2024 City Post</footer></body></html>").encode()
+
+
+def _assert_article(text: str, extra: list[str] = []) -> None:  # noqa: B006 - read only
+    for p in ARTICLE + extra:
+        assert p in text, p
+
+
+def _teasers(n: int) -> str:
+    items = "".join(
+        f"<li><h3><a href='/s/{i}'>Story number {i} about the harbour and the new ferry line</a></h3>"
+        f"<p>A summary sentence of story {i} that tells readers what happened at the harbour this week.</p></li>"
+        for i in range(n)
+    )
+    return f"<section class='more'><h2>Related stories</h2><ul>{items}</ul></section>"
+
+
+def test_long_related_block_after_article() -> None:
+    doc = extract_article(_page(after=_teasers(12)), url="https://citypost.example/a")
+    _assert_article(doc.text)
+    assert "harbour" not in doc.text
+
+
+def test_newsletter_block_after_article() -> None:
+    block = (
+        "<div class='signup'><h2>Sign up for our morning newsletter</h2>"
+        "<p>Every weekday morning we send the five stories you need to know, written by our editors.</p>"
+        "<p>You can unsubscribe at any time, and we will never share your email address with anyone.</p>"
+        "<p>By signing up you agree to our terms of service and acknowledge our privacy policy.</p></div>"
+    )
+    doc = extract_article(_page(tail=block), url="https://citypost.example/a")
+    _assert_article(doc.text)
+    assert "unsubscribe" not in doc.text and "newsletter" not in doc.text.lower()
+
+
+def test_comment_block_twice_the_article() -> None:
+    comments = "".join(
+        f"<li class='c'><p><b>reader{i}</b> says:</p><p>March {i + 1}, 2024 at 9:{10 + i} am</p>"
+        f"<p>I have waited for this for years and I still think the council should have done it much sooner, "
+        f"because the last bus from the centre leaves far too early for anyone working late shifts.</p>"
+        f"<p><a href='#r{i}'>Reply</a></p></li>"
+        for i in range(10)
+    )
+    block = f"<div class='discussion'><h2>12 Comments</h2><ol>{comments}</ol></div>"
+    doc = extract_article(_page(after=block), url="https://citypost.example/a")
+    _assert_article(doc.text)
+    assert "late shifts" not in doc.text and "says:" not in doc.text
+
+
+def test_author_bio_after_article() -> None:
+    bio = (
+        "<div class='about'><h3>About the author</h3><p>Jane Smith covers transport and city politics for the"
+        " City Post. Before joining the paper she reported on housing for a regional radio station for ten"
+        " years.</p><p>Follow her on Twitter for updates on the night bus plan and other transport news.</p></div>"
+    )
+    doc = extract_article(_page(tail=bio), url="https://citypost.example/a")
+    _assert_article(doc.text)
+    assert "regional radio station" not in doc.text and "Follow her" not in doc.text
+
+
+def test_article_beside_a_big_table() -> None:
+    rows = "".join(
+        f"<tr><td>{d} March</td><td>Exhibition opening at the town hall gallery</td><td>10:00</td><td>Free</td></tr>"
+        for d in range(1, 31)
+    )
+    calendar = f"<aside class='events'><h2>What's on</h2><table>{rows}</table></aside>"
+    doc = extract_article(_page(after=calendar), url="https://citypost.example/a")
+    _assert_article(doc.text)
+    assert "town hall gallery" not in doc.text
+
+
+def test_lead_paragraph_above_the_headline() -> None:
+    lead = "<p class='standfirst'>Every district will get buses running all night from next spring, the council decided after a long debate.</p>"
+    doc = extract_article(_page(before_h1=lead), url="https://citypost.example/a")
+    _assert_article(doc.text, ["Every district will get buses running all night from next spring"])
+
+
+def test_closing_credit_lines_stay() -> None:
+    credit = [
+        "(Reporting by Jane Smith; Editing by Tom Brown)",
+        "Copyright 2024 City Post. All rights reserved.",
+    ]
+    doc = extract_article(_page(article=ARTICLE + credit), url="https://citypost.example/a")
+    _assert_article(doc.text, credit[:1])
+    assert doc.paragraphs[-1] in credit
+
+
+def test_headline_and_byline_are_not_text() -> None:
+    doc = extract_article(_page(), url="https://citypost.example/a")
+    assert doc.paragraphs[0] == ARTICLE[0]
+    assert doc.title and "Night buses" in doc.title
+
+
+# --------------------------------------------------------------------------- the combination rule
+
+
+def test_near_empty_trafilatura_falls_back_with_low_confidence() -> None:
+    choice = choose_candidate({"trafilatura": ["Share this story."], "density": ARTICLE})
+    assert choice.name == "density" and choice.paragraphs == ARTICLE
+    assert choice.confidence < DEFAULT_RULE.low_confidence
+
+
+def test_stopped_early_trafilatura_loses_to_article_like_extra() -> None:
+    choice = choose_candidate({"trafilatura": ARTICLE[:2], "density": ARTICLE})
+    assert choice.name == "density"
+
+
+def test_extra_that_is_not_article_like_keeps_trafilatura() -> None:
+    # The density pass's extra: comment lines (names, dates, "Reply") and a promotion.
+    extra = ["reader1 says:", "March 1, 2024 at 9:10 am", "Reply", "Subscribe to our newsletter for more stories like this one."]
+    choice = choose_candidate({"trafilatura": ARTICLE[:3], "density": ARTICLE[:3] + extra * 3})
+    assert choice.name == "trafilatura"
+
+
+def test_agreeing_candidates_are_confident() -> None:
+    choice = choose_candidate({"trafilatura": ARTICLE, "density": ARTICLE[:5]})
+    assert choice.name == "trafilatura" and choice.confidence > 0.8
+
+
+def test_confidence_is_recorded_and_read_back() -> None:
+    doc = extract_article(_page(after=_teasers(3)), url="https://citypost.example/a")
+    conf = extraction_confidence(doc.extractor)
+    assert conf is not None and 0.0 <= conf <= 1.0
+    assert "|generic:trafilatura|" in doc.extractor or "|generic:density|" in doc.extractor
+    assert is_low_confidence("x|generic:density|confidence=0.12")
+    assert not is_low_confidence("x|generic:trafilatura|confidence=0.97")
+    assert not is_low_confidence("x|selector:div.story")  # no confidence recorded: not flagged
+
+
+# --------------------------------------------------------------------------- vocabularies
+
+
+def test_vocabularies_load_once_and_every_section_is_filled() -> None:
+    patterns = boilerplate_patterns()
+    assert boilerplate_patterns() is patterns  # cached: the files are read once
+    assert all(patterns[s] for s in ("line", "credit", "meta", "tail", "edge"))
+
+
+@pytest.mark.parametrize(
+    ("paras", "kept"),
+    [
+        (["Article sentence one is long enough.", "Article sentence two is long enough.", "Related stories", "Other story"], 2),
+        (["Bài viết câu một đủ dài để giữ lại.", "Bài viết câu hai đủ dài để giữ lại.", "Tin liên quan", "Tin khác"], 2),
+        (["Bài viết câu một đủ dài để giữ lại.", "Bài viết câu hai đủ dài để giữ lại.", "Bình luận (3)", "Hay quá"], 2),
+        (["正文第一段足够长，应该被保留下来。", "正文第二段足够长，应该被保留下来。", "相关新闻", "其他新闻标题"], 2),
+        # A "related" heading before most of the text is not the article's end.
+        (["Short lead.", "Related", "A long paragraph of the article that follows, with many words in it, continues here."], 3),
+        (["Article sentence one is long enough.", "Click here to subscribe to The Paradigm Newsletter"], 1),
+    ],
+)
+def test_trim_edges(paras: list[str], kept: int) -> None:
+    assert len(trim_edges(paras)) == kept
+
+
+# --------------------------------------------------------------------------- Vietnamese
+
+VI_ARTICLE = [
+    "Sáng 12/3, UBND tỉnh Quảng Ninh tổ chức hội nghị công bố quy hoạch phát triển du lịch đến năm 2030.",
+    "Theo quy hoạch, tỉnh sẽ tập trung đầu tư hạ tầng giao thông kết nối các khu du lịch trọng điểm.",
+    "Ông Nguyễn Văn Bình, Giám đốc Sở Du lịch, cho biết tổng vốn đầu tư dự kiến khoảng 20.000 tỷ đồng.",
+    "Các doanh nghiệp lữ hành đề nghị tỉnh sớm ban hành cơ chế hỗ trợ quảng bá điểm đến mới.",
+    "Hội nghị cũng thống nhất lộ trình số hóa dịch vụ du lịch và thanh toán không dùng tiền mặt.",
+]
+
+
+def _vi_news_page() -> bytes:
+    related = "".join(f"<li><a href='/t/{i}'>Quảng Ninh đón thêm chuyến bay quốc tế số {i}</a></li>" for i in range(8))
+    comments = "".join(
+        f"<div class='item'><b>Độc giả {i}</b><span>2 giờ trước</span><p>Quy hoạch rất hay, mong tỉnh sớm triển khai để"
+        f" người dân được hưởng lợi từ du lịch.</p><a>Trả lời</a></div>" for i in range(6)
+    )
+    return (
+        "<html lang='vi'><head><meta charset='utf-8'><title>Quảng Ninh công bố quy hoạch du lịch</title></head><body>"
+        "<div class='menu'><a>Thời sự</a> <a>Kinh doanh</a> <a>Du lịch</a></div>"
+        "<div class='detail'><h1>Quảng Ninh công bố quy hoạch du lịch</h1><p>Thứ ba, 12/3/2024, 10:15 (GMT+7)</p>"
+        "<div class='social'><a>Chia sẻ</a> <a>Facebook</a> <a>Zalo</a></div>"
+        + "".join(f"<p>{p}</p>" for p in VI_ARTICLE)
+        + "<p><strong>Xem thêm:</strong> <a href='/x'>Hạ Long lọt top điểm đến châu Á</a></p>"
+        "<p>Minh Anh</p></div>"
+        f"<div class='box'><h3>Tin liên quan</h3><ul>{related}</ul></div>"
+        f"<div class='box-comment'><h3>Bình luận</h3>{comments}<p>Gửi bình luận</p></div>"
+        "<div class='footer'><p>© 2024 Báo Mẫu. Bảo lưu mọi quyền.</p></div></body></html>"
+    ).encode()
+
+
+def _vi_ministry_page() -> bytes:
+    return (
+        "<html lang='vi'><head><meta charset='utf-8'><title>Bộ Mẫu - Tin hoạt động</title></head><body>"
+        "<table><tr><td class='left'><a>Giới thiệu</a><br><a>Tin tức</a><br><a>Văn bản</a><br><a>Thủ tục hành chính</a></td>"
+        "<td class='main'><h2>Tăng cường hợp tác du lịch</h2><p>Ngày đăng: 12/03/2024</p>"
+        + "".join(f"<p>{p}</p>" for p in VI_ARTICLE)
+        + "<p>In bài viết</p><p>Gửi bài viết</p><h3>Các tin khác</h3>"
+        "<p><a>Hội nghị tổng kết công tác năm 2023 của Bộ</a></p><p><a>Triển khai kế hoạch cải cách hành chính</a></p>"
+        "</td></tr></table>"
+        "<div id='ft'><p>Cơ quan chủ quản: Bộ Mẫu</p><p>Chịu trách nhiệm chính: Thứ trưởng Nguyễn Văn A</p>"
+        "<p>Giấy phép số 123/GP-TTĐT do Cục Phát thanh, truyền hình và thông tin điện tử cấp ngày 1/1/2020</p>"
+        "<p>Địa chỉ: Số 1 Phố Mẫu, Hà Nội. Điện thoại: 024 1234 5678</p>"
+        "<p>Ghi rõ nguồn Cổng thông tin điện tử Bộ Mẫu khi phát hành lại thông tin từ website này.</p></div>"
+        "</body></html>"
+    ).encode()
+
+
+@pytest.mark.parametrize("page", [_vi_news_page, _vi_ministry_page])
+def test_vietnamese_pages_keep_article_drop_boilerplate(page) -> None:  # type: ignore[no-untyped-def]
+    doc = extract_article(page(), url="https://baomau.example.vn/a.html")
+    for p in VI_ARTICLE:
+        assert p in doc.text, p
+    for junk in (
+        "Tin liên quan", "chuyến bay quốc tế", "Bình luận", "Trả lời", "Chia sẻ", "Xem thêm", "Bảo lưu mọi quyền",
+        "Cơ quan chủ quản", "Giấy phép số", "Ghi rõ nguồn", "Các tin khác", "In bài viết", "Ngày đăng", "Địa chỉ",
+    ):
+        assert junk not in doc.text, junk
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Tin liên quan", "Bình luận", "Xem thêm", "Chia sẻ", "Các tin khác", "Gửi bình luận", "© 2024 Báo Mẫu. Bảo lưu mọi quyền."],
+)
+def test_vietnamese_boilerplate_lines(line: str) -> None:
+    assert is_boilerplate_line(line)
+
+
+def test_vietnamese_sentence_with_vocabulary_words_is_kept() -> None:
+    assert not is_boilerplate_line("Bạn đọc có thể xem thêm thông tin về quy hoạch trên cổng thông tin của tỉnh.")
