@@ -71,31 +71,32 @@
   }
 
   function setState(u, state) {
+    var old = u.getAttribute("data-state");
     u.setAttribute("data-state", state);
     var row = u.closest(".row");
     if (row && row !== u && row.querySelectorAll("[data-segment-id]").length === 1) { row.setAttribute("data-state", state); }
     var badge = u.querySelector("[data-badge]");
     if (badge) { badge.textContent = state; badge.className = "badge state-" + state; }
-    updateCounts();
+    if (old !== state) { updateCounts(old, state); }
   }
 
-  function updateCounts() {
+  // The document's per-state counts (from the server) follow each change in place.
+  function updateCounts(from, to) {
     var box = document.getElementById("counts");
     if (!box) { return; }
     var counts = {};
-    document.querySelectorAll(".row:not(.head)").forEach(function (row) {
-      var us = row.querySelectorAll("[data-segment-id]");
-      if (!us.length) { return; }
-      us.forEach(function (u) {
-        var s = u.getAttribute("data-state") || "mt";
-        counts[s] = (counts[s] || 0) + 1;
-      });
+    box.querySelectorAll("[data-count]").forEach(function (b) {
+      counts[b.getAttribute("data-count")] = parseInt(b.getAttribute("data-n"), 10) || 0;
     });
+    if (from && counts[from]) { counts[from] -= 1; }
+    counts[to] = (counts[to] || 0) + 1;
     box.textContent = "";
     Object.keys(counts).sort().forEach(function (s) {
+      if (!counts[s]) { return; }
       var b = document.createElement("span");
       b.className = "badge state-" + s;
       b.setAttribute("data-count", s);
+      b.setAttribute("data-n", String(counts[s]));
       b.textContent = s + " " + counts[s];
       box.appendChild(b);
       box.appendChild(document.createTextNode(" "));
