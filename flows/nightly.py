@@ -318,7 +318,7 @@ def nightly_crawl(
     outcome (stored, unchanged, or a permanent rejection) in a run started on or after
     that day — a rerun with `since` = the day of a failed run finishes that day's job.
     """
-    from tasks.clean import EXTRACTOR_SIGNATURE
+    from tasks.clean import EXTRACTOR_SIGNATURE, is_low_confidence
     from tasks.detect import DETECTOR_SIGNATURE
     from tasks.reruns import finished_since, local_midnight_utc
     from tasks.store import latest_document, sweep_temp_files, write_run_records
@@ -352,6 +352,7 @@ def nightly_crawl(
     rejections: list[Rejection] = []
     stats: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
+    low_confidence: list[str] = []  # sources whose extraction candidates disagreed (tasks.clean)
 
     def outcome(source_id: str, status: str, reason: str | None = None, detail: str | None = None, document: str | None = None) -> None:
         outcomes[source_id] = SourceOutcome(id=source_id, status=status, reason=reason, detail=detail, document=document)  # type: ignore[arg-type]
@@ -400,6 +401,8 @@ def nightly_crawl(
             else:
                 processed[source.id] = result
                 stats["segments"] += len(result.document.segments)
+                if is_low_confidence(result.document.extractor):
+                    low_confidence.append(source.id)  # operators add a `selector` for these
 
         # 3. translate: one batched task per source language across all documents
         by_lang: dict[str, list[Segment]] = {}
@@ -476,6 +479,7 @@ def nightly_crawl(
             "untranslated": stats["untranslated"],
             "reasons": dict(sorted(reasons.items())),
             "skipped_finished": len(skipped),
+            "low_confidence_extraction": sorted(low_confidence),
         }
         ordered = [outcomes[s.id] for s in selected if s.id in outcomes]
         run_dir = write_run_records(
@@ -533,6 +537,8 @@ def _publish_artifacts(
     ]
     if skipped:
         lines.append(f"- skipped, already finished since {day}: {', '.join(skipped)}")
+    if summary.get("low_confidence_extraction"):
+        lines.append(f"- low-confidence extraction (add a `selector`): {', '.join(summary['low_confidence_extraction'])}")
     for status in ("new", "changed", "unchanged", "rejected", "failed"):
         if status in by_status:
             lines += ["", f"## {status} ({len(by_status[status])})", ""]

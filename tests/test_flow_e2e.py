@@ -110,6 +110,11 @@ def test_nightly_flow_end_to_end_then_incremental_rerun(prefect_harness, argos_t
     stats = json.loads((Path(summary["run_dir"]) / "stats.json").read_text())
     assert stats["translated_fresh"] > 0 and stats["new"] == 4 and stats["rejected"] == 2
     assert stats["reasons"] == {"http_404": 1, "robots_disallowed": 1}
+    # Low-confidence extractions (the two candidates disagreed) are listed for operators.
+    from tasks.clean import is_low_confidence
+
+    flagged = sorted(sid for sid, d in docs.items() if is_low_confidence(d["document"]["extractor"]))
+    assert stats["low_confidence_extraction"] == flagged
 
     # Second run: nothing changed, nothing translated, nothing stored twice.
     before = sorted(p.relative_to(out) for p in (out / "docs").rglob("*.json"))
