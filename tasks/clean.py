@@ -400,34 +400,37 @@ def _visible_chars(el: etree._Element) -> int:
     return sum(_count_chars(t) for kind, t in _events(el) if kind == "text")  # type: ignore[arg-type]
 
 
-def _noise_elements(root: etree._Element) -> set[etree._Element]:
+def _noise_elements(root: etree._Element) -> dict[etree._Element, int]:
     """Elements that look like widgets by tag/class/id and do not hold most of the page's text.
 
     A wrapper named "__next" or a <body class="has-nav-bar"> holds the article too, so an
     element is only noise when it carries a minor share of the visible text.
     """
     total = _visible_chars(root) or 1
-    # lxml proxies are kept alive by the set, so membership tests stay valid.
-    out: set[etree._Element] = set()
+    # lxml proxies are kept alive by the dict, so membership tests stay valid.
+    out: dict[etree._Element, int] = {}
     for el in root.iter():
         if not isinstance(el.tag, str) or el.tag.lower() in ("html", "body", "main", "article"):
             continue
         strength = _noise_strength(el)
         if strength and _visible_chars(el) <= (0.95 if strength == 2 else 0.4) * total:
-            out.add(el)
+            out[el] = strength
     return out
 
 
 class _Block:
-    __slots__ = ("text", "chars", "link_chars", "path", "tag", "noise")
+    __slots__ = ("text", "chars", "link_chars", "path", "tag", "noise", "widget")
 
-    def __init__(self, text: str, chars: int, link_chars: int, path: tuple[int, ...], tag: str, noise: bool) -> None:
+    def __init__(
+        self, text: str, chars: int, link_chars: int, path: tuple[int, ...], tag: str, noise: bool, widget: bool = False
+    ) -> None:
         self.text = text
         self.chars = chars
         self.link_chars = link_chars
         self.path = path  # indices of ancestor elements (in _blocks' node list), outermost first
         self.tag = tag
         self.noise = noise
+        self.widget = widget  # inside an element that surely is a widget (strength 2)
 
     @property
     def link_density(self) -> float:
@@ -447,7 +450,7 @@ def _blocks(root: lxml_html.HtmlElement) -> list[_Block]:
     pieces: list[tuple[str, bool]] = []  # (text, inside a link)
     path: list[int] = []
     tags: list[str] = []
-    noise_depth = 0
+    noise_depth = widget_depth = 0
     noise = _noise_elements(root)
     nodes: list[etree._Element] = []  # keeps proxies alive; path entries index into it
 
@@ -460,11 +463,11 @@ def _blocks(root: lxml_html.HtmlElement) -> list[_Block]:
             chars = _count_chars(text)
             link_chars = sum(_count_chars(t) for t, in_link in pieces if in_link)
             tag = next((t for t in reversed(tags) if t in _BLOCK_TAGS), "")
-            blocks.append(_Block(text, chars, min(link_chars, chars), tuple(path), tag, noise_depth > 0))
+            blocks.append(_Block(text, chars, min(link_chars, chars), tuple(path), tag, noise_depth > 0, widget_depth > 0))
         pieces.clear()
 
     links: list[bool] = [False]  # inside an <a>, per open element
-    noise_flags: list[bool] = []
+    noise_flags: list[int] = []  # strength of each open element (0 = not noise)
     body = root.find(".//body")
     for kind, item in _events(body if body is not None else root):
         if kind == "text":
@@ -478,14 +481,17 @@ def _blocks(root: lxml_html.HtmlElement) -> list[_Block]:
             nodes.append(el)  # type: ignore[arg-type]
             path.append(len(nodes) - 1)
             tags.append(tag)
-            is_noise = el in noise
-            noise_flags.append(is_noise)
-            noise_depth += is_noise
+            strength = noise.get(el, 0)  # type: ignore[call-overload]
+            noise_flags.append(strength)
+            noise_depth += strength > 0
+            widget_depth += strength == 2
             links.append(links[-1] or tag == "a")
         else:
             if tag in _BLOCK_TAGS or tag in _HEADING_TAGS:
                 flush()
-            noise_depth -= noise_flags.pop()
+            strength = noise_flags.pop()
+            noise_depth -= strength > 0
+            widget_depth -= strength == 2
             path.pop()
             tags.pop()
             links.pop()
@@ -717,7 +723,10 @@ def choose_candidate(candidates: dict[str, list[str]], rule: CombineRule = DEFAU
     under-count them), unless it kept only short lines. Other scripts: trafilatura is the
     anchor; the density pass wins only when trafilatura kept nearly nothing, when it
     stopped early inside the density pass's text and the rest is sentences (not lists,
-    not boilerplate vocabulary), or when trafilatura's extra is a menu of short lines.
+    not boilerplate vocabulary), when the two disagree and the density pass holds twice
+    the sentences, when trafilatura flattened a layout table into rows, or when
+    trafilatura's extra is a menu: short lines the page shows only in widgets/link lists
+    (`candidates["widgets"]`).
     Confidence = agreement of the two candidates, so one extractor alone is never sure.
     """
     traf = candidates.get("trafilatura", [])
@@ -749,7 +758,8 @@ def choose_candidate(candidates: dict[str, list[str]], rule: CombineRule = DEFAU
         kept = set(dens)
         extra = [p for p in traf if p not in kept]
         short = sum(len(_WORD_RE.findall(p)) for p in extra) <= 6 * len(extra)
-        if short and _share(extra, _reads_like_sentence) < 0.3:
+        widgets = set(candidates.get("widgets", []))
+        if short and _share(extra, _reads_like_sentence) < 0.3 and _share(extra, widgets.__contains__) >= 0.5:
             return Choice("density", dens, agree, "trafilatura kept a menu")
     return Choice("trafilatura", traf, agree, "anchor")
 
@@ -767,34 +777,40 @@ def _headlines(tree: lxml_html.HtmlElement, traf_title: str | None) -> frozenset
     return frozenset(f for f in map(_fold, found) if f)
 
 
-def _drop_widget_edges(paras: list[str], blocks: list[_Block]) -> list[str]:
-    """Leading/trailing paragraphs that come from a widget block (comments, related, share).
+def _widget_texts(blocks: list[_Block]) -> frozenset[str]:
+    """Texts the page shows only inside widgets: elements that surely are one (class/id, tag)
+    or link lists. Evidence from the page itself, for trafilatura's paragraphs."""
+    widget = {b.text for b in blocks if b.widget or b.link_density > 0.5}
+    return frozenset(widget - {b.text for b in blocks if not (b.widget or b.link_density > 0.5)})
 
-    Evidence from the page itself: the paragraph is the text of a block inside an element
-    named like a widget (class/id tokens, see _noise_strength) or made of links.
-    """
-    widget = {b.text for b in blocks if b.noise or b.link_density > 0.5}
-    plain = {b.text for b in blocks if not (b.noise or b.link_density > 0.5)}
-    is_widget = lambda p: p in widget and p not in plain  # noqa: E731 - a text seen in both is ambiguous
+
+def _drop_widget_edges(paras: list[str], widgets: frozenset[str]) -> list[str]:
+    """Leading/trailing paragraphs that are widget texts (comments, related, share bars)."""
     end = len(paras)
-    while end > 1 and is_widget(paras[end - 1]):
+    while end > 1 and paras[end - 1] in widgets:
         end -= 1
     start = 0
-    while start < end - 1 and is_widget(paras[start]):
+    while start < end - 1 and paras[start] in widgets:
         start += 1
     return paras[start:end]
 
 
 def _generic(tree: lxml_html.HtmlElement, url: str) -> tuple[dict[str, list[str]], object | None]:
-    """Both generic candidates after boilerplate lines and edge trimming, and trafilatura's Document."""
+    """Both generic candidates after boilerplate lines and edge trimming, and trafilatura's Document.
+
+    "widgets" lists trafilatura's paragraphs that the page shows only in widgets (evidence
+    for `choose_candidate`).
+    """
     traf, traf_doc = _trafilatura_candidate(tree, url)
     blocks = _blocks(tree)
-    traf = _drop_widget_edges(_drop_boilerplate(traf, keep_credits=True), blocks)
+    widgets = _widget_texts(blocks)
+    traf = _drop_widget_edges(_drop_boilerplate(traf, keep_credits=True), widgets)
     dens = _drop_boilerplate(_density_candidate(tree, blocks))
     # Headlines go only from Latin-script text: Chinese pages set the title as the first
     # line of the text as often as not.
     heads = frozenset() if _dense_script(traf, dens) else _headlines(tree, getattr(traf_doc, "title", None))
-    return {"trafilatura": trim_edges(traf, heads), "density": trim_edges(dens, heads)}, traf_doc
+    traf, dens = trim_edges(traf, heads), trim_edges(dens, heads)
+    return {"trafilatura": traf, "density": dens, "widgets": [p for p in traf if p in widgets]}, traf_doc
 
 
 def extract_candidates(content: bytes, *, url: str = "", headers: dict[str, str] | None = None) -> dict[str, list[str]]:

@@ -20,6 +20,7 @@ from tasks.clean import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
+MENU = ["Home", "World", "Business", "Sport", "Culture", "Travel", "Weather", "Video", "Sign in", "Subscribe"]
 PAGES = ROOT / "tests" / "fixtures" / "pages"
 
 
@@ -347,14 +348,23 @@ def test_metadata_lines(line: str, expected: bool) -> None:
         ),
         # Han text where the density pass kept only short lines: trafilatura's prose.
         ({"trafilatura": ["这是一段足够长的中文正文，讲述了会议的经过。"], "density": ["首页", "新闻"]}, "trafilatura"),
-        # Latin text, trafilatura kept the article plus a long menu: density ("too much").
+        # Latin text, trafilatura kept the article plus a long menu the page shows as links: density.
         (
             {
-                "trafilatura": ["Home", "World", "Business", "Sport", "Culture", "Travel", "Weather", "Video",
-                                "Sign in", "Subscribe", "Markets fell on Monday after the central bank spoke."],
+                "trafilatura": MENU + ["Markets fell on Monday after the central bank spoke."],
                 "density": ["Markets fell on Monday after the central bank spoke."],
+                "widgets": MENU,
             },
             "density",
+        ),
+        # ... the same short lines without evidence that they are links/widgets (a poem, a
+        # list in the article): trafilatura, never a density pass that kept a sliver.
+        (
+            {
+                "trafilatura": MENU + ["Markets fell on Monday after the central bank spoke."],
+                "density": ["Markets fell on Monday after the central bank spoke."],
+            },
+            "trafilatura",
         ),
         # ... but when its extra is sentences, trafilatura (the density pass missed text).
         (
