@@ -26,7 +26,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from tasks.memory_backend import RANK_SQL, STATE_RANK, TM_SCHEMA, TMBackend, TMEntry, TMState, source_hash
+from tasks.memory_backend import (
+    RANK_SQL,
+    STATE_RANK,
+    TM_ADD_REVIEWER,
+    TM_COLUMNS,
+    TM_SCHEMA,
+    TMBackend,
+    TMEntry,
+    TMState,
+    source_hash,
+)
 
 __all__ = [
     "RANK_SQL", "STATE_RANK", "TM_SCHEMA", "TMBackend", "TMEntry", "TMState", "source_hash",
@@ -69,6 +79,8 @@ class SQLiteBackend:
             try:
                 for stmt in filter(None, (s.strip() for s in TM_SCHEMA.split(";"))):
                     self._db.execute(stmt)
+                if "reviewer" not in {row[1] for row in self._db.execute("PRAGMA table_info(tm)")}:
+                    self._db.execute(TM_ADD_REVIEWER)
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -82,7 +94,7 @@ class SQLiteBackend:
                 chunk = unique[i : i + self.CHUNK]
                 marks = ",".join("?" * len(chunk))
                 rows = self._db.execute(
-                    "SELECT source_hash, src, tgt, model, source_text, text, state, created, updated "
+                    f"SELECT {TM_COLUMNS} "
                     f"FROM tm WHERE src = ? AND tgt = ? AND source_hash IN ({marks}) "
                     "AND (model = ? OR state IN ('reviewed', 'final'))",
                     (src, tgt, *chunk, model),
@@ -96,15 +108,15 @@ class SQLiteBackend:
         rank_new = RANK_SQL.format(col="excluded.state")
         rank_old = RANK_SQL.format(col="tm.state")
         sql = (
-            "INSERT INTO tm (source_hash, src, tgt, model, source_text, text, state, created, updated) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            f"INSERT INTO tm ({TM_COLUMNS}) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (source_hash, src, tgt, model) DO UPDATE SET "
             "text = excluded.text, state = excluded.state, updated = excluded.updated, "
-            "source_text = excluded.source_text "
+            "source_text = excluded.source_text, reviewer = excluded.reviewer "
             f"WHERE {rank_new} >= {rank_old}"
         )
         rows = [
-            (e.source_hash, e.src, e.tgt, e.model, e.source_text, e.text, e.state, e.created, e.updated)
+            (e.source_hash, e.src, e.tgt, e.model, e.source_text, e.text, e.state, e.created, e.updated, e.reviewer)
             for e in entries
         ]
         with self._lock:
@@ -156,19 +168,25 @@ class TranslationMemory:
         tgt: str,
         model: str,
         state: TMState = "mt",
+        reviewer: str | None = None,
     ) -> int:
-        """Store (source text, translation) pairs in one transaction; never downgrades."""
+        """Store (source text, translation) pairs in one transaction; never downgrades.
+
+        `reviewer`: who approved reviewed/final entries (the browser app, `review import`).
+        """
         if state not in STATE_RANK:
             raise ValueError(f"state must be one of {sorted(STATE_RANK)}, got {state!r}")
         now = _now()
         entries = [
-            TMEntry(source_hash(s), src, tgt, model, unicodedata.normalize("NFC", s), t, state, now, now)
+            TMEntry(source_hash(s), src, tgt, model, unicodedata.normalize("NFC", s), t, state, now, now, reviewer)
             for s, t in items
         ]
         return self.backend.upsert(entries)
 
-    def put(self, text: str, translation: str, src: str, tgt: str, model: str, state: TMState = "mt") -> int:
-        return self.put_many([(text, translation)], src, tgt, model, state)
+    def put(
+        self, text: str, translation: str, src: str, tgt: str, model: str, state: TMState = "mt", reviewer: str | None = None
+    ) -> int:
+        return self.put_many([(text, translation)], src, tgt, model, state, reviewer)
 
     def count(self) -> dict[str, int]:
         return self.backend.count()

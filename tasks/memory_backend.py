@@ -31,6 +31,7 @@ class TMEntry:
     state: str
     created: str
     updated: str
+    reviewer: str | None = None  # who reviewed a reviewed/final entry, when known
 
 
 class TMBackend(Protocol):
@@ -60,10 +61,16 @@ CREATE TABLE IF NOT EXISTS tm (
     state TEXT NOT NULL CHECK (state IN ('mt', 'reviewed', 'final')),
     created TEXT NOT NULL,
     updated TEXT NOT NULL,
+    reviewer TEXT,
     PRIMARY KEY (source_hash, src, tgt, model)
 );
 CREATE INDEX IF NOT EXISTS tm_lookup ON tm (source_hash, src, tgt);
 """
+
+# Columns of a TMEntry, in order (SELECT and INSERT lists of every backend).
+TM_COLUMNS = "source_hash, src, tgt, model, source_text, text, state, created, updated, reviewer"
+# A table made before the reviewer column gets it (each backend checks or uses IF NOT EXISTS).
+TM_ADD_REVIEWER = "ALTER TABLE tm ADD COLUMN reviewer TEXT"
 
 # SQL rank of a state column: a write never downgrades a reviewed/final entry.
 RANK_SQL = "(CASE {col} WHEN 'final' THEN 2 WHEN 'reviewed' THEN 1 ELSE 0 END)"

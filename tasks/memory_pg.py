@@ -22,17 +22,17 @@ import psycopg
 
 from tasks.memory_backend import RANK_SQL as _RANK
 from tasks.memory_backend import TM_SCHEMA as _SCHEMA
-from tasks.memory_backend import TMEntry
+from tasks.memory_backend import TM_ADD_REVIEWER, TM_COLUMNS, TMEntry
 
 _LOCK_KEY = 0x6E62746D  # "nbtm": advisory lock id for schema creation
 
 
 _UPSERT = (
-    "INSERT INTO tm (source_hash, src, tgt, model, source_text, text, state, created, updated) "
-    "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], "
+    f"INSERT INTO tm ({TM_COLUMNS}) "
+    "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], "
     "%s::text[], %s::text[], %s::text[]) "
     "ON CONFLICT (source_hash, src, tgt, model) DO UPDATE SET "
-    "text = excluded.text, state = excluded.state, updated = excluded.updated, source_text = excluded.source_text "
+    "text = excluded.text, state = excluded.state, updated = excluded.updated, source_text = excluded.source_text, reviewer = excluded.reviewer "
     f"WHERE {_RANK.format(col='excluded.state')} >= {_RANK.format(col='tm.state')}"
 )
 
@@ -58,6 +58,7 @@ class PostgresBackend:
             self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
             for stmt in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
                 self._db.execute(stmt)
+            self._db.execute(TM_ADD_REVIEWER.replace("ADD COLUMN", "ADD COLUMN IF NOT EXISTS"))
 
     def fetch(self, hashes: Sequence[str], src: str, tgt: str, model: str) -> list[TMEntry]:
         unique = list(dict.fromkeys(hashes))
@@ -65,7 +66,7 @@ class PostgresBackend:
             return []
         with self._lock, self._db.transaction():
             rows = self._db.execute(
-                "SELECT source_hash, src, tgt, model, source_text, text, state, created, updated "
+                f"SELECT {TM_COLUMNS} "
                 "FROM tm WHERE src = %s AND tgt = %s AND source_hash = ANY(%s) "
                 "AND (model = %s OR state IN ('reviewed', 'final'))",
                 (src, tgt, unique, model),
@@ -76,7 +77,7 @@ class PostgresBackend:
         if not entries:
             return 0
         columns = [list(col) for col in zip(*(
-            (e.source_hash, e.src, e.tgt, e.model, e.source_text, e.text, e.state, e.created, e.updated)
+            (e.source_hash, e.src, e.tgt, e.model, e.source_text, e.text, e.state, e.created, e.updated, e.reviewer)
             for e in entries
         ))]
         with self._lock, self._db.transaction():

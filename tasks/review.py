@@ -206,7 +206,9 @@ class ReviewMemory(Protocol):
 
     def get(self, text: str, src: str, tgt: str, model: str) -> Any: ...
 
-    def put(self, text: str, translation: str, src: str, tgt: str, model: str, state: str = "mt") -> int: ...
+    def put(
+        self, text: str, translation: str, src: str, tgt: str, model: str, state: str = "mt", reviewer: str | None = None
+    ) -> int: ...
 
 
 _PAIR_WINDOW = 8  # old segments considered around a changed segment's place
@@ -296,7 +298,7 @@ def carry_reviews(
                 same = prev_tr.get("text") == entry.text and prev_tr.get("state") == entry.state
                 update: dict[str, Any] = {
                     "reviewed_at": (parse_time(prev_tr.get("reviewed_at")) if same else None) or tr.reviewed_at or parse_time(entry.updated),
-                    "reviewed_by": prev_tr.get("reviewed_by") if same else tr.reviewed_by,
+                    "reviewed_by": getattr(entry, "reviewer", None) or (prev_tr.get("reviewed_by") if same else tr.reviewed_by),
                 }
                 if not (tr.state == entry.state and tr.text == entry.text):
                     update.update({"text": entry.text, "state": entry.state, "from_memory": True, "reference": None})
@@ -598,7 +600,7 @@ def apply_edits(
     is raised and nothing is written. Then for each edit:
 
     - `reviewed`/`final` go into the translation memory under the key the translate stage
-      looks up (`memory_key`; the segment's MT model id, the state, the memory's timestamp),
+      looks up (`memory_key`; the segment's MT model id, the state, the reviewer, the memory's timestamp),
       so every later crawl finds them; a flag (`needs-review`) is not a memory state and
       lives in the document only (a reviewed text it replaces is kept as `reference`);
     - the segment gets text, state, `reviewed_at` (= `when`), `reviewed_by`;
@@ -668,7 +670,9 @@ def apply_edits(
                     key_text, key_src, key_tgt = memory_key(target["text"], tr)
                     entry = memory.get(key_text, key_src, key_tgt, tr["model"])
                     if entry is None or entry.state != edit.state or entry.text != edit.text:
-                        report.memory_written += memory.put(key_text, edit.text, key_src, key_tgt, tr["model"], edit.state)
+                        report.memory_written += memory.put(
+                            key_text, edit.text, key_src, key_tgt, tr["model"], edit.state, reviewer=reviewer
+                        )
                 if tr.get("state") == edit.state and tr.get("text") == edit.text:
                     report.unchanged.append(target["id"])
                     report.segments[target["id"]] = segment_view(record, target)

@@ -116,7 +116,7 @@ def test_write_api_end_to_end(out: Path) -> None:
     assert segment_version(stored, stored["segments"][0]) == saved["version"]
     with open_memory(out / "tm.sqlite") as memory:
         entry = memory.get(SENTS[0].text, "vi", "en", MODEL)
-        assert (entry.text, entry.state) == (edit["text"], "reviewed")
+        assert (entry.text, entry.state, entry.reviewer) == (edit["text"], "reviewed", "tester")
         assert memory.get(SENTS[3].text, "vi", "en", MODEL) is None  # a flag is not a memory state
     audit = _audit(out)
     assert [(a["segment_id"], a["old"], a["new"], a["via"], a["reviewer"]) for a in audit] == [
@@ -245,3 +245,26 @@ def test_index_filters(tmp_path: Path) -> None:
     view = index_view(out, IndexFilters.from_query({"since": "yesterday", "state": "bogus"}))
     assert len(view["entries"]) == 4 and len(view["problems"]) == 2
     assert view["totals"] == {"final": 1, "mt": 3, "needs-review": 1}
+
+
+def test_memory_made_before_the_reviewer_column_gains_it(tmp_path: Path) -> None:
+    """A tm.sqlite from an older newsbridge (no reviewer column) opens, keeps its rows and records reviewers."""
+    import sqlite3
+
+    path = tmp_path / "tm.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript(
+        "CREATE TABLE tm (source_hash TEXT NOT NULL, src TEXT NOT NULL, tgt TEXT NOT NULL, model TEXT NOT NULL,"
+        " source_text TEXT NOT NULL, text TEXT NOT NULL, state TEXT NOT NULL, created TEXT NOT NULL,"
+        " updated TEXT NOT NULL, PRIMARY KEY (source_hash, src, tgt, model));"
+    )
+    db.close()
+    with open_memory(path) as memory:
+        memory.put("Một.", "One.", "vi", "en", MODEL)
+        memory.put("Hai.", "Two.", "vi", "en", MODEL, "final", reviewer="lan")
+        assert memory.get("Một.", "vi", "en", MODEL).reviewer is None
+        assert memory.get("Hai.", "vi", "en", MODEL).reviewer == "lan"
+        memory.put("Hai.", "Two (mt).", "vi", "en", MODEL)  # never downgrades, reviewer kept
+        assert (memory.get("Hai.", "vi", "en", MODEL).text, memory.get("Hai.", "vi", "en", MODEL).reviewer) == ("Two.", "lan")
+    with open_memory(path) as memory:  # reopening does not add the column twice
+        assert memory.count() == {"mt": 1, "final": 1}
