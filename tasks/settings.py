@@ -59,6 +59,17 @@ class Settings(BaseSettings):
     # Task runner of the nightly flow: threads[:N] (default) | dask | dask:ADDRESS.
     runner: str = "threads"
 
+    # shards and streaming (docs/scaling.md)
+    # Pages per shard at most (a shard is one Prefect task run or child flow run).
+    shard_max_pages: int = 1000
+    # "flow-name/deployment-name" of the shard deployment: when set, the nightly flow runs
+    # each shard as a child flow run on that deployment's work pool; unset = in-process.
+    shard_deployment: str | None = None
+    # Fetched pages held at most by one shard's stream (back-pressure on the fetchers).
+    stream_window: int = 16
+    # Segments per language that make a full translation batch.
+    stream_batch_segments: int = 256
+
     def models_path(self) -> Path:
         import os
 

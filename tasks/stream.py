@@ -1,0 +1,535 @@
+"""One shard of a night as a bounded stream: fetch → process → translate → store, page by page.
+
+    fetcher threads ──► process (decode/extract/segment/detect) ──► per-language batches
+    (window of pages)        │ rejections recorded                  (TM first, then one
+                             ▼                                       CTranslate2 pass; one
+    store ◄── a document's last segment is back ◄── translator thread, bounded queue)
+
+- At most `window` fetched pages are held at once (raw bytes are already in the snapshot
+  store; the bytes are dropped as soon as the page is processed). A page's fetch slot is
+  only given back after it was processed, so slow translation slows fetching (back-pressure)
+  instead of piling pages up.
+- Segments of all documents in flight fill one buffer per language; a buffer goes to the
+  translator when it is full, or as soon as the translator is idle, or at the end. Batches go
+  through `tasks.translate.translate_segments` (translation memory first, same-token-length
+  CTranslate2 batches), so every translation is the one Argos' one-sentence call gives.
+  The translator queue holds at most `queued_batches` batches (back-pressure again).
+- A document is stored the moment its last segment is translated (story versions wait for
+  the other versions of their story in this shard), its fetch state is committed only then,
+  and then it is dropped. Memory follows what is in flight, not the size of the night.
+- Every source gets exactly one outcome; the shard's outcomes and counters are written to
+  `runs/<run-id>/shards/<shard-id>.json` (atomically, also when the shard fails), which is
+  all the flow reads back: no page, document or segment crosses Prefect.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import time
+import traceback
+import unicodedata
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from tasks.models import Document, FetchResult, Provenance, Rejection, Segment, Source, SourceOutcome
+
+__all__ = ["Processed", "ShardRun", "ShardRecord", "process_page", "run_shard", "shard_record_path", "store_document"]
+
+# The counters a shard adds to the run's stats.
+STAT_KEYS = (
+    "fetched", "not_modified", "segments", "translated_fresh", "translated_from_memory", "copied", "untranslated",
+)
+
+
+class Processed(BaseModel):
+    """What clean+segment+detect made of one fetched page (or why it made nothing)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    source_id: str
+    document: Document | None = None
+    doc_id: str | None = None
+    rejection: Rejection | None = None
+
+
+class ShardRecord(BaseModel):
+    """What a shard leaves for the flow: one outcome per source, rejections, counters."""
+
+    shard: str
+    run_id: str
+    outcomes: list[SourceOutcome]
+    rejections: list[Rejection]
+    stats: dict[str, int]
+    low_confidence: list[str] = []  # sources whose extraction candidates disagreed (tasks.clean)
+    error: str | None = None
+
+
+class FetcherLike(Protocol):
+    def fetch(self, source: Source) -> FetchResult: ...
+    def commit(self, result: FetchResult) -> None: ...
+
+
+@dataclass
+class ShardRun:
+    """Everything a shard needs besides its sources (all picklable but the callbacks)."""
+
+    output_dir: Path
+    run_id: str
+    pivot: str
+    tm_location: str
+    provenance: Provenance  # run-wide fields; models and engine are filled per document
+    fetch_threads: int = 8
+    window: int = 16  # fetched pages held at most (fetching, waiting or being processed)
+    batch_segments: int = 256  # segments per translation batch when pages arrive fast
+    queued_batches: int = 2  # translation batches waiting at most
+    idle_flush_seconds: float = 0.5  # an idle translator takes a partial batch this old
+    tick: Callable[[str], None] | None = None  # progress: one call per page per stage
+    on_stored: Callable[[str, str], None] | None = None  # (source id, relative path)
+    on_rejected: Callable[[str, str], None] | None = None  # (source id, reason)
+
+
+# --------------------------------------------------------------------------- per page
+
+
+def process_page(source: Source, fetched: FetchResult) -> Processed:
+    """Decode + extract, segment, detect one fetched page (pure; no Prefect)."""
+    from tasks.clean import ExtractionError, extract_article, with_title_paragraph
+    from tasks.detect import detect_segments
+    from tasks.segment import segment_document
+    from tasks.store import doc_id_for
+
+    try:
+        doc = extract_article(
+            fetched.content or b"",
+            url=fetched.final_url or fetched.url,
+            source_id=source.id,
+            headers=fetched.headers,
+            selector=source.selector,
+        )
+    except ExtractionError as exc:
+        return Processed(
+            source_id=source.id,
+            rejection=Rejection(source_id=source.id, stage="clean", reason=exc.reason, detail=exc.detail, url=source.url),
+        )
+    doc = with_title_paragraph(doc)
+    doc_id = doc_id_for(source.url)
+    hint = None if source.lang == "auto" else source.lang
+    segments = segment_document(doc, doc_id, lang_hint=hint or doc.page_lang)
+    doc.segments = detect_segments(segments, hint=hint or doc.page_lang)
+    langs = Counter(s.lang for s in doc.segments if s.lang not in ("und", "other"))
+    doc.lang = langs.most_common(1)[0][0] if langs else "und"
+    if not doc.segments:
+        return Processed(
+            source_id=source.id,
+            rejection=Rejection(source_id=source.id, stage="segment", reason="no_segments", url=source.url),
+        )
+    return Processed(source_id=source.id, document=doc, doc_id=doc_id)
+
+
+def document_provenance(base: Provenance, segments: list[Segment]) -> Provenance:
+    """The run's provenance with the models and engine this document's translations used."""
+    used = [s.translation for s in segments if s.translation is not None and s.translation.model != "copy"]
+    return base.model_copy(
+        update={
+            "models": sorted({t.model for t in used}),
+            "engine": "; ".join(sorted({t.engine for t in used})) or None,
+        }
+    )
+
+
+def store_document(
+    processed: Processed,
+    fetched: FetchResult,
+    fetcher: FetcherLike,
+    output_dir: Path,
+    provenance: Provenance,
+    memory: Any | None,
+    story: dict[str, Any] | None = None,
+) -> tuple[str, str]:
+    """Carry reviews, align, write the document version atomically, then commit the fetch state.
+
+    Returns (status, relative path); status is "new", "changed" or "unchanged".
+    """
+    from tasks.align import align_translations
+    from tasks.review import carry_reviews, load_record
+    from tasks.store import document_record, latest_document, write_document
+
+    doc = processed.document
+    assert doc is not None and processed.doc_id is not None
+    previous = latest_document(output_dir, doc.source_id)
+    # A translator's reviewed work survives a re-crawl: unchanged segments keep it,
+    # changed ones are flagged needs-review with the old reviewed text as reference.
+    if memory is not None:
+        carry_reviews(load_record(output_dir, previous) if previous else None, doc.segments, memory)
+    record = document_record(
+        doc,
+        fetched,
+        doc_id=processed.doc_id,
+        alignment=align_translations(doc.segments),
+        provenance=document_provenance(provenance, doc.segments),
+        story=story,
+    )
+    rel = write_document(output_dir, record)
+    # Only now is the page's new state remembered: a crash before this line refetches.
+    fetcher.commit(fetched)
+    if previous is None:
+        return "new", rel
+    # Same version already stored: a rerun after a crash between store and commit.
+    return ("unchanged" if previous == rel else "changed"), rel
+
+
+def shard_record_path(output_dir: Path, run_id: str, shard_id: str) -> Path:
+    from tasks.store import safe_join
+
+    return safe_join(output_dir, "runs", run_id, "shards", f"{shard_id}.json")
+
+
+# --------------------------------------------------------------------------- the stream
+
+
+@dataclass
+class _InFlight:
+    source: Source
+    fetched: FetchResult
+    processed: Processed
+    waiting: int = 0  # segments still at the translator
+
+
+@dataclass
+class _Batch:
+    lang: str
+    owners: list[str]  # source id of each segment
+    segments: list[Segment]
+
+
+@dataclass
+class _State:
+    outcomes: dict[str, SourceOutcome] = field(default_factory=dict)
+    rejections: list[Rejection] = field(default_factory=list)
+    stats: Counter[str] = field(default_factory=Counter)
+    low_confidence: list[str] = field(default_factory=list)
+
+
+class _Stream:
+    def __init__(self, shard_id: str, sources: list[Source], fetcher: FetcherLike, run: ShardRun) -> None:
+        self.shard_id = shard_id
+        self.sources = sources
+        self.by_id = {s.id: s for s in sources}
+        self.fetcher = fetcher
+        self.run = run
+        self.state = _State()
+        self.events: queue.Queue[tuple[Any, ...]] = queue.Queue()  # unbounded: fetch slots bound it
+        self.slots = threading.Semaphore(max(1, run.window))
+        self.stop = threading.Event()
+        self.batches: queue.Queue[_Batch | None] = queue.Queue(maxsize=max(1, run.queued_batches))
+        self.in_flight: dict[str, _InFlight] = {}
+        self.buffers: dict[str, _Batch] = {}
+        self.buffer_since: dict[str, float] = {}
+        self.busy = 0  # batches handed to the translator and not back yet
+        self.fetched_events = 0
+        self.fresh_keys: set[tuple[str, str]] = set()  # translated fresh in this shard
+        # Story versions wait for the other versions of their story in this shard.
+        self.story_members: dict[str, list[str]] = {}
+        for s in sources:
+            if s.story:
+                self.story_members.setdefault(s.story, []).append(s.id)
+        self.held: dict[str, dict[str, _InFlight]] = {}
+        self.memory: Any = None
+
+    # -- bookkeeping
+    def tick(self, stage: str) -> None:
+        if self.run.tick is not None:
+            self.run.tick(stage)
+
+    def outcome(self, sid: str, status: str, reason: str | None = None, detail: str | None = None, document: str | None = None) -> None:
+        self.state.outcomes[sid] = SourceOutcome(id=sid, status=status, reason=reason, detail=detail, document=document)  # type: ignore[arg-type]
+        if status in ("rejected", "failed") and self.run.on_rejected is not None and reason:
+            self.run.on_rejected(sid, reason)
+        self.release_story(sid)
+
+    def reject(self, rejection: Rejection) -> None:
+        self.state.rejections.append(rejection)
+        self.outcome(rejection.source_id, "rejected", rejection.reason, rejection.detail)
+
+    # -- threads
+    def _fetch_one(self, source: Source) -> None:
+        try:
+            result: FetchResult | None = self.fetcher.fetch(source)
+            error = None
+        except Exception as exc:  # noqa: BLE001 - recorded as the source's failure
+            result, error = None, f"{type(exc).__name__}: {exc}"
+        self.events.put(("fetched", source, result, error))
+
+    def _feed(self, pool: ThreadPoolExecutor) -> None:
+        for source in self.sources:
+            while not self.slots.acquire(timeout=0.2):
+                if self.stop.is_set():
+                    return
+            if self.stop.is_set():
+                return
+            pool.submit(self._fetch_one, source)
+
+    def _translate(self) -> None:
+        from tasks.translate import translate_segments
+
+        while True:
+            batch = self.batches.get()
+            if batch is None:
+                return
+            try:
+                counts = translate_segments(batch.segments, self.run.pivot, self.memory)
+                self.events.put(("translated", batch, counts, None))
+            except BaseException as exc:  # noqa: BLE001 - re-raised by the shard's main thread
+                self.events.put(("translated", batch, None, exc))
+
+    # -- main thread
+    def run_stream(self) -> None:
+        from tasks.memory import open_memory
+
+        self.memory = open_memory(self.run.tm_location)
+        pool = ThreadPoolExecutor(max(1, self.run.fetch_threads), thread_name_prefix=f"fetch-{self.shard_id}")
+        feeder = threading.Thread(target=self._feed, args=(pool,), name=f"feed-{self.shard_id}", daemon=True)
+        translator = threading.Thread(target=self._translate, name=f"translate-{self.shard_id}", daemon=True)
+        feeder.start()
+        translator.start()
+        try:
+            while len(self.state.outcomes) < len(self.sources):
+                try:
+                    event = self.events.get(timeout=self.run.idle_flush_seconds / 2)
+                except queue.Empty:
+                    event = None
+                if event is not None and event[0] == "fetched":
+                    self.on_fetched(*event[1:])
+                elif event is not None:
+                    self.on_translated(*event[1:])
+                self.flush()
+        finally:
+            self.stop.set()
+            # Unblock and end the translator (it may be waiting for a free queue place).
+            while True:
+                try:
+                    self.batches.put(None, timeout=0.1)
+                    break
+                except queue.Full:
+                    try:
+                        self.batches.get_nowait()
+                    except queue.Empty:
+                        pass
+            translator.join()
+            feeder.join()
+            pool.shutdown(wait=True, cancel_futures=True)
+            self.memory.close()
+
+    def on_fetched(self, source: Source, result: FetchResult | None, error: str | None) -> None:
+        self.fetched_events += 1
+        self.tick("fetch")
+        try:
+            if error is not None or result is None:
+                self.outcome(source.id, "failed", "internal_error", error)
+                return
+            if result.outcome == "not_modified":
+                from tasks.store import latest_document
+
+                self.state.stats["not_modified"] += 1
+                self.outcome(source.id, "unchanged", document=latest_document(self.run.output_dir, source.id))
+                return
+            if result.outcome != "fetched":
+                # Every fault of the web the fetcher names (robots, 4xx, 5xx after retries,
+                # timeouts, resets, limits) is an expected outcome of crawling: the source is
+                # rejected with its reason. A fault of our own (`internal_error`) fails the run.
+                reason = result.reason or result.outcome
+                rejection = Rejection(source_id=source.id, stage="fetch", reason=reason, detail=result.detail, url=source.url)
+                if reason == "internal_error":
+                    self.state.rejections.append(rejection)
+                    self.outcome(source.id, "failed", reason, result.detail)
+                else:
+                    self.reject(rejection)
+                return
+            self.state.stats["fetched"] += 1
+            from tasks.clean import is_low_confidence
+
+            try:
+                processed = process_page(source, result)
+            except Exception as exc:  # noqa: BLE001 - a bug on one page fails that page, not the shard
+                self.outcome(source.id, "failed", "internal_error", f"{type(exc).__name__}: {exc}")
+                return
+            finally:
+                result.content = None  # the raw bytes are in the snapshot store
+            self.tick("process")
+            if processed.rejection is not None:
+                self.reject(processed.rejection)
+                return
+            doc = processed.document
+            assert doc is not None
+            self.state.stats["segments"] += len(doc.segments)
+            if is_low_confidence(doc.extractor):
+                self.state.low_confidence.append(source.id)  # operators add a `selector` for these
+            item = _InFlight(source, result, processed)
+            self.in_flight[source.id] = item
+            self.queue_segments(item)
+        finally:
+            self.slots.release()
+
+    def queue_segments(self, item: _InFlight) -> None:
+        """Pivot/und segments are settled now; the others join their language's buffer."""
+        from tasks.translate import NOT_TRANSLATABLE, translate_segments
+
+        doc = item.processed.document
+        assert doc is not None
+        pivot = self.run.pivot
+        now_segments, later = [], []
+        for seg in doc.segments:
+            if seg.lang == pivot or seg.lang in NOT_TRANSLATABLE or not seg.text.strip():
+                now_segments.append(seg)
+            else:
+                later.append(seg)
+        if now_segments:
+            self.add_counts(translate_segments(now_segments, pivot, None), now_segments)
+        for seg in later:
+            batch = self.buffers.get(seg.lang)
+            if batch is None:
+                batch = self.buffers[seg.lang] = _Batch(seg.lang, [], [])
+                self.buffer_since[seg.lang] = time.monotonic()
+            batch.owners.append(item.source.id)
+            batch.segments.append(seg)
+        item.waiting = len(later)
+        if not later:
+            self.translated(item)
+
+    def flush(self) -> None:
+        """Hand buffers to the translator: full ones, or any when it idles or input ended."""
+        ended = self.fetched_events >= len(self.sources)
+        for lang in list(self.buffers):
+            batch = self.buffers[lang]
+            age = time.monotonic() - self.buffer_since[lang]
+            idle = self.busy == 0 and age >= self.run.idle_flush_seconds
+            if len(batch.segments) >= self.run.batch_segments or idle or ended:
+                del self.buffers[lang]
+                self.busy += 1
+                self.batches.put(batch)  # blocks while the translator is behind
+
+    def add_counts(self, counts: Any, segments: list[Segment]) -> None:
+        # A text translated fresh earlier in this shard comes back from the memory: it
+        # still counts (and is recorded) as fresh, as when the whole run was one batch.
+        fresh_again = 0
+        for seg in segments:
+            tr = seg.translation
+            if tr is None or tr.model == "copy":
+                continue
+            key = (seg.lang, unicodedata.normalize("NFC", seg.text))
+            if not tr.from_memory:
+                self.fresh_keys.add(key)
+            elif key in self.fresh_keys:
+                seg.translation = tr.model_copy(update={"from_memory": False})
+                fresh_again += 1
+        stats = self.state.stats
+        stats["translated_fresh"] += counts.fresh + fresh_again
+        stats["translated_from_memory"] += counts.from_memory - fresh_again
+        stats["copied"] += counts.copied
+        stats["untranslated"] += counts.untranslated
+
+    def on_translated(self, batch: _Batch, counts: Any, error: BaseException | None) -> None:
+        self.busy -= 1
+        if error is not None:
+            # A missing model or a broken engine stops the shard (and the run).
+            raise error
+        self.add_counts(counts, batch.segments)
+        done: dict[str, _InFlight] = {}
+        for sid in batch.owners:
+            item = self.in_flight[sid]
+            item.waiting -= 1
+            if item.waiting == 0:
+                done[sid] = item
+        for item in done.values():
+            self.translated(item)
+
+    def translated(self, item: _InFlight) -> None:
+        self.tick("translate")
+        story = item.source.story
+        if story and len(self.story_members.get(story, [])) > 1:
+            self.held.setdefault(story, {})[item.source.id] = item
+            self.store_story(story)
+        else:
+            self.store([item], {})
+
+    def release_story(self, sid: str) -> None:
+        story = self.by_id[sid].story if sid in self.by_id else None
+        if story and story in self.held:
+            self.store_story(story)
+
+    def store_story(self, story: str) -> None:
+        """Store the held versions of a story once every other version is held or settled."""
+        held = self.held.get(story, {})
+        members = self.story_members[story]
+        if not held or not all(m in held or m in self.state.outcomes for m in members):
+            return
+        from tasks.story import story_alignments
+
+        del self.held[story]
+        items = list(held.values())
+        documents = {i.source.id: i.processed.document for i in items}
+        blocks = story_alignments([self.by_id[m] for m in members], documents, self.run.pivot, self.run.output_dir)  # type: ignore[arg-type]
+        self.store(items, blocks)
+
+    def store(self, items: list[_InFlight], stories: dict[str, dict[str, Any]]) -> None:
+        for item in items:
+            sid = item.source.id
+            self.in_flight.pop(sid, None)
+            try:
+                status, rel = store_document(
+                    item.processed, item.fetched, self.fetcher, self.run.output_dir, self.run.provenance,
+                    self.memory, stories.get(sid),
+                )
+            except Exception as exc:  # noqa: BLE001 - recorded as the source's failure
+                self.outcome(sid, "failed", "store_error", f"{type(exc).__name__}: {exc}")
+                continue
+            if self.run.on_stored is not None:
+                self.run.on_stored(sid, rel)
+            self.outcome(sid, status, document=rel)
+            self.tick("store")
+
+
+def run_shard(shard_id: str, sources: list[Source], fetcher: FetcherLike, run: ShardRun) -> ShardRecord:
+    """Stream one shard; write and return its record. Re-raises a shard-stopping error
+    (a missing model, a broken engine) after recording every source it reached."""
+    from tasks.store import write_json_atomic
+
+    stream = _Stream(shard_id, sources, fetcher, run)
+    error: BaseException | None = None
+    try:
+        stream.run_stream()
+    except BaseException as exc:  # noqa: BLE001 - recorded, then re-raised
+        error = exc
+        line = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        for s in sources:
+            if s.id not in stream.state.outcomes:
+                stream.state.outcomes[s.id] = SourceOutcome(id=s.id, status="failed", reason="run_aborted", detail=line)
+    state = stream.state
+    record = ShardRecord(
+        shard=shard_id,
+        run_id=run.run_id,
+        outcomes=[state.outcomes[s.id] for s in sources],
+        rejections=state.rejections,
+        stats={k: int(state.stats.get(k, 0)) for k in STAT_KEYS},
+        low_confidence=sorted(state.low_confidence),
+        error=None if error is None else f"{type(error).__name__}: {error}",
+    )
+    write_json_atomic(shard_record_path(run.output_dir, run.run_id, shard_id), record.model_dump(mode="json"))
+    if error is not None:
+        raise error
+    return record
+
+
+def read_shard_record(output_dir: Path, run_id: str, shard_id: str) -> ShardRecord | None:
+    try:
+        data = json.loads(shard_record_path(output_dir, run_id, shard_id).read_text(encoding="utf-8"))
+        return ShardRecord.model_validate(data)
+    except (OSError, ValueError):
+        return None
