@@ -24,6 +24,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 import queue
 import threading
@@ -267,14 +268,16 @@ class _Stream:
             result, error = None, f"{type(exc).__name__}: {exc}"
         self.events.put(("fetched", source, result, error))
 
-    def _feed(self, pool: ThreadPoolExecutor) -> None:
+    def _feed(self, pool: ThreadPoolExecutor, context: contextvars.Context) -> None:
+        # Fetch threads see the shard's context (Prefect's settings and client: the shared
+        # per-host limits are taken on the run's server, not on a server of their own).
         for source in self.sources:
             while not self.slots.acquire(timeout=0.2):
                 if self.stop.is_set():
                     return
             if self.stop.is_set():
                 return
-            pool.submit(self._fetch_one, source)
+            pool.submit(context.copy().run, self._fetch_one, source)
 
     def _translate(self) -> None:
         from tasks.translate import translate_segments
@@ -295,7 +298,8 @@ class _Stream:
 
         self.memory = open_memory(self.run.tm_location)
         pool = ThreadPoolExecutor(max(1, self.run.fetch_threads), thread_name_prefix=f"fetch-{self.shard_id}")
-        feeder = threading.Thread(target=self._feed, args=(pool,), name=f"feed-{self.shard_id}", daemon=True)
+        context = contextvars.copy_context()
+        feeder = threading.Thread(target=self._feed, args=(pool, context), name=f"feed-{self.shard_id}", daemon=True)
         translator = threading.Thread(target=self._translate, name=f"translate-{self.shard_id}", daemon=True)
         feeder.start()
         translator.start()
