@@ -61,8 +61,6 @@ def create_app(
     async def write(request: Request) -> Response:
         if not review_app.same_secret(csrf, request.headers.get("x-csrf-token")):
             return JSONResponse({"error": "missing or wrong X-CSRF-Token"}, status_code=403)
-        if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
-            return JSONResponse({"error": "send JSON (Content-Type: application/json)"}, status_code=415)
         body = await request.body()
         if len(body) > review_app.MAX_BODY_BYTES:
             return JSONResponse({"error": "request body too large"}, status_code=413)

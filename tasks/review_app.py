@@ -343,6 +343,12 @@ def index_view(output_dir: Path, filters: IndexFilters) -> dict[str, Any]:
         e["pairs"] = [s for s in by_story.get(e["story"], []) if s != e["source_id"]] if e["story"] else []
         if e["pivot_source"] and SOURCE_ID_RE.match(e["pivot_source"]) and e["pivot_source"] not in e["pairs"] and e["pivot_source"] != e["source_id"]:
             e["pairs"].insert(0, e["pivot_source"])
+    # and the human version lists the versions aligned to it
+    by_source = {e["source_id"]: e for e in entries}
+    for e in entries:
+        pivot = by_source.get(e["pivot_source"] or "")
+        if pivot is not None and pivot is not e and e["source_id"] not in pivot["pairs"]:
+            pivot["pairs"].append(e["source_id"])
     totals: dict[str, int] = {}
     for e in entries:
         for state, n in e["counts"].items():

@@ -268,3 +268,46 @@ def test_memory_made_before_the_reviewer_column_gains_it(tmp_path: Path) -> None
         assert (memory.get("Hai.", "vi", "en", MODEL).text, memory.get("Hai.", "vi", "en", MODEL).reviewer) == ("Two.", "lan")
     with open_memory(path) as memory:  # reopening does not add the column twice
         assert memory.count() == {"mt": 1, "final": 1}
+
+
+def test_story_row_joining_two_segments_has_one_editable_block_each(tmp_path: Path) -> None:
+    """A story link with two source sentences is one row; each sentence keeps its own id, version and target."""
+    from review_support import store_story_pivot
+    from tasks.review_app import document_view, render
+
+    out = tmp_path / "output"
+    vi_doc, en_ids = store_story_pivot(out)
+    story = {
+        "id": "forum",
+        "pivot_source": "en-version",
+        "links": [
+            {"src": [f"{vi_doc}:0:0", f"{vi_doc}:0:1"], "tgt": [en_ids[0]], "score": 0.8, "method": "length+anchors"},
+            {"src": [f"{vi_doc}:1:0"], "tgt": [en_ids[1]], "score": 0.9, "method": "length+anchors"},
+        ],
+    }
+    store_document(
+        out,
+        "vn-forum",
+        [
+            Sent("Hà Nội đăng cai.", translation="Hanoi hosts.", paragraph=0),
+            Sent("Diễn đàn mở.", translation="Forum opens.", paragraph=0),
+            Sent("Mười nước tham dự.", translation="Ten countries attend.", paragraph=1),
+        ],
+        story=story,
+    )
+    view = document_view(out, "vn-forum")
+    assert view is not None and view["pivot_source"] == "en-version" and len(view["columns"]) == 3
+    html = render("document.html", csrf="c" * 43, csp="x", reviewer=None, **view)
+    tree = lxml.html.fromstring(html)
+    rows = tree.xpath("//div[contains(@class,'rows')]/div[contains(@class,'row') and not(contains(@class,'head'))]")
+    assert len(rows) == 2
+    assert rows[0].get("data-segment-id") is None  # two sentences: one block each inside the row
+    blocks = rows[0].xpath(".//*[@data-segment-id]")
+    assert [b.get("data-segment-id") for b in blocks] == [f"{vi_doc}:0:0", f"{vi_doc}:0:1"]
+    assert [b.xpath("string(.//*[@data-target])") for b in blocks] == ["Hanoi hosts.", "Forum opens."]
+    assert all(len(b.get("data-version")) == 16 for b in blocks)
+    assert rows[1].get("data-segment-id") == f"{vi_doc}:1:0"
+    assert "Hanoi hosted the forum." in rows[0].text_content()  # the human version column
+    index = index_view(out, IndexFilters())
+    pairs = {e["source_id"]: e["pairs"] for e in index["entries"]}
+    assert pairs == {"en-version": ["vn-forum"], "vn-forum": ["en-version"]}
