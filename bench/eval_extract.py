@@ -129,10 +129,12 @@ def run_page(lang: str, page_id: str, content: bytes, gold: str) -> Page:
     return page
 
 
-def choose_text(page: Page, rule: object) -> str:
-    from tasks.clean import choose_candidate
+def choose_text(page: Page, rule: object | None) -> str:
+    from tasks.clean import DEFAULT_RULE, choose_candidate
 
-    return "\n\n".join(choose_candidate(page.candidates, rule).paragraphs) if page.candidates else ""  # type: ignore[arg-type]
+    if not page.candidates:
+        return ""
+    return "\n\n".join(choose_candidate(page.candidates, rule or DEFAULT_RULE).paragraphs)  # type: ignore[arg-type]
 
 
 def summary(rows: list[Page], texts: list[str]) -> dict[str, float]:
@@ -192,6 +194,9 @@ def main() -> None:
     ap.add_argument("--show-test", action="store_true", help="also print held-out test pages one by one")
     ap.add_argument("--candidates", action="store_true", help="also score each of our candidates alone")
     ap.add_argument("--no-cv", action="store_true", help="skip the 5-fold cross-validation of the thresholds")
+    ap.add_argument(
+        "--variants", action="store_true", help="also run the whole rule with trafilatura's options changed (other anchors)"
+    )
     args = ap.parse_args()
     langs = [args.only] if args.only else ["zh", "en"]
     rows = [run_page(lang, pid, content, gold) for lang in langs for pid, content, gold in pages(args.data_dir, lang)]
@@ -263,9 +268,44 @@ def main() -> None:
             for name in ("trafilatura", "density"):
                 mean = sum(p.f1("\n\n".join(p.candidates.get(name, []))) for p in sel) / len(sel)
                 print(f"| extract_{lang} | cand:{name} | {len(sel)} | {mean:.3f} |")
+    if args.variants:
+        variants_table(args.data_dir, langs, rows)
     if "zh" in langs:
         date_ok, date_n, author_ok, author_n = metadata_scores(args.data_dir)
         print(f"\nextract_zh metadata (ours): date {date_ok}/{date_n} same day, author {author_ok}/{author_n} exact")
+
+
+VARIANTS: dict[str, dict[str, bool]] = {
+    "favor_precision": {"favor_precision": True},
+    "favor_recall": {"favor_recall": True},
+    "include_tables=False": {"include_tables": False},
+}
+
+
+def variants_table(data_dir: Path, langs: list[str], rows: list[Page]) -> None:
+    """The whole combination with trafilatura's options changed: each option as the anchor."""
+    from tasks.clean import ExtractionError, extract_candidates
+
+    by_id = {(p.lang, p.id): p for p in rows}
+    print()
+    print("| set | anchor (trafilatura options) | split | F1 (mean) | worse / better than plain trafilatura by >0.01 |")
+    print("|---|---|---|---|---|")
+    for lang in langs:
+        for name, options in {"defaults (shipped)": {}, **VARIANTS}.items():
+            sel: list[Page] = []
+            texts: list[str] = []
+            for pid, content, _gold in pages(data_dir, lang):
+                page = by_id[(lang, pid)]
+                try:
+                    cands = extract_candidates(content, trafilatura_options=options) if options else page.candidates
+                except ExtractionError:
+                    cands = {}
+                sel.append(page)
+                texts.append(choose_text(Page(lang, pid, page.gold, candidates=cands), None) if cands else "")
+            for split, test in (("dev", False), ("test", True)):
+                idx = [i for i, p in enumerate(sel) if is_test(lang, p.id) == test]
+                s = summary([sel[i] for i in idx], [texts[i] for i in idx])
+                print(f"| extract_{lang} | {name} | {split} | {s['F1']:.3f} | {s['worse']} / {s['better']} |")
 
 
 def metadata_scores(data_dir: Path) -> tuple[int, int, int, int]:

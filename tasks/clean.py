@@ -300,8 +300,14 @@ def _date(tree: lxml_html.HtmlElement, url: str) -> str | None:
 # --------------------------------------------------------------------------- candidates
 
 
-def _trafilatura_candidate(tree: lxml_html.HtmlElement, url: str) -> tuple[list[str], object | None]:
-    """trafilatura's generic pass: (paragraphs, its Document with metadata)."""
+def _trafilatura_candidate(
+    tree: lxml_html.HtmlElement, url: str, options: dict[str, bool] | None = None
+) -> tuple[list[str], object | None]:
+    """trafilatura's generic pass: (paragraphs, its Document with metadata).
+
+    `options` override trafilatura's (favor_precision, favor_recall, include_tables): the
+    bench measures them as alternative anchors; the defaults won (docs/extraction.md).
+    """
     from trafilatura import bare_extraction
 
     try:
@@ -309,8 +315,8 @@ def _trafilatura_candidate(tree: lxml_html.HtmlElement, url: str) -> tuple[list[
             copy.deepcopy(tree),
             url=url or None,
             include_comments=False,
-            include_tables=True,
             with_metadata=True,
+            **{"include_tables": True, **(options or {})},
             # Our own htmldate call does the extensive search; trafilatura's stays cheap.
             date_extraction_params={"extensive_search": False, "original_date": True},
         )
@@ -795,13 +801,15 @@ def _drop_widget_edges(paras: list[str], widgets: frozenset[str]) -> list[str]:
     return paras[start:end]
 
 
-def _generic(tree: lxml_html.HtmlElement, url: str) -> tuple[dict[str, list[str]], object | None]:
+def _generic(
+    tree: lxml_html.HtmlElement, url: str, options: dict[str, bool] | None = None
+) -> tuple[dict[str, list[str]], object | None]:
     """Both generic candidates after boilerplate lines and edge trimming, and trafilatura's Document.
 
     "widgets" lists trafilatura's paragraphs that the page shows only in widgets (evidence
     for `choose_candidate`).
     """
-    traf, traf_doc = _trafilatura_candidate(tree, url)
+    traf, traf_doc = _trafilatura_candidate(tree, url, options)
     blocks = _blocks(tree)
     widgets = _widget_texts(blocks)
     traf = _drop_widget_edges(_drop_boilerplate(traf, keep_credits=True), widgets)
@@ -813,12 +821,14 @@ def _generic(tree: lxml_html.HtmlElement, url: str) -> tuple[dict[str, list[str]
     return {"trafilatura": traf, "density": dens, "widgets": [p for p in traf if p in widgets]}, traf_doc
 
 
-def extract_candidates(content: bytes, *, url: str = "", headers: dict[str, str] | None = None) -> dict[str, list[str]]:
+def extract_candidates(
+    content: bytes, *, url: str = "", headers: dict[str, str] | None = None, trafilatura_options: dict[str, bool] | None = None
+) -> dict[str, list[str]]:
     """Every generic candidate's paragraphs (after boilerplate lines), for diagnostics and bench."""
     text, _, _ = _decode(content, headers)
     tree = _parse(unicodedata.normalize("NFC", text))
     _strip_comments(tree)
-    return _generic(tree, url)[0]
+    return _generic(tree, url, trafilatura_options)[0]
 
 
 def extraction_confidence(extractor: str) -> float | None:
