@@ -60,7 +60,7 @@ def create_app(
 
     async def write(request: Request) -> Response:
         if not review_app.same_secret(csrf, request.headers.get("x-csrf-token")):
-            return JSONResponse({"error": "missing or wrong X-CSRF-Token"}, status_code=403)
+            return JSONResponse({"error": "missing or wrong X-CSRF-Token (reload the page: the server may have restarted)"}, status_code=403)
         body = await request.body()
         if len(body) > review_app.MAX_BODY_BYTES:
             return JSONResponse({"error": "request body too large"}, status_code=413)

@@ -231,7 +231,8 @@ def write_segment(
     edit = SegmentEdit(segment_id, text, state, target_lang=tgt, version=version)
     report = apply_edits(output_dir, source_id, doc_id, [edit], memory, via="browser", reviewer=who)
     if report.stale:
-        raise ReviewRequestError(409, report.stale[0]["reason"])
+        reason = report.stale[0]["reason"]
+        raise ReviewRequestError(400 if "unknown language" in reason else 409, reason)
     return report.segments[segment_id]
 
 

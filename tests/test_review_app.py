@@ -311,3 +311,23 @@ def test_story_row_joining_two_segments_has_one_editable_block_each(tmp_path: Pa
     index = index_view(out, IndexFilters())
     pairs = {e["source_id"]: e["pairs"] for e in index["entries"]}
     assert pairs == {"en-version": ["vn-forum"], "vn-forum": ["en-version"]}
+
+
+def test_a_reviewer_translates_a_segment_no_model_covered(tmp_path: Path) -> None:
+    """The browser path of `review import`'s first-translation case: model `human`, into the memory."""
+    from tasks.review import segment_view
+    from tasks.review_app import write_segment
+
+    out = tmp_path / "output"
+    record, _ = store_document(out, "vn-gap", [Sent("Có mô hình.", translation="Has a model."), Sent("Không có mô hình."), Sent("???", "und")])
+    seg, odd = record["segments"][1], record["segments"][2]
+    with open_memory(out / "tm.sqlite") as memory:
+        view = write_segment(out, seg["id"], {"text": "No model here.", "state": "final", "version": segment_view(record, seg)["version"]}, memory, reviewer="lan", pivot="en")
+        assert (view["text"], view["state"], view["reviewed_by"]) == ("No model here.", "final", "lan")
+        entry = memory.get("Không có mô hình.", "vi", "en", "human")
+        assert (entry.text, entry.state, entry.reviewer) == ("No model here.", "final", "lan")
+        with pytest.raises(ReviewRequestError) as exc:
+            write_segment(out, odd["id"], {"text": "What?", "state": "final", "version": segment_view(record, odd)["version"]}, memory, reviewer="lan", pivot="en")
+        assert exc.value.status == 400 and "unknown language" in str(exc.value)
+    stored = _latest(out, "vn-gap")["segments"][1]["translation"]
+    assert (stored["model"], stored["src"], stored["tgt"], stored["text"]) == ("human", "vi", "en", "No model here.")
