@@ -16,6 +16,7 @@ from typing import Any, Awaitable, Callable
 from urllib.parse import urlencode
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
@@ -68,8 +69,6 @@ def create_app(
             payload = json.loads(body)
         except ValueError:
             return JSONResponse({"error": "body is not JSON"}, status_code=400)
-        from starlette.concurrency import run_in_threadpool
-
         def save() -> dict[str, Any]:
             with open_memory(tm) as memory:
                 return review_app.write_segment(

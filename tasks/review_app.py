@@ -119,22 +119,20 @@ def check_bind(host: str, token: str | None) -> None:
 
 
 def allowed_hosts(host: str, port: int) -> set[str]:
-    """Host header values the app answers to: the bound address (and the loopback names when on loopback).
+    """Host header values the app answers to; {"*"} for any.
 
-    Refusing other Host values stops DNS-rebinding pages from reading the app through a
-    name they control.
+    On loopback: the loopback names with the port. Refusing other names stops a page
+    whose DNS name is rebound to 127.0.0.1 from reading the app (and its CSRF token).
+    Bound elsewhere, machines reach it under names we cannot know; there the reviewer
+    token, required for such a bind and sent by the browser only to the name it was
+    given for, is the guard.
     """
-    names = {host.strip("[]").lower()}
-    if is_loopback(host):
-        names |= {"127.0.0.1", "localhost", "::1"}
-    if host in ("0.0.0.0", "::"):
-        names = {"*"}  # every interface: the reviewer token is what protects it
+    if not is_loopback(host):
+        return {"*"}
     out: set[str] = set()
-    for name in names:
-        if name == "*":
-            return {"*"}
+    for name in {host.strip("[]").lower(), "127.0.0.1", "localhost", "::1"}:
         shown = f"[{name}]" if ":" in name else name
-        out |= {f"{shown}:{port}", shown} if port in (80, 443) else {f"{shown}:{port}"}
+        out |= {f"{shown}:{port}", shown} if port == 80 else {f"{shown}:{port}"}
     return out
 
 

@@ -200,6 +200,7 @@ def test_host_header_is_checked(out: Path) -> None:
     assert not host_allowed("127.0.0.1:8081", allowed_hosts("127.0.0.1", 8080))
     assert not host_allowed(None, allowed_hosts("127.0.0.1", 8080))
     assert allowed_hosts("::1", 9000) >= {"[::1]:9000", "localhost:9000"}
+    assert host_allowed("reviews.example:8765", allowed_hosts("0.0.0.0", 8765))  # the token guards such a bind
 
 
 @pytest.mark.parametrize(
