@@ -20,6 +20,7 @@ from flows import (  # noqa: E402
     cli_align,
     cli_demo,
     cli_detect,
+    cli_discover,
     cli_extract,
     cli_review,
     cli_run,
@@ -43,7 +44,7 @@ def _root() -> None:
     # command is registered (typer would otherwise make that command the root).
 
 
-for _area in (cli_run, cli_demo, cli_extract, cli_detect, cli_translate, cli_align, cli_review, cli_serve):
+for _area in (cli_run, cli_demo, cli_extract, cli_detect, cli_discover, cli_translate, cli_align, cli_review, cli_serve):
     _area.register(app)
 
 

@@ -28,10 +28,11 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.shard import close_run_fetcher, run_shard_here, run_shards_on_pool
 from tasks import __version__
+from tasks.discover import Plan, listed_discovery
 from tasks.models import Provenance, Rejection, Source, SourceOutcome
 from tasks.settings import get_settings
 from tasks.shards import RunPlan, Shard, plan_shards
-from tasks.sources import load_sources, select_sources
+from tasks.sources import load_sources, select_outlets, select_sources
 from tasks.stream import ShardRecord, read_shard_record
 
 
@@ -184,6 +185,10 @@ def nightly_crawl(
         selected = [s for s in selected if s.id not in done]
     run_id = _make_run_id()
     started = datetime.now(timezone.utc)
+    # Outlets -> frontier -> tonight's discovered articles (issue 14, tasks/discover.py);
+    # listed sources on an outlet's edition are marked `via: listed` so they can be paired.
+    discovery = _plan_outlets(cfg, only, out, run_id, force)
+    selected = [listed_discovery(cfg, s) for s in selected] + discovery.sources
     shards = plan_shards(selected, settings.shard_max_pages)
     mode = _shard_mode(settings.shard_deployment)
     if mode != "in-process":
@@ -219,6 +224,9 @@ def nightly_crawl(
         close_run_fetcher(run_id)
         records = {s.id: read_shard_record(out, run_id, s.id) for s in shards}
         summary, ordered, rejections = _merge(run_id, selected, shards, records, skipped, error)
+        # Discovery and pairing (issue 14): the frontier learns every outcome, tonight's
+        # versions are paired with each other and earlier nights', every decision is listed.
+        ordered, rejections = _after_discovery(out, summary, ordered, rejections, selected, discovery, plan, error)
         run_dir = write_run_records(
             out,
             run_id,
@@ -344,6 +352,105 @@ def _merge(
     return summary, ordered, rejections
 
 
+# --------------------------------------------------------------------------- discovery and pairing (issue 14)
+
+
+def _plan_outlets(cfg: Any, only: list[str] | None, out: Path, run_id: str, force: bool) -> Plan:
+    """Discover every outlet's editions; the articles to fetch tonight and every other decision."""
+    outlets = select_outlets(cfg, only)
+    if not outlets:
+        return Plan()
+    from tasks.discover import plan_run
+    from tasks.fetch import Fetcher
+    from tasks.frontier import open_frontier
+
+    frontier = open_frontier(out)
+    # run_id: robots.txt decisions are shared with the shards' fetchers through the state store.
+    with Fetcher(cfg.defaults, out, settings=get_settings(), force=force, run_id=run_id) as fetcher:
+        plan = plan_run(cfg, outlets, fetcher, frontier, run_id=run_id, force=force)
+    frontier.close()
+    get_run_logger().info(
+        "discovery: %d article(s) found, %d to fetch (%s)", plan.stats["discovered"], len(plan.sources),
+        ", ".join(f"{k} {v}" for k, v in sorted(plan.stats.items()) if k != "discovered") or "nothing skipped",
+    )
+    return plan
+
+
+def _after_discovery(
+    out: Path,
+    summary: dict[str, Any],
+    ordered: list[SourceOutcome],
+    rejections: list[Rejection],
+    selected: list[Source],
+    discovery: Plan,
+    plan: RunPlan,
+    error: BaseException | None,
+) -> tuple[list[SourceOutcome], list[Rejection]]:
+    """Frontier marks, pairing, `skipped` outcomes for every article not fetched, discovery counters."""
+    found = {s.id: s for s in selected if s.discovery is not None}
+    # An undated article whose page date was too old is skipped, not rejected.
+    late_old = {r.source_id for r in rejections if r.reason == "skipped_old" and r.source_id in found}
+    ordered = [o.model_copy(update={"status": "skipped"}) if o.id in late_old else o for o in ordered]
+    rejections = [r for r in rejections if r.source_id not in late_old]
+    stories: list[dict[str, Any]] = []
+    stored: dict[str, str | None] = {}
+    if found:
+        from tasks.frontier import open_frontier
+
+        frontier = open_frontier(out)
+        by_id = {o.id: o for o in ordered}
+        for sid, s in found.items():
+            o = by_id.get(sid)
+            if o is None or s.discovery is None or s.discovery.via == "listed":
+                continue
+            if o.status in ("new", "changed", "unchanged"):
+                frontier.mark_stored(sid, o.document, plan.run_id)
+            elif o.status in ("rejected", "skipped"):
+                frontier.mark_rejected(sid, o.reason or o.status, plan.run_id)
+            elif o.status == "failed":
+                frontier.mark_rejected(sid, o.reason or "failed", plan.run_id, failed=True)
+        stored = {sid: by_id[sid].document for sid in found if sid in by_id and by_id[sid].status in ("new", "changed")}
+        if stored and error is None:
+            from tasks.pairing import pair_run
+
+            try:
+                stories = pair_run(out, stored, plan.provenance, plan.pivot, plan.run_id, frontier,  # type: ignore[arg-type]
+                                   hand_written={s.id for s in selected if s.story})
+            except Exception as exc:  # noqa: BLE001 - pairing is recorded as failed; the stored documents stand
+                get_run_logger().error("pairing failed: %s", traceback.format_exc(limit=5))
+                summary["pairing_error"] = f"{type(exc).__name__}: {exc}"
+        frontier.close()
+    decided = {s.id: (s.url, s.discovery) for s in found.values()}
+    decided.update({d.source_id: (d.url, d.discovery) for d in discovery.decisions})
+    listed = [o for o in ordered]
+    for d in discovery.decisions:
+        if d.outcome != "fetch":
+            listed.append(SourceOutcome(id=d.source_id, status="skipped", reason=d.outcome, detail=d.reason))
+    final = []
+    for o in listed:
+        url, disc = decided.get(o.id, (None, None))
+        if disc is not None:
+            o = o.model_copy(update={
+                "url": url,
+                "discovery": disc.model_dump(mode="json", include={"outlet", "edition", "via", "found_on", "published"}),
+            })
+        final.append(o)
+    counts = Counter(o.status for o in final)
+    summary.update({
+        "rejected": counts["rejected"],
+        "skipped": counts["skipped"],
+        "discovered": discovery.stats["discovered"],
+        "skipped_seen": discovery.stats["skipped_seen"],
+        "skipped_old": discovery.stats["skipped_old"] + len(late_old),
+        "skipped_cap": discovery.stats["skipped_cap"],
+        # new pairs: pairwise links of tonight's stories that touch a version stored tonight
+        "paired": sum(1 for st in stories for e in st["edges"] if e["a"] in stored or e["b"] in stored),
+        "stories": stories,
+        "reasons": dict(sorted(Counter(o.reason for o in final if o.reason).items())),
+    })
+    return final, rejections
+
+
 def _publish_artifacts(
     summary: dict[str, Any], outcomes: list[SourceOutcome], run_dir: Path, out: Path, day: str, skipped: list[str]
 ) -> None:
@@ -366,6 +473,15 @@ def _publish_artifacts(
         + ("" if review.exists() else f" (not built yet: `newsbridge export --format html --output {out}`)"),
         f"- run records: [{run_dir / 'manifest.json'}]({(run_dir / 'manifest.json').as_uri()})",
     ]
+    if summary.get("discovered"):
+        lines.append(
+            f"- discovery: {summary['discovered']} article(s) found — skipped seen {summary['skipped_seen']}, "
+            f"old {summary['skipped_old']}, over the cap {summary['skipped_cap']}; new pairs {summary['paired']}"
+        )
+        for story in summary.get("stories", [])[:50]:
+            versions = ", ".join(f"{v['lang']} {v['url']}" for v in story["versions"])
+            methods = ", ".join(sorted({e["method"] for e in story["edges"]}))
+            lines.append(f"  - story `{story['id']}` ({methods}): {versions}")
     if skipped:
         lines.append(f"- skipped, already finished since {day}: {', '.join(skipped)}")
     if summary.get("low_confidence_extraction"):

@@ -67,6 +67,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "too_many_redirects": ("rejected", "more than settings.max_redirects redirects"),
     "unsafe_redirect": ("rejected", "redirect to a non-http(s) scheme, or public -> private address (SSRF)"),
     "invalid_url": ("rejected", "URL is not an absolute http(s) URL httpx can request"),
+    "off_site_redirect": ("rejected", "a discovered article or feed redirects to a host outside its outlet's editions; not followed"),
     # failures: the site or network misbehaved (or we did)
     "http_5xx": ("failed", "5xx after all retry attempts"),
     "http_429": ("failed", "429 Too Many Requests after all retry attempts (or Retry-After over the cap)"),
@@ -82,6 +83,12 @@ REJECTED_REASONS = frozenset(k for k, (o, _) in REASONS.items() if o == "rejecte
 FAILED_REASONS = frozenset(k for k, (o, _) in REASONS.items() if o == "failed")
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+# Feeds and sitemaps (discovery, tasks/discover.py): fetched with the same rules, other types.
+FEED_TYPES = frozenset({
+    "application/rss+xml", "application/atom+xml", "application/xml", "text/xml", "application/rdf+xml",
+    "application/feed+json", "application/json", "text/plain", "application/gzip", "application/x-gzip",
+    "application/octet-stream", "text/html", "application/xhtml+xml",
+})
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 ROBOTS_MAX_BYTES = 512 * 1024  # RFC 9309: parse at least 500 KiB
 ROBOTS_MAX_REDIRECTS = 5  # RFC 9309: follow at least five consecutive redirects
@@ -307,6 +314,17 @@ def robots_token(user_agent: str) -> str:
     return token.lower() or "*"
 
 
+def host_port(url: str) -> str:
+    """host[:port] (default port omitted), lower-cased: how an outlet's editions are named."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return f"{host}:{port}" if port is not None and port != {"http": 80, "https": 443}.get(parts.scheme) else host
+
+
 def _host_key(url: str) -> str:
     p = urlsplit(url)
     return f"{p.scheme}://{p.netloc.lower()}"
@@ -374,11 +392,13 @@ class Fetcher:
         self.close()
 
     # -- public API
-    def fetch(self, source: Source) -> FetchResult:
-        """Fetch one source; never raises for a fault of the site, the network or the page."""
+    def fetch(self, source: Source, accept: frozenset[str] | None = None) -> FetchResult:
+        """Fetch one source; never raises for a fault of the site, the network or the page.
+
+        `accept`: the Content-Types taken (default HTML_TYPES; discovery passes FEED_TYPES)."""
         fetched_at = datetime.now(timezone.utc)
         try:
-            return self._fetch(source, fetched_at)
+            return self._fetch(source, fetched_at, accept or HTML_TYPES)
         except _Abort as ab:
             return self._result(source, fetched_at, outcome_of(ab.reason), reason=ab.reason, detail=ab.detail,
                                 status=ab.status, headers=ab.headers)
@@ -404,6 +424,19 @@ class Fetcher:
         """'allowed' | 'disallowed' | 'unreachable' for a URL (fetches robots.txt once per host)."""
         delay, conc = self.defaults.min_delay_seconds, self.defaults.per_host_concurrency
         return self._robots_check(url, delay, conc)[0]
+
+    def robots_sitemaps(self, url: str) -> list[str]:
+        """The `Sitemap:` lines of the robots.txt of url's host (fetched once per host per run)."""
+        delay, conc = self.defaults.min_delay_seconds, self.defaults.per_host_concurrency
+        self._robots_check(url, delay, conc)
+        with self._lock:
+            entry = self._robots.get(_host_key(url))
+        if entry is None or entry.parser is None:
+            return []
+        try:
+            return [str(u) for u in entry.parser.sitemaps][:50]  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001 - a robots.txt we cannot read lists no sitemaps
+            return []
 
     # -- internals
     def _result(self, source: Source, fetched_at: datetime, outcome: str, **kw: object) -> FetchResult:
@@ -437,7 +470,7 @@ class Fetcher:
             return True
         return redirect_allowed(chain_public, _addresses(urlsplit(target).hostname or ""), False)
 
-    def _fetch(self, source: Source, fetched_at: datetime) -> FetchResult:
+    def _fetch(self, source: Source, fetched_at: datetime, accept: frozenset[str] = HTML_TYPES) -> FetchResult:
         url = source.url
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -468,7 +501,8 @@ class Fetcher:
             hop_delay = delay if crawl_delay is None else max(delay, min(crawl_delay, self.settings.retry_after_cap_seconds))
             chain_public = chain_public or self._is_public_host(current)
             try:
-                reply = self._request(current, cond, hop_delay, conc, want_body=True, max_bytes=self.defaults.max_bytes)
+                reply = self._request(current, cond, hop_delay, conc, want_body=True, max_bytes=self.defaults.max_bytes,
+                                      accept=accept)
             except _Abort as ab:
                 return self._result(source, fetched_at, outcome_of(ab.reason), reason=ab.reason, detail=ab.detail,
                                     status=ab.status, headers=ab.headers, robots=robots_seen,
@@ -485,6 +519,10 @@ class Fetcher:
                 if not self._redirect_safe(chain_public, nxt):
                     return self._result(source, fetched_at, "rejected", reason="unsafe_redirect",
                                         detail=f"redirect from a public address to private/loopback/link-local {nxt}", **base)
+                hosts = source.discovery.hosts if source.discovery is not None else []
+                if hosts and host_port(nxt) not in hosts:
+                    return self._result(source, fetched_at, "rejected", reason="off_site_redirect",
+                                        detail=f"redirect to {nxt}, outside {', '.join(hosts)}", **base)
                 if nxt in chain:
                     return self._result(source, fetched_at, "rejected", reason="redirect_loop",
                                         detail=" -> ".join(chain + [nxt]), **base)
@@ -530,7 +568,7 @@ class Fetcher:
         if not content.strip():
             return self._result(source, fetched_at, "rejected", reason="empty_body",
                                 detail=f"HTTP {status} with {len(content)} bytes", **common)
-        if "content-type" not in reply.headers and not _looks_like_html(content):
+        if "content-type" not in reply.headers and accept is HTML_TYPES and not _looks_like_html(content):
             return self._result(source, fetched_at, "rejected", reason="unsupported_content_type",
                                 detail="no Content-Type and the body does not look like HTML", **common)
         digest = sha256_hex(content)
@@ -555,6 +593,7 @@ class Fetcher:
         want_body: bool,
         max_bytes: int,
         truncate: bool = False,
+        accept: frozenset[str] = HTML_TYPES,
     ) -> _Reply:
         s = self.settings
         attempts = max(1, s.max_attempts)
@@ -568,7 +607,7 @@ class Fetcher:
                     gate.wait_turn(delay)
                     try:
                         reply = self._one_request(url, extra_headers, want_body=want_body,
-                                                  max_bytes=max_bytes, truncate=truncate)
+                                                  max_bytes=max_bytes, truncate=truncate, accept=accept)
                     except _Abort as ab:
                         if ab.reason not in ("timeout", "connection_error"):
                             raise
@@ -600,7 +639,7 @@ class Fetcher:
         raise last
 
     def _one_request(self, url: str, extra_headers: dict[str, str], *, want_body: bool, max_bytes: int,
-                     truncate: bool) -> _Reply:
+                     truncate: bool, accept: frozenset[str] = HTML_TYPES) -> _Reply:
         deadline = time.monotonic() + self.defaults.timeout_seconds
         try:
             with self._client.stream("GET", url, headers=extra_headers) as resp:
@@ -612,7 +651,7 @@ class Fetcher:
                     ctype = headers.get("content-type")
                     if ctype is not None:
                         mime = ctype.split(";", 1)[0].strip().lower()
-                        if mime not in HTML_TYPES:
+                        if mime not in accept:
                             raise _Abort("unsupported_content_type", f"Content-Type {mime or '(empty)'}",
                                          status=resp.status_code, headers=headers)
                     declared = headers.get("content-length", "").strip()

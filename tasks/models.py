@@ -21,7 +21,7 @@ SOURCE_ID_RE = re.compile(r"^[a-z0-9-]+\Z")  # \Z, not $: "$" also matches befor
 
 SourceLang = Literal["vi", "zh", "en", "auto"]
 SegmentState = Literal["mt", "reviewed", "final", "copy", "needs-review"]
-SourceStatus = Literal["new", "changed", "unchanged", "rejected", "failed"]
+SourceStatus = Literal["new", "changed", "unchanged", "rejected", "failed", "skipped"]
 FetchOutcome = Literal["fetched", "not_modified", "rejected", "failed"]
 
 
@@ -42,8 +42,21 @@ class FetchDefaults(_Model):
     user_agent: str = "newsbridge/0.1 (+https://github.com/newsbridge/newsbridge)"
 
 
+class Discovery(_Model):
+    """How a discovered article was found (issue 14); None on hand-written sources."""
+
+    outlet: str
+    edition: str  # the edition's language key: "vi" | "zh" | "en"
+    via: Literal["feed", "sitemap", "page", "listed"]
+    found_on: str | None = None  # URL of the feed / sitemap / page that listed it
+    published: str | None = None  # ISO date(time) from feed, sitemap or URL; None when unknown
+    date_source: str | None = None  # "feed" | "sitemap" | "url" | None
+    max_age_days: float = 2.0  # the outlet's window, for the after-fetch age check
+    hosts: list[str] = Field(default_factory=list)  # the outlet's edition hosts: redirects elsewhere are refused
+
+
 class Source(_Model):
-    """One entry of `sources:` in sources.yaml."""
+    """One entry of `sources:` in sources.yaml (or an article discovered from an outlet)."""
 
     id: str
     url: str
@@ -55,6 +68,7 @@ class Source(_Model):
     # Per-source politeness overrides (None = use defaults).
     min_delay_seconds: float | None = Field(None, ge=0)
     per_host_concurrency: int | None = Field(None, ge=1, le=32)
+    discovery: Discovery | None = None  # set by discovery (tasks/discover.py), never in sources.yaml
 
     @field_validator("id")
     @classmethod
@@ -74,9 +88,73 @@ class Source(_Model):
         return v
 
 
+EditionLang = Literal["vi", "zh", "en"]
+
+
+def _http_url(v: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(v)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"must be an absolute http:// or https:// URL: {v!r}")
+    return v
+
+
+class Outlet(_Model):
+    """One entry of `outlets:`: a news site whose editions are crawled for new articles."""
+
+    id: str
+    editions: dict[EditionLang, str]  # language -> the edition's home page
+    feeds: list[str] = Field(default_factory=list)  # extra feed URLs (RSS, Atom, JSON Feed)
+    sitemaps: list[str] = Field(default_factory=list)  # extra sitemap URLs
+    sections: list[str] = Field(default_factory=list)  # extra section pages to read links from
+    follow: str | None = None  # regex an article URL must match
+    exclude: str | None = None  # regex an article URL must not match
+    max_age_days: float = Field(2.0, gt=0)
+    max_new_per_run: int = Field(300, ge=0)
+    max_section_pages: int = Field(20, ge=0, le=200)  # section pages read per edition
+    tags: list[str] = Field(default_factory=list)
+    min_delay_seconds: float | None = Field(None, ge=0)
+    per_host_concurrency: int | None = Field(None, ge=1, le=32)
+
+    @field_validator("id")
+    @classmethod
+    def _outlet_id(cls, v: str) -> str:
+        if not SOURCE_ID_RE.match(v):
+            raise ValueError("must match [a-z0-9-]+ (lowercase letters, digits, '-')")
+        return v
+
+    @field_validator("editions")
+    @classmethod
+    def _editions(cls, v: dict[str, str]) -> dict[str, str]:
+        if not v:
+            raise ValueError("needs at least one edition (language: home page URL)")
+        for url in v.values():
+            _http_url(url)
+        return v
+
+    @field_validator("feeds", "sitemaps", "sections")
+    @classmethod
+    def _urls(cls, v: list[str]) -> list[str]:
+        for url in v:
+            _http_url(url)
+        return v
+
+    @field_validator("follow", "exclude")
+    @classmethod
+    def _regex(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                re.compile(v)
+            except re.error as exc:
+                raise ValueError(f"not a valid regular expression: {exc}") from None
+        return v
+
+
 class SourcesFile(_Model):
     defaults: FetchDefaults = Field(default_factory=FetchDefaults)
-    sources: list[Source]
+    sources: list[Source] = Field(default_factory=list)
+    outlets: list[Outlet] = Field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- stages
@@ -150,6 +228,7 @@ class Document(_Model):
     extractor: str = ""  # signature, e.g. "newsbridge-clean/0.1+trafilatura/2.3.1"
     selector: str | None = None
     segments: list[Segment] = Field(default_factory=list)
+    discovery: dict[str, object] | None = None  # discovered articles: {outlet, edition, via, found_on, published}
 
 
 class AlignedPair(_Model):
@@ -175,6 +254,8 @@ class SourceOutcome(_Model):
     reason: str | None = None
     detail: str | None = None
     document: str | None = None  # path of the stored document JSON, relative to output dir
+    url: str | None = None  # discovered articles: the canonical URL
+    discovery: dict[str, object] | None = None  # discovered articles: how they were found
 
 
 class Provenance(_Model):

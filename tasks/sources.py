@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from tasks.models import FetchDefaults, Source, SourcesFile
+from tasks.models import FetchDefaults, Outlet, Source, SourcesFile
 
 
 class ConfigError(Exception):
@@ -53,11 +53,11 @@ def _field_name(loc: tuple[Any, ...], data: Any) -> str:
             parts.append(("." if parts else "") + str(key))
     name = "".join(parts) or "(file)"
     # Name the source by id too, so "sources[3].url" reads as the source it is.
-    if len(loc) >= 2 and loc[0] == "sources" and isinstance(loc[1], int):
+    if len(loc) >= 2 and loc[0] in ("sources", "outlets") and isinstance(loc[1], int):
         try:
-            sid = data["sources"][loc[1]].get("id")
+            sid = data[loc[0]][loc[1]].get("id")
             if sid:
-                name += f" (source '{sid}')"
+                name += f" ({'source' if loc[0] == 'sources' else 'outlet'} '{sid}')"
         except (KeyError, IndexError, TypeError, AttributeError):
             pass
     return name
@@ -73,7 +73,7 @@ def parse_sources(text: str, path: str = "sources.yaml") -> SourcesFile:
         line = mark.line + 1 if mark is not None else 1
         raise ConfigError([f"{path}:{line}: (yaml): {getattr(exc, 'problem', None) or exc}"]) from exc
     if not isinstance(data, dict):
-        raise ConfigError([f"{path}:1: (file): must be a mapping with a 'sources:' list"])
+        raise ConfigError([f"{path}:1: (file): must be a mapping with a 'sources:' and/or 'outlets:' list"])
     try:
         parsed = SourcesFile.model_validate(data)
     except ValidationError as exc:
@@ -92,6 +92,13 @@ def parse_sources(text: str, path: str = "sources.yaml") -> SourcesFile:
                 f"(first used by sources[{seen[src.id]}])"
             )
         seen.setdefault(src.id, i)
+    outlet_seen: dict[str, int] = {}
+    for i, outlet in enumerate(parsed.outlets):
+        if outlet.id in outlet_seen or outlet.id in seen:
+            line = _line_of(node, ("outlets", i, "id"))
+            first = f"outlets[{outlet_seen[outlet.id]}]" if outlet.id in outlet_seen else f"sources[{seen[outlet.id]}]"
+            problems.append(f"{path}:{line}: outlets[{i}].id: duplicate id '{outlet.id}' (first used by {first})")
+        outlet_seen.setdefault(outlet.id, i)
     if problems:
         raise ConfigError(problems)
     return parsed
@@ -110,15 +117,22 @@ def load_sources(path: Path | str) -> SourcesFile:
 
 
 def select_sources(cfg: SourcesFile, only: list[str] | None) -> list[Source]:
-    """The sources to run; unknown ids in `only` are a ConfigError."""
+    """The listed sources to run; ids in `only` may name sources or outlets; unknown ids are a ConfigError."""
     if not only:
         return list(cfg.sources)
-    known = {s.id for s in cfg.sources}
+    known = {s.id for s in cfg.sources} | {o.id for o in cfg.outlets}
     unknown = [i for i in only if i not in known]
     if unknown:
         raise ConfigError([f"--only: unknown source id(s): {', '.join(unknown)}"])
     wanted = set(only)
     return [s for s in cfg.sources if s.id in wanted]
+
+
+def select_outlets(cfg: SourcesFile, only: list[str] | None) -> list[Outlet]:
+    """The outlets to discover: all, or those named in `only` (validated by select_sources)."""
+    if not only:
+        return list(cfg.outlets)
+    return [o for o in cfg.outlets if o.id in set(only)]
 
 
 def effective_politeness(defaults: FetchDefaults, source: Source) -> tuple[float, int]:

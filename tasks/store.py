@@ -213,6 +213,7 @@ def document_record(
         },
         "segments": [s.model_dump(mode="json") for s in doc.segments],
         "alignment": [a.model_dump(mode="json") for a in alignment],
+        "discovery": doc.discovery,
         "story": story,
         "provenance": provenance.model_dump(mode="json"),
     }

@@ -119,6 +119,15 @@ def process_page(source: Source, fetched: FetchResult) -> Processed:
             source_id=source.id,
             rejection=Rejection(source_id=source.id, stage="clean", reason=exc.reason, detail=exc.detail, url=source.url),
         )
+    if source.discovery is not None:
+        # Discovered articles (issue 14): an undated one whose page date is before the
+        # outlet's window is not stored (recorded as skipped_old); others carry how they were found.
+        from tasks.discover import discovery_record, too_old
+
+        stale = too_old(source, doc)
+        if stale is not None:
+            return Processed(source_id=source.id, rejection=stale)
+        doc.discovery = discovery_record(source, doc)
     doc = with_title_paragraph(doc)
     doc_id = doc_id_for(source.url)
     hint = None if source.lang == "auto" else source.lang
