@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 # Version carried by every tiny test translation package (tasks/testmodels.py builds them);
 # a model id ending in "@" + this is a test model whose output is nonsense.
@@ -96,18 +96,21 @@ def _http_url(v: str) -> str:
 
     parts = urlsplit(v)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"must be an absolute http:// or https:// URL: {v!r}")
+        raise ValueError("must be an absolute http:// or https:// URL")
     return v
+
+
+HttpUrlText = Annotated[str, AfterValidator(_http_url)]
 
 
 class Outlet(_Model):
     """One entry of `outlets:`: a news site whose editions are crawled for new articles."""
 
     id: str
-    editions: dict[EditionLang, str]  # language -> the edition's home page
-    feeds: list[str] = Field(default_factory=list)  # extra feed URLs (RSS, Atom, JSON Feed)
-    sitemaps: list[str] = Field(default_factory=list)  # extra sitemap URLs
-    sections: list[str] = Field(default_factory=list)  # extra section pages to read links from
+    editions: dict[EditionLang, HttpUrlText]  # language -> the edition's home page
+    feeds: list[HttpUrlText] = Field(default_factory=list)  # extra feed URLs (RSS, Atom, JSON Feed)
+    sitemaps: list[HttpUrlText] = Field(default_factory=list)  # extra sitemap URLs
+    sections: list[HttpUrlText] = Field(default_factory=list)  # extra section pages to read links from
     follow: str | None = None  # regex an article URL must match
     exclude: str | None = None  # regex an article URL must not match
     max_age_days: float = Field(2.0, gt=0)
@@ -129,15 +132,6 @@ class Outlet(_Model):
     def _editions(cls, v: dict[str, str]) -> dict[str, str]:
         if not v:
             raise ValueError("needs at least one edition (language: home page URL)")
-        for url in v.values():
-            _http_url(url)
-        return v
-
-    @field_validator("feeds", "sitemaps", "sections")
-    @classmethod
-    def _urls(cls, v: list[str]) -> list[str]:
-        for url in v:
-            _http_url(url)
         return v
 
     @field_validator("follow", "exclude")

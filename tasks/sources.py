@@ -94,10 +94,12 @@ def parse_sources(text: str, path: str = "sources.yaml") -> SourcesFile:
         seen.setdefault(src.id, i)
     outlet_seen: dict[str, int] = {}
     for i, outlet in enumerate(parsed.outlets):
-        if outlet.id in outlet_seen or outlet.id in seen:
+        if outlet.id in outlet_seen:
+            # An outlet may share its id with a listed source of it (`--only ID` selects both).
             line = _line_of(node, ("outlets", i, "id"))
-            first = f"outlets[{outlet_seen[outlet.id]}]" if outlet.id in outlet_seen else f"sources[{seen[outlet.id]}]"
-            problems.append(f"{path}:{line}: outlets[{i}].id: duplicate id '{outlet.id}' (first used by {first})")
+            problems.append(
+                f"{path}:{line}: outlets[{i}].id: duplicate id '{outlet.id}' (first used by outlets[{outlet_seen[outlet.id]}])"
+            )
         outlet_seen.setdefault(outlet.id, i)
     if problems:
         raise ConfigError(problems)
