@@ -729,8 +729,8 @@ def choose_candidate(candidates: dict[str, list[str]], rule: CombineRule = DEFAU
     under-count them), unless it kept only short lines. Other scripts: trafilatura is the
     anchor; the density pass wins only when trafilatura kept nearly nothing, when it
     stopped early inside the density pass's text and the rest is sentences (not lists,
-    not boilerplate vocabulary), when the two disagree and the density pass holds twice
-    the sentences, when trafilatura flattened a layout table into rows, or when
+    not boilerplate vocabulary), when the two disagree, trafilatura's text is mostly not
+    sentences and the density pass holds twice theirs, when trafilatura flattened a layout table into rows, or when
     trafilatura's extra is a menu: short lines the page shows only in widgets/link lists
     (`candidates["widgets"]`).
     Confidence = agreement of the two candidates, so one extractor alone is never sure.
@@ -750,7 +750,10 @@ def choose_candidate(candidates: dict[str, list[str]], rule: CombineRule = DEFAU
     if n_t < rule.near_empty and n_d > 2 * n_t and any(_reads_like_sentence(p) for p in dens):
         return Choice("density", dens, agree, "trafilatura near-empty")
     sentences_t, sentences_d = (sum(len(p) for p in c if _reads_like_sentence(p)) for c in (traf, dens))
-    if agree < rule.disjoint and sentences_d > 2 * sentences_t:
+    # Only when trafilatura's text is mostly not sentences (a table, a list of links): a
+    # prose-rich block elsewhere (an unmarked comment thread) never beats its article.
+    chars_t = sum(len(p) for p in traf)
+    if agree < rule.disjoint and sentences_t < 0.5 * chars_t and sentences_d > 2 * sentences_t:
         return Choice("density", dens, agree, "candidates disagree, density holds the sentences")
     if common >= 0.9 * n_d and any(p.startswith("|") and len(p) > 300 for p in traf) and len(dens) > 2 * len(traf):
         return Choice("density", dens, agree, "trafilatura flattened a layout table")

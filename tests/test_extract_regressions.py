@@ -152,6 +152,14 @@ def test_extra_that_is_not_article_like_keeps_trafilatura() -> None:
     assert choice.name == "trafilatura"
 
 
+def test_disagreeing_candidates_keep_trafilaturas_article() -> None:
+    # The density pass found a bigger prose block elsewhere (an unmarked comment thread):
+    # trafilatura's text is sentences, so it stays, flagged as low confidence.
+    thread = [f"Comment {i}: I think the harbour plan is a waste of money and nobody asked us about it." for i in range(20)]
+    choice = choose_candidate({"trafilatura": ARTICLE, "density": thread})
+    assert choice.name == "trafilatura" and choice.confidence < DEFAULT_RULE.low_confidence
+
+
 def test_agreeing_candidates_are_confident() -> None:
     choice = choose_candidate({"trafilatura": ARTICLE, "density": ARTICLE[:5]})
     assert choice.name == "trafilatura" and choice.confidence > 0.8
