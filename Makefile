@@ -1,10 +1,10 @@
 # Two commands: `make demo` (set up + run the offline demo) and `make test` (set up + run the tests).
-# `make docs` builds the manual (docs/ -> site/).
+# `make docs` builds the manual (docs/ -> site/); `make screenshots` retakes its pictures from output/demo.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup demo test docs clean
+.PHONY: setup demo test docs screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,9 @@ test: setup
 
 docs: setup
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
+screenshots: setup
+	$(PY) docs/screenshots.py --output output/demo
 
 clean:
 	rm -rf $(VENV) output/demo site
