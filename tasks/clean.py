@@ -729,7 +729,8 @@ def choose_candidate(candidates: dict[str, list[str]], rule: CombineRule = DEFAU
     under-count them), unless it kept only short lines. Other scripts: trafilatura is the
     anchor; the density pass wins only when trafilatura kept nearly nothing, when it
     stopped early inside the density pass's text and the rest is sentences (not lists,
-    not boilerplate vocabulary), when the two disagree, trafilatura's text is mostly not
+    teasers or promotions) that trafilatura's recall mode keeps too
+    (`candidates["trafilatura_recall"]`), when the two disagree, trafilatura's text is mostly not
     sentences and the density pass holds twice theirs, when trafilatura flattened a layout table into rows, or when
     trafilatura's extra is a menu: short lines the page shows only in widgets/link lists
     (`candidates["widgets"]`).
@@ -760,8 +761,14 @@ def choose_candidate(candidates: dict[str, list[str]], rule: CombineRule = DEFAU
     if n_t < rule.truncated * n_d and common >= 0.9 * n_t:
         kept = set(traf)
         extra = [p for p in dens if p not in kept]
-        article_like = _share(extra, lambda p: _reads_like_sentence(p) and not _matches("edge", p))
-        if article_like >= rule.extra_prose:
+        widgets = set(candidates.get("widgets", []))
+        article_like = _share(extra, lambda p: _reads_like_sentence(p) and not _matches("edge", p) and p not in widgets)
+        # Confirmed when trafilatura's own recall mode keeps most of the extra too: its
+        # comment/related filters still run there, so an extra that is a comment thread,
+        # a bio or teasers is not confirmed.
+        more = _tokens(extra) - t
+        recall = _tokens(candidates.get("trafilatura_recall", []))
+        if article_like >= rule.extra_prose and sum((recall & more).values()) >= 0.5 * sum(more.values()):
             return Choice("density", dens, agree, "trafilatura stopped early")
     if n_d < rule.menu * n_t and common >= 0.9 * n_d:
         kept = set(dens)
@@ -788,9 +795,13 @@ def _headlines(tree: lxml_html.HtmlElement, traf_title: str | None) -> frozenset
 
 def _widget_texts(blocks: list[_Block]) -> frozenset[str]:
     """Texts the page shows only inside widgets: elements that surely are one (class/id, tag)
-    or link lists. Evidence from the page itself, for trafilatura's paragraphs."""
-    widget = {b.text for b in blocks if b.widget or b.link_density > 0.5}
-    return frozenset(widget - {b.text for b in blocks if not (b.widget or b.link_density > 0.5)})
+    or link lists. Evidence from the page itself about the candidates' paragraphs.
+
+    Not feed teasers (`_is_teaser`): an article paragraph under a linked "read also" box
+    looks the same, and the density pass already discounts teasers."""
+    flags = [b.widget or b.link_density > 0.5 for b in blocks]
+    widget = {b.text for b, f in zip(blocks, flags) if f}
+    return frozenset(widget - {b.text for b, f in zip(blocks, flags) if not f})
 
 
 def _drop_widget_edges(paras: list[str], widgets: frozenset[str]) -> list[str]:
@@ -821,7 +832,12 @@ def _generic(
     # line of the text as often as not.
     heads = frozenset() if _dense_script(traf, dens) else _headlines(tree, getattr(traf_doc, "title", None))
     traf, dens = trim_edges(traf, heads), trim_edges(dens, heads)
-    return {"trafilatura": traf, "density": dens, "widgets": [p for p in traf if p in widgets]}, traf_doc
+    cands = {"trafilatura": traf, "density": dens, "widgets": [p for p in dict.fromkeys(traf + dens) if p in widgets]}
+    n_t, n_d = sum(_tokens(traf).values()), sum(_tokens(dens).values())
+    if n_t < 0.75 * n_d:
+        # A second opinion for "trafilatura stopped early": its recall mode (run only here).
+        cands["trafilatura_recall"] = _drop_boilerplate(_trafilatura_candidate(tree, url, {"favor_recall": True})[0])
+    return cands, traf_doc
 
 
 def extract_candidates(

@@ -343,6 +343,7 @@ def test_metadata_lines(line: str, expected: bool) -> None:
             {
                 "trafilatura": ["Alpha beta gamma delta epsilon zeta."],
                 "density": ["Alpha beta gamma delta epsilon zeta.", "Eta theta iota kappa lambda mu nu xi omicron pi rho."],
+                "trafilatura_recall": ["Alpha beta gamma delta epsilon zeta.", "Eta theta iota kappa lambda mu nu xi omicron pi rho."],
             },
             "density",
         ),

@@ -141,8 +141,19 @@ def test_near_empty_trafilatura_falls_back_with_low_confidence() -> None:
 
 
 def test_stopped_early_trafilatura_loses_to_article_like_extra() -> None:
-    choice = choose_candidate({"trafilatura": ARTICLE[:2], "density": ARTICLE})
+    choice = choose_candidate({"trafilatura": ARTICLE[:2], "density": ARTICLE, "trafilatura_recall": ARTICLE})
     assert choice.name == "density"
+    # Not confirmed by trafilatura's recall mode (it also stopped, or kept something else): trafilatura.
+    choice = choose_candidate({"trafilatura": ARTICLE[:2], "density": ARTICLE, "trafilatura_recall": ARTICLE[:2]})
+    assert choice.name == "trafilatura"
+
+
+def test_stopped_early_is_not_claimed_for_widget_text() -> None:
+    # The extra reads like sentences, but the page shows it only in a widget (evidence
+    # from `_widget_texts`): not the rest of the article.
+    teasers = [f"A summary sentence of story {i} that tells readers what happened at the harbour." for i in range(8)]
+    cands = {"trafilatura": ARTICLE, "density": ARTICLE + teasers, "widgets": teasers, "trafilatura_recall": ARTICLE + teasers}
+    assert choose_candidate(cands).name == "trafilatura"
 
 
 def test_extra_that_is_not_article_like_keeps_trafilatura() -> None:
