@@ -203,7 +203,7 @@ def nightly_crawl(
         output=str(out),
         force=force,
         pivot=pivot,
-        tm_location=settings.tm_location(out),
+        tm_postgres=bool(settings.tm_dsn),
         defaults=cfg.defaults,
         provenance=Provenance(
             newsbridge=__version__,

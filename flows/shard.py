@@ -25,7 +25,7 @@ from prefect import flow
 
 from tasks.models import FetchDefaults
 from tasks.settings import get_settings
-from tasks.shards import RunPlan, Shard
+from tasks.shards import RunPlan, Shard, shard_tm_location
 from tasks.stream import ShardRecord
 
 FLOW_NAME = "nightly-shard"
@@ -112,7 +112,7 @@ def run_shard_here(
         output_dir=out,
         run_id=plan.run_id,
         pivot=plan.pivot,
-        tm_location=plan.tm_location,
+        tm_location=shard_tm_location(plan, settings.tm_dsn),
         provenance=plan.provenance,
         fetch_threads=max(1, settings.global_fetch_concurrency),
         window=max(1, settings.stream_window),

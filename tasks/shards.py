@@ -17,6 +17,7 @@ Pure functions, no Prefect: the same plan comes out of the same list of sources.
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel
@@ -125,6 +126,25 @@ class RunPlan(BaseModel):
     output: str
     force: bool
     pivot: str
-    tm_location: str
+    # The translation memory is on PostgreSQL (NEWSBRIDGE_TM_DSN): every shard must use it
+    # from its own setting; the DSN (it may hold a password) never goes into parameters.
+    tm_postgres: bool
     defaults: FetchDefaults
     provenance: Provenance
+
+
+def shard_tm_location(plan: RunPlan, tm_dsn: str | None) -> str:
+    """The memory a shard uses: the run's SQLite file in the shared output, or this
+    machine's DSN setting; a worker that disagrees with the run is an error, never a
+    second, silent memory."""
+    if plan.tm_postgres and not tm_dsn:
+        raise RuntimeError(
+            "the run keeps its translation memory on PostgreSQL but this worker has no "
+            "NEWSBRIDGE_TM_DSN: set it in the worker's environment (docs/scaling.md)"
+        )
+    if not plan.tm_postgres and tm_dsn:
+        raise RuntimeError(
+            "this worker has NEWSBRIDGE_TM_DSN set but the run uses the SQLite memory in its "
+            "output directory: set the same NEWSBRIDGE_TM_DSN where the nightly run starts"
+        )
+    return tm_dsn or str(Path(plan.output) / "tm.sqlite")
