@@ -8,6 +8,7 @@ imports inside functions; string literals other than docstrings count towards th
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -120,6 +121,32 @@ def test_tasks_never_import_flows_and_no_relative_imports() -> None:
     upward = {name: sorted(d for d in deps if d.startswith("flows")) for name, deps in graph.items() if name.startswith("tasks")}
     assert {k: v for k, v in upward.items() if v} == {}
     assert [name for name, deps in graph.items() if "<relative import>" in deps] == []
+
+
+def layer_table() -> dict[str, int]:
+    """Module name -> layer, read from the table under "The layering rule" in docs/architecture.md."""
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    section = text.split("## The layering rule", 1)[1].split("\n## ", 1)[0]
+    layers: dict[str, int] = {}
+    for row in re.findall(r"^\| (\d+) \| (.+) \|$", section, flags=re.MULTILINE):
+        for path in re.findall(r"`((?:tasks|flows)/[\w/]+\.py)`", row[1]):
+            layers[path.removesuffix(".py").replace("/", ".").removesuffix(".__init__")] = int(row[0])
+    return layers
+
+
+def test_imports_go_down_the_documented_layers() -> None:
+    layers = layer_table()
+    mods = _modules()
+    assert len(layers) > 20, "the layer table in docs/architecture.md was not found"
+    assert sorted(set(layers) - set(mods)) == [], "docs/architecture.md lists modules that do not exist"
+    graph = import_graph(mods)
+    upward = [
+        f"{name} (layer {layers[name]}) imports {dep} (layer {layers[dep]})"
+        for name in layers
+        for dep in sorted(graph[name])
+        if dep in layers and layers[dep] >= layers[name]
+    ]
+    assert upward == []
 
 
 def test_no_data_kept_as_code() -> None:
