@@ -35,6 +35,7 @@ MAX_LINKS_PER_PAGE = 5_000  # <a href> read from one home or section page
 MAX_FEEDS_PER_EDITION = 10
 
 VIAS = ("feed", "sitemap", "page", "listed")
+_NAV_TAGS = frozenset({"nav", "header", "footer", "menu"})
 _VIA_RANK = {"feed": 0, "sitemap": 1, "page": 2, "listed": 3}
 
 _FEED_TYPES_ADVERTISED = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/json")
@@ -229,6 +230,29 @@ def _parse_iso(text: str) -> datetime | None:
         return None
 
 
+def _index_lastmods(content: bytes) -> dict[str, datetime]:
+    """<loc> -> <lastmod> of a sitemap index (ultimate-sitemap-parser keeps only the locs)."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=True)
+    try:
+        root = etree.fromstring(content, parser)
+    except etree.XMLSyntaxError:
+        return {}
+    out: dict[str, datetime] = {}
+    if root is None:
+        return out
+    for el in root.iter("{*}sitemap"):
+        loc = el.findtext("{*}loc")
+        mod = el.findtext("{*}lastmod")
+        when = _parse_iso(mod) if mod else None
+        if loc and when:
+            out[loc.strip()] = when
+        if len(out) >= MAX_ENTRIES_PER_FILE:
+            break
+    return out
+
+
 def parse_sitemap(content: bytes, url: str) -> tuple[list[str], list[tuple[str, datetime | None]]]:
     """(child sitemap URLs, (page URL, date)) of a sitemap or sitemap index; news dates win over lastmod."""
     _xml_guard(content)
@@ -261,6 +285,7 @@ class PageLinks:
     """What a page says about other URLs (read with beautifulsoup4 + lxml)."""
 
     links: list[str] = field(default_factory=list)  # canonical absolute <a href>, in page order, deduplicated
+    nav: set[str] = field(default_factory=set)  # those inside <nav>, <header>, <footer>, <menu> or role=navigation
     feeds: list[str] = field(default_factory=list)  # advertised feeds
     canonical: str | None = None
     alternates: dict[str, str] = field(default_factory=dict)  # hreflang -> canonical URL
@@ -269,9 +294,9 @@ class PageLinks:
 
 def read_page(content: bytes, base_url: str, max_links: int = MAX_LINKS_PER_PAGE) -> PageLinks:
     """Links, feed adverts, rel=canonical and hreflang alternates of an HTML page."""
-    from bs4 import BeautifulSoup, SoupStrainer
+    from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(content, "lxml", parse_only=SoupStrainer(["a", "link", "base"]))
+    soup = BeautifulSoup(content, "lxml")
     base = base_url
     tag = soup.find("base", href=True)
     if tag is not None:
@@ -302,6 +327,8 @@ def read_page(content: bytes, base_url: str, max_links: int = MAX_LINKS_PER_PAGE
         if href is not None and href not in seen:
             seen.add(href)
             out.links.append(href)
+            if any(p.name in _NAV_TAGS or p.get("role") == "navigation" for p in a.parents if p.name):
+                out.nav.add(href)
     return out
 
 
@@ -415,7 +442,10 @@ class _EditionCrawler:
         self._read_sitemaps(list(dict.fromkeys(maps)))
         sections = [u for u in self.outlet.sections if host_of(u) == self.host]
         self._read_links(page, self.home, sections)
-        for section in list(dict.fromkeys(sections))[: self.outlet.max_section_pages]:
+        articles = {c.url for c in self.result.candidates}
+        # Never read an article as a section (a stored article is never requested again).
+        sections = [u for u in dict.fromkeys(sections) if u not in articles]
+        for section in sections[: self.outlet.max_section_pages]:
             data = self._get(section, "section", conditional=False)
             if data:
                 self._read_links(read_page(data, section), section, None)
@@ -427,10 +457,24 @@ class _EditionCrawler:
                 continue
             edition = edition_for(link, self.outlet)
             home = self.outlet.editions.get(edition, self.home) if edition else self.home  # type: ignore[call-overload]
-            if looks_like_article(link, home):
+            if link in page.nav:
+                # Navigation (menus, header, footer) leads to sections, never to tonight's articles.
+                if sections is not None and edition == self.edition and self._section_like(link):
+                    sections.append(link)
+            elif looks_like_article(link, home):
                 self._add(link, "page", found_on, None, None)
             elif sections is not None and edition == self.edition and looks_like_section(link, self.home):
                 sections.append(link)
+
+    def _section_like(self, url: str) -> bool:
+        """A navigation link worth reading as a section: not the home page, not an article's shape, no query."""
+        if urlsplit(url).query or url.rstrip("/") == self.home.rstrip("/"):
+            return False
+        if looks_like_section(url, self.home):
+            return True
+        last = ([s for s in urlsplit(url).path.split("/") if s] or [""])[-1].lower()
+        stem = re.sub(r"\.(s?html?|php|aspx?)$", "", last)
+        return bool(stem) and not _ARTICLE_ID_RE.search(stem) and stem.count("-") < 3 and url_date(url) is None
 
     def _read_feed(self, url: str) -> None:
         data = self._get(url, "feed", conditional=True)
@@ -446,10 +490,11 @@ class _EditionCrawler:
             self._add(canonical_url(link, url), "feed", url, when, "feed" if when else None)
 
     def _read_sitemaps(self, roots: list[str]) -> None:
-        queue = [(u, 0) for u in roots]
+        # (sitemap URL, depth, the index's <lastmod> for it: its undated entries are no newer)
+        queue: list[tuple[str, int, datetime | None]] = [(u, 0, None) for u in roots]
         seen: set[str] = set()
         while queue and len(seen) < MAX_SITEMAPS_PER_EDITION:
-            url, depth = queue.pop(0)
+            url, depth, bound = queue.pop(0)
             if url in seen:
                 continue  # circular or repeated index entries
             seen.add(url)
@@ -465,12 +510,18 @@ class _EditionCrawler:
             if children and depth + 1 > MAX_SITEMAP_DEPTH:
                 self.result.fetches[-1].detail = f"index deeper than {MAX_SITEMAP_DEPTH}: children not read"
                 continue
+            lastmods = _index_lastmods(maybe_gunzip(data, self.max_bytes)) if children else {}
             for child in children:
                 c = canonical_url(child, url)
                 if c is not None and c not in seen:
-                    queue.append((c, depth + 1))
+                    queue.append((c, depth + 1, lastmods.get(child)))
             for link, when in pages:
-                self._add(canonical_url(link, url), "sitemap", url, when, "sitemap" if when else None)
+                if when is None and bound is not None:
+                    when_src: str | None = "sitemap-index"
+                    when = bound
+                else:
+                    when_src = "sitemap" if when else None
+                self._add(canonical_url(link, url), "sitemap", url, when, when_src)
         if queue:
             self.result.fetches.append(FetchLog(self.home, "sitemap", self.edition, "skipped", "sitemap_cap",
                                                 f"{len(queue)} sitemap(s) over the cap of {MAX_SITEMAPS_PER_EDITION}"))

@@ -25,16 +25,17 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import urlsplit
 
 METHODS = ("hreflang", "link", "url", "content")
 _RANK = {m: i for i, m in enumerate(METHODS)}
-CONTENT_THRESHOLD = 0.08  # calibrated on the NTREX dev half (bench/eval_pairing.py); held-out figures in docs/discovery.md
+CONTENT_THRESHOLD = 0.09  # calibrated on the NTREX dev half (bench/eval_pairing.py); held-out figures in docs/discovery.md
 URL_CONTENT_FLOOR = 0.12  # a URL-id match is refused when the content says clearly otherwise
 DATE_WINDOW_DAYS = 3.0
+STORED_WINDOW_DAYS = 14.0  # earlier nights' versions considered as counterparts of tonight's
 SWITCH_WORDS = ("english", "tiếng việt", "tiếng anh", "tiếng trung", "中文", "越南语", "越南文", "英文", "英语",
                 "vietnamese", "chinese", "bản tiếng", "version", "source", "nguồn", "来源", "原文")
 _URL_IN_TEXT_RE = re.compile(r"https?://[^\s<>\"'）)]+")
@@ -101,7 +102,9 @@ def page_evidence(html: bytes, base_url: str) -> tuple[dict[str, str], list[str]
             href = canonical_url(str(a["href"]), base_url)
             if href:
                 switch.add(href)
-    return page.alternates, page.links, switch, page.canonical
+    # Menus, headers and footers link to other articles too: only a language switch counts there.
+    links = [u for u in page.links if u not in page.nav or u in switch]
+    return page.alternates, links, switch, page.canonical
 
 
 # --------------------------------------------------------------------------- content features
@@ -448,11 +451,12 @@ def pair_run(
             outlets.add(rec["discovery"]["outlet"])
     if not records:
         return []
+    since = (datetime.now(timezone.utc) - timedelta(days=STORED_WINDOW_DAYS)).isoformat()
     for outlet in sorted(outlets):
         for row in frontier.stored(outlet):
             sid = row["source_id"]
-            if sid in records or sid in hand_written:
-                continue
+            if sid in records or sid in hand_written or (row.get("stored_at") or "") < since:
+                continue  # versions stored long ago are not tonight's counterparts
             rel = latest_document(out, sid)
             rec = _load(out, rel) if rel else None
             if rec is not None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from faultserver import FaultServer, Route  # tests/ is on sys.path (rootdir-less import)
+from test_tm_postgres import pg_dsn  # noqa: F401 - the throwaway PostgreSQL cluster fixture
 
 from tasks.discover import (
     DiscoveryParseError,
@@ -313,3 +314,51 @@ def test_discover_command_is_fast_and_a_dry_run(tmp_path):
     # No article page was requested (feeds, sitemaps, home and section pages only), nothing written.
     assert not any(p.endswith(".html") for p in asked), [p for p in asked if p.endswith(".html")]
     assert not (tmp_path / "out").exists()
+
+
+def test_frontier_on_postgresql(pg_dsn):
+    """The same frontier rules on a real PostgreSQL (the TM tests' throwaway cluster)."""
+    import psycopg
+
+    from tasks.discover import decide
+    from tasks.frontier import open_frontier
+
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS frontier")
+    cfg = parse_sources(_outlet_cfg({"vi": "https://e.org/", "en": "https://en.e.org/"}), "s.yaml")
+    now = datetime(2026, 11, 30, 12, tzinfo=timezone.utc)
+    cands = [Candidate(f"https://e.org/a-{i}0000.html", "site", "vi", "sitemap", "https://e.org/s.xml", now, "sitemap")
+             for i in range(600)]  # more than one IN (...) chunk
+    fr = open_frontier("/nonexistent", pg_dsn)
+    d1 = decide(cfg.outlets[0], cands, fr.get_many([c.url for c in cands]), now=now)
+    fr.record(d1, "r1")
+    fr.mark_stored(d1[0].source_id, "docs/a/b/c.json", "r1")
+    fr.mark_rejected(d1[1].source_id, "http_404", "r1")
+    fr.record(d1, "r2")  # seen again: final statuses stay
+    assert fr.count() == 600 and fr.count("stored") == 1 and fr.count("rejected") == 1
+    assert len(fr.get_many([c.url for c in cands])) == 600
+    assert fr.by_source(d1[0].source_id)["document"] == "docs/a/b/c.json"
+    assert len(fr.pending("site")) == 598
+    again = decide(cfg.outlets[0], cands, fr.get_many([c.url for c in cands]), now=now)
+    assert [d.outcome for d in again[:2]] == ["skipped_seen", "skipped_seen"]
+
+
+def test_undated_entries_of_an_old_sitemap_take_the_index_lastmod(tmp_path):
+    from tasks.discover import _EditionCrawler, OutletDiscovery
+    from tasks.fetch import Fetcher
+
+    with FaultServer() as srv:
+        srv.robots(f"User-agent: *\nSitemap: {srv.url('/index.xml')}\n")
+        srv.add("/index.xml", Route(body=(
+            '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"<sitemap><loc>{srv.url('/old.xml')}</loc><lastmod>2020-01-31</lastmod></sitemap></sitemapindex>").encode(),
+            content_type="application/xml"))
+        srv.add("/old.xml", Route(body=(
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"<url><loc>{srv.url('/a/story-123456.html')}</loc></url></urlset>").encode(), content_type="application/xml"))
+        cfg = parse_sources(_outlet_cfg({"vi": srv.url("/")}), "s.yaml")
+        result = OutletDiscovery(cfg.outlets[0])
+        with Fetcher(DEFAULTS, tmp_path) as fetcher:
+            _EditionCrawler(cfg.outlets[0], "vi", srv.url("/"), fetcher, result, DEFAULTS.max_bytes).run()
+    c = next(c for c in result.candidates if c.url.endswith("story-123456.html"))
+    assert c.published == datetime(2020, 1, 31, tzinfo=timezone.utc) and c.date_source == "sitemap-index"
