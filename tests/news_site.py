@@ -104,23 +104,49 @@ def story_text(seed: int) -> dict[str, tuple[str, list[str]]]:
 
 
 class NewsSite:
-    """Three loopback editions; `night(n)` (re)publishes the site as of night n."""
+    """Three loopback editions; `night(n)` (re)publishes the site as of night n.
+
+    layout "ports": each edition its own server (host:port); "paths": one server, the
+    editions under /vi/, /zh/, /en/ with one robots.txt naming every edition's sitemaps.
+    """
 
     SECTIONS = {"vi": ["the-gioi", "kinh-te", "xa-hoi", "the-thao", "giai-tri"], "zh": ["guoji", "jingji", "shehui", "tiyu"],
                 "en": ["world", "business", "society", "sport", "culture"]}
 
-    def __init__(self) -> None:
-        self.servers = {lang: FaultServer().start() for lang in LANGS}
+    def __init__(self, layout: str = "ports") -> None:
+        if layout == "ports":
+            self.servers = {lang: FaultServer().start() for lang in LANGS}
+            self.prefix = {lang: "" for lang in LANGS}
+        else:
+            one = FaultServer().start()
+            self.servers = {lang: one for lang in LANGS}
+            self.prefix = {lang: f"/{lang}" for lang in LANGS}
+        self._robots: dict[int, list[str]] = {}
         self.now = datetime.now(timezone.utc)
         self.articles: list[Article] = []
         self.pairs_truth: dict[frozenset[str], str] = {}  # {url_a, url_b} -> evidence
 
+    def _unique_servers(self) -> list[FaultServer]:
+        return list({id(s): s for s in self.servers.values()}.values())
+
     def close(self) -> None:
-        for srv in self.servers.values():
+        for srv in self._unique_servers():
             srv.stop()
 
     def url(self, lang: str, path: str) -> str:
-        return self.servers[lang].url(path)
+        return self.servers[lang].url(self.prefix[lang] + path)
+
+    def count(self, lang: str, path: str) -> int:
+        """Requests the edition's server saw for a path (any query)."""
+        full = self.prefix[lang] + path
+        return sum(1 for r in self.servers[lang].requests if r.path.split("?")[0] == full)
+
+    def requested_urls(self) -> set[str]:
+        return {srv.base_url + r.path.split("?")[0] for srv in self._unique_servers() for r in srv.requests}
+
+    def clear_logs(self) -> None:
+        for srv in self._unique_servers():
+            srv.clear_log()
 
     def home(self, lang: str) -> str:
         return self.url(lang, "/")
@@ -194,11 +220,12 @@ class NewsSite:
         )
 
     def _lang_of(self, url: str) -> str:
-        return next(lang for lang, srv in self.servers.items() if url.startswith(srv.base_url + "/"))
+        return next(lang for lang in LANGS if url.startswith(self.url(lang, "/")))
 
     def _nav(self, lang: str) -> str:
-        items = "".join(f'<li><a href="/{s}/">{s}</a></li>' for s in self.SECTIONS[lang])
-        items += '<li><a href="/search?q=x">search</a></li><li><a href="/tag/news/">tag</a></li>'
+        pre = self.prefix[lang]
+        items = "".join(f'<li><a href="{pre}/{s}/">{s}</a></li>' for s in self.SECTIONS[lang])
+        items += f'<li><a href="{pre}/search?q=x">search</a></li><li><a href="{pre}/tag/news/">tag</a></li>'
         items += "".join(f'<li><a href="{self.home(o)}">{_SWITCH[o]}</a></li>' for o in LANGS if o != lang)
         items += '<li><a href="https://elsewhere.invalid/ad-campaign-2026-11-30.html">ad</a></li>'
         return f"<nav><ul>{items}</ul></nav>"
@@ -206,58 +233,68 @@ class NewsSite:
     def night(self, n: int) -> None:
         """Publish the site as of night n (articles of nights <= n)."""
         live = [a for a in self.articles if a.night <= n]
+        self._robots = {}
         for lang, srv in self.servers.items():
+            pre = self.prefix[lang]
             mine = [a for a in live if a.lang == lang]
             recent = [a for a in mine if not a.old]
             for a in mine:
-                srv.page(a.path, self._article_html(a))
-            home_links = "".join(f'<a href="{a.path}">{html.escape(a.title)}</a>' for a in recent[-3:])
-            adverts = {"vi": '<link rel="alternate" type="application/rss+xml" href="/rss.xml">',
-                       "en": '<link rel="alternate" type="application/atom+xml" href="/atom.xml">', "zh": ""}[lang]
-            private = '<a href="/private/secret-report-2026-11-30.html">internal</a>' if lang == "en" else ""
-            srv.page("/", f"<!doctype html><html><head>{adverts}</head><body>{self._nav(lang)}{home_links}{private}</body></html>")
+                srv.page(pre + a.path, self._article_html(a))
+            home_links = "".join(f'<a href="{pre}{a.path}">{html.escape(a.title)}</a>' for a in recent[-3:])
+            adverts = {"vi": f'<link rel="alternate" type="application/rss+xml" href="{pre}/rss.xml">',
+                       "en": f'<link rel="alternate" type="application/atom+xml" href="{pre}/atom.xml">', "zh": ""}[lang]
+            private = f'<a href="{pre}/private/secret-report-2026-11-30.html">internal</a>' if lang == "en" else ""
+            srv.page(pre + "/", f"<!doctype html><html><head>{adverts}</head><body>{self._nav(lang)}{home_links}{private}</body></html>")
             for i, sec in enumerate(self.SECTIONS[lang]):
                 listed = [a for a in mine if a.path.startswith(f"/{sec}/")]
-                links = "".join(f'<li><a href="{a.path}?utm_source=section">{html.escape(a.title)}</a></li>' for a in listed)
-                srv.page(f"/{sec}/", f"<html><body>{self._nav(lang)}<ul>{links}</ul></body></html>")
+                links = "".join(f'<li><a href="{pre}{a.path}?utm_source=section">{html.escape(a.title)}</a></li>' for a in listed)
+                srv.page(f"{pre}/{sec}/", f"<html><body>{self._nav(lang)}<ul>{links}</ul></body></html>")
             if lang == "en":
-                srv.page("/private/secret-report-2026-11-30.html", "<html><body><p>private</p></body></html>")
+                srv.page(pre + "/private/secret-report-2026-11-30.html", "<html><body><p>private</p></body></html>")
             self._feeds(lang, srv, recent, mine)
+        for srv in self._unique_servers():
+            lines = self._robots.get(id(srv), [])
+            disallow = sorted({ln for ln in lines if ln.startswith("Disallow")})
+            maps = [ln for ln in lines if ln.startswith("Sitemap")]
+            srv.robots("User-agent: *\n" + "".join(ln + "\n" for ln in disallow + maps))
 
     def _feeds(self, lang: str, srv: FaultServer, recent: list[Article], mine: list[Article]) -> None:
+        pre = self.prefix[lang]
+        robots = self._robots.setdefault(id(srv), [])
+
         def rfc822(d: datetime) -> str:
             return d.strftime("%a, %d %b %Y %H:%M:%S +0000")
 
         if lang == "vi":
-            items = "".join(f"<item><title>{html.escape(a.title)}</title><link>{srv.url(a.path)}</link>"
+            items = "".join(f"<item><title>{html.escape(a.title)}</title><link>{self.url(lang, a.path)}</link>"
                             f"<pubDate>{rfc822(a.published)}</pubDate></item>" for a in recent)
-            srv.add("/rss.xml", Route(body=f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>vi</title>'
+            srv.add(pre + "/rss.xml", Route(body=f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>vi</title>'
                                            f"{items}</channel></rss>".encode(), content_type="application/rss+xml",
                                       etag=f'"rss-{len(recent)}"'))
             old = [a for a in mine if a.old]
-            urls = "".join(f"<url><loc>{srv.url(a.path)}</loc><lastmod>{a.published.date().isoformat()}</lastmod></url>" for a in old)
-            srv.add("/sitemap-old.xml", Route(body=_urlset(urls), content_type="application/xml"))
-            urls = "".join(f"<url><loc>{srv.url(a.path)}</loc><lastmod>{a.published.isoformat()}</lastmod></url>" for a in recent)
-            srv.add("/sitemap-recent.xml", Route(body=_urlset(urls), content_type="application/xml"))
-            index = "".join(f"<sitemap><loc>{srv.url(p)}</loc></sitemap>" for p in ("/sitemap-old.xml", "/sitemap-recent.xml"))
-            srv.add("/sitemap_index.xml", Route(body=(
+            urls = "".join(f"<url><loc>{self.url(lang, a.path)}</loc><lastmod>{a.published.date().isoformat()}</lastmod></url>" for a in old)
+            srv.add(pre + "/sitemap-old.xml", Route(body=_urlset(urls), content_type="application/xml"))
+            urls = "".join(f"<url><loc>{self.url(lang, a.path)}</loc><lastmod>{a.published.isoformat()}</lastmod></url>" for a in recent)
+            srv.add(pre + "/sitemap-recent.xml", Route(body=_urlset(urls), content_type="application/xml"))
+            index = "".join(f"<sitemap><loc>{srv.url(p)}</loc></sitemap>" for p in (pre + "/sitemap-old.xml", pre + "/sitemap-recent.xml"))
+            srv.add(pre + "/sitemap_index.xml", Route(body=(
                 '<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
                 f"{index}</sitemapindex>").encode(), content_type="application/xml"))
-            srv.robots(f"User-agent: *\nDisallow: /private/\nSitemap: {srv.url('/sitemap_index.xml')}\n")
+            robots += [f"Disallow: {pre}/private/", f"Sitemap: {srv.url(pre + '/sitemap_index.xml')}"]
         elif lang == "en":
-            entries = "".join(f"<entry><title>{html.escape(a.title)}</title><link href=\"{srv.url(a.path)}\"/>"
-                              f"<id>{srv.url(a.path)}</id><updated>{a.published.isoformat()}</updated></entry>" for a in recent)
-            srv.add("/atom.xml", Route(body=(f'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
-                                             f"<title>en</title><id>{srv.url('/')}</id><updated>{self.now.isoformat()}</updated>"
+            entries = "".join(f"<entry><title>{html.escape(a.title)}</title><link href=\"{self.url(lang, a.path)}\"/>"
+                              f"<id>{self.url(lang, a.path)}</id><updated>{a.published.isoformat()}</updated></entry>" for a in recent)
+            srv.add(pre + "/atom.xml", Route(body=(f'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+                                             f"<title>en</title><id>{self.home(lang)}</id><updated>{self.now.isoformat()}</updated>"
                                              f"{entries}</feed>").encode(), content_type="application/atom+xml"))
-            srv.robots("User-agent: *\nDisallow: /private/\n")
+            robots += [f"Disallow: {pre}/private/"]
         else:
             urls = "".join(
-                f"<url><loc>{srv.url(a.path)}</loc><news:news><news:publication><news:name>zh</news:name>"
+                f"<url><loc>{self.url(lang, a.path)}</loc><news:news><news:publication><news:name>zh</news:name>"
                 f"<news:language>zh</news:language></news:publication><news:publication_date>{a.published.isoformat()}"
                 f"</news:publication_date><news:title>{html.escape(a.title)}</news:title></news:news></url>" for a in recent)
-            srv.add("/news-sitemap.xml", Route(body=_urlset(urls, news=True), content_type="application/xml"))
-            srv.robots(f"User-agent: *\nDisallow: /private/\nSitemap: {srv.url('/news-sitemap.xml')}\n")
+            srv.add(pre + "/news-sitemap.xml", Route(body=_urlset(urls, news=True), content_type="application/xml"))
+            robots += [f"Disallow: {pre}/private/", f"Sitemap: {srv.url(pre + '/news-sitemap.xml')}"]
 
     def sources_yaml(self, max_age_days: float = 2) -> str:
         editions = "".join(f"      {lang}: {self.home(lang)}\n" for lang in LANGS)
