@@ -732,8 +732,8 @@ def choose_candidate(candidates: dict[str, list[str]], rule: CombineRule = DEFAU
     anchor; the density pass wins only when trafilatura kept nearly nothing, when it
     stopped early inside the density pass's text and the rest is sentences (not lists,
     teasers or promotions) that trafilatura's recall mode keeps too
-    (`candidates["trafilatura_recall"]`), when the two disagree, trafilatura's text is mostly not
-    sentences and the density pass holds twice theirs, when trafilatura flattened a layout table into rows, or when
+    (`candidates["trafilatura_recall"]`), when the two disagree, trafilatura took a table or a
+    link list and the density pass holds twice its sentences, when trafilatura flattened a layout table into rows, or when
     trafilatura's extra is a menu: short lines the page shows only in widgets/link lists
     (`candidates["widgets"]`).
     Confidence = agreement of the two candidates, so one extractor alone is never sure.
@@ -752,18 +752,19 @@ def choose_candidate(candidates: dict[str, list[str]], rule: CombineRule = DEFAU
         return Choice("density", dens, agree, "dense script")
     if n_t < rule.near_empty and n_d > 2 * n_t and any(_reads_like_sentence(p) for p in dens):
         return Choice("density", dens, agree, "trafilatura near-empty")
+    widgets = set(candidates.get("widgets", []))
     sentences_t, sentences_d = (sum(len(p) for p in c if _reads_like_sentence(p)) for c in (traf, dens))
-    # Only when trafilatura's text is mostly not sentences (a table, a list of links): a
-    # prose-rich block elsewhere (an unmarked comment thread) never beats its article.
-    chars_t = sum(len(p) for p in traf)
-    if agree < rule.disjoint and sentences_t < 0.5 * chars_t and sentences_d > 2 * sentences_t:
-        return Choice("density", dens, agree, "candidates disagree, density holds the sentences")
+    # Only when trafilatura took a table or link list (rows "| a | b |", widget text): a
+    # prose-rich block elsewhere (an unmarked comment thread) never beats its article,
+    # nor an about-box beats an article of short lines (a poem, a list).
+    tabular = _share(traf, lambda p: p.startswith("|") or p in widgets)
+    if agree < rule.disjoint and tabular >= 0.5 and sentences_d > 2 * sentences_t:
+        return Choice("density", dens, agree, "candidates disagree, trafilatura took a table or list")
     if common >= 0.9 * n_d and any(p.startswith("|") and len(p) > 300 for p in traf) and len(dens) > 2 * len(traf):
         return Choice("density", dens, agree, "trafilatura flattened a layout table")
     if n_t < rule.truncated * n_d and common >= 0.9 * n_t:
         kept = set(traf)
         extra = [p for p in dens if p not in kept]
-        widgets = set(candidates.get("widgets", []))
         article_like = _share(extra, lambda p: _reads_like_sentence(p) and not _matches("edge", p) and p not in widgets)
         # Confirmed when trafilatura's own recall mode keeps most of the extra too: its
         # comment/related filters still run there, so an extra that is a comment thread,
@@ -776,7 +777,6 @@ def choose_candidate(candidates: dict[str, list[str]], rule: CombineRule = DEFAU
         kept = set(dens)
         extra = [p for p in traf if p not in kept]
         short = sum(len(_WORD_RE.findall(p)) for p in extra) <= 6 * len(extra)
-        widgets = set(candidates.get("widgets", []))
         if short and _share(extra, _reads_like_sentence) < 0.3 and _share(extra, widgets.__contains__) >= 0.5:
             return Choice("density", dens, agree, "trafilatura kept a menu")
     return Choice("trafilatura", traf, agree, "anchor")

@@ -171,6 +171,14 @@ def test_disagreeing_candidates_keep_trafilaturas_article() -> None:
     assert choice.name == "trafilatura" and choice.confidence < DEFAULT_RULE.low_confidence
 
 
+def test_article_of_short_lines_is_not_replaced_by_a_prose_box() -> None:
+    # A poem or list article (short lines, no sentence punctuation) and the density pass
+    # on an "about" box elsewhere: the lines are not a table or link list, trafilatura stays.
+    poem = [f"Line {i} of the winter poem about the quiet river town" for i in range(16)]
+    about = ["The editors select one poem each week from hundreds of submissions sent by readers. " * 4]
+    assert choose_candidate({"trafilatura": poem, "density": about}).name == "trafilatura"
+
+
 def test_agreeing_candidates_are_confident() -> None:
     choice = choose_candidate({"trafilatura": ARTICLE, "density": ARTICLE[:5]})
     assert choice.name == "trafilatura" and choice.confidence > 0.8
