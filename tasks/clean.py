@@ -422,8 +422,20 @@ def _noise_elements(root: etree._Element) -> dict[etree._Element, int]:
             continue
         strength = _noise_strength(el)
         if strength and _visible_chars(el) <= (0.95 if strength == 2 else 0.4) * total:
-            out[el] = strength
+            # Credit/byline/dateline boxes are noise to the density pass but not widget
+            # evidence against trafilatura's text ("(Reporting by ...)" is article text).
+            out[el] = 1 if strength == 2 and _metadata_box(el) else strength
     return out
+
+
+_METADATA_TOKENS = {"credit", "credits", "byline", "dateline", "timestamp"}
+
+
+def _metadata_box(el: etree._Element) -> bool:
+    """An element named only like a credit/byline/dateline box (not a widget)."""
+    attrs = " ".join(filter(None, (el.get("class"), el.get("id"))))
+    tokens = {t.lower() for t in _NOISE_SPLIT_RE.split(attrs) if t}
+    return el.tag.lower() not in _NOISE_TAGS and bool(tokens & _METADATA_TOKENS) and not (tokens & _STRONG_NOISE_TOKENS - _METADATA_TOKENS)
 
 
 class _Block:

@@ -125,6 +125,12 @@ def test_closing_credit_lines_stay() -> None:
     assert doc.paragraphs[-1] in credit
 
 
+def test_closing_credit_in_a_credit_box_stays() -> None:
+    credit = "<p class='credit'>(Reporting by Jane Smith; Editing by Tom Brown)</p>"
+    doc = extract_article(_page(tail=credit), url="https://citypost.example/a")
+    _assert_article(doc.text, ["(Reporting by Jane Smith; Editing by Tom Brown)"])
+
+
 def test_headline_and_byline_are_not_text() -> None:
     doc = extract_article(_page(), url="https://citypost.example/a")
     assert doc.paragraphs[0] == ARTICLE[0]
