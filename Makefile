@@ -26,6 +26,7 @@ docs: setup
 
 screenshots: setup
 	$(PY) docs/screenshots.py --output output/demo
+	$(PY) docs/review_screenshot.py --output output/demo
 
 clean:
 	rm -rf $(VENV) output/demo site

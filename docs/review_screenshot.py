@@ -1,9 +1,10 @@
-"""Make docs/img/review-app.png: the browser review app on the demo's output, in real headless Chromium.
+"""Make docs/images/review-app.png: the browser review app on the demo's output, in real headless Chromium.
 
-    python docs/review_screenshot.py [--output DIR] [--to docs/img/review-app.png]
+    python docs/review_screenshot.py [--output output/demo] [--to docs/images/review-app.png]   # or: make screenshots
 
 Without --output it first runs `newsbridge demo` into a temporary directory (offline,
-tiny test models: the machine translations in the picture are nonsense by design).
+tiny test models: the machine translations in the picture are nonsense by design); with
+it, a copy of that output is used, so the approval below never touches it.
 It starts `newsbridge review serve --port 0`, opens the index, then a document, moves to
 the second row with the keyboard, approves it (`a`) and starts editing the next one
 (`Enter`), and saves a screenshot. Chromium is driven over the DevTools protocol by the
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,14 +31,15 @@ from review_support import Chromium, chromium_binary  # noqa: E402
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, help="an output directory with stored documents (default: run the demo)")
-    parser.add_argument("--to", type=Path, default=ROOT / "docs" / "img" / "review-app.png")
+    parser.add_argument("--to", type=Path, default=ROOT / "docs" / "images" / "review-app.png")
     parser.add_argument("--source", default="demo-vi-science", help="source id of the document to show")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="newsbridge-shot-") as tmp:
-        out = args.output
-        if out is None:
-            out = Path(tmp) / "demo"
+        out = Path(tmp) / "demo"
+        if args.output is None:
             subprocess.run([sys.executable, "-m", "flows.cli", "demo", "--output", str(out)], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        else:
+            shutil.copytree(args.output, out)
         with review_server(out, env={"NEWSBRIDGE_REVIEWER": "docs"}) as base, Chromium(chromium_binary(), Path(tmp) / "profile") as browser:
             browser.call("Emulation.setDeviceMetricsOverride", width=1100, height=760, deviceScaleFactor=1, mobile=False)
             browser.open(base)

@@ -135,3 +135,4 @@ def export_for_review(output: Path, console) -> None:
         written = export_documents(fmt, output, output / "export" / fmt)
         console.print(f"exported {len(written)} {fmt.upper()} file(s) to {output / 'export' / fmt}")
     console.print(f"review page: file://{output / 'export' / 'html' / 'index.html'}")
+    console.print(f"review and correct in the browser: newsbridge review serve --output {output}")
