@@ -77,13 +77,24 @@ def test_keyboard_edit_click_approve_and_hostile_text(out: Path, tmp_path: Path)
         wait_for(browser, f"{third}.querySelector('[data-badge]').textContent === 'reviewed'")
         counts = browser.evaluate("document.getElementById('counts').textContent")
         assert "reviewed 2" in counts and "mt 2" in counts
+        # the keyboard flags the next row (x) and finalises the first one (k k k, f)
+        press(browser, "j")
+        press(browser, "x")
+        fourth = "document.querySelectorAll('[data-segment-id]')[3]"
+        wait_for(browser, f"{fourth}.getAttribute('data-state') === 'needs-review'")
+        for _ in range(3):
+            press(browser, "k")
+        press(browser, "f")
+        wait_for(browser, f"{first}.getAttribute('data-state') === 'final'")
+        counts = browser.evaluate("document.getElementById('counts').textContent")
+        assert "final 1" in counts and "reviewed 1" in counts and "needs-review 1" in counts and "mt 1" in counts
         assert browser.evaluate("typeof window.__xss") == "undefined"
         assert browser.evaluate("typeof window.__dialog") == "undefined"
 
         # reload: the edit is what the server now shows
         browser.open(base.rstrip("/") + href)
         assert browser.evaluate(f"{first}.querySelector('[data-target]').textContent") == "Hanoi is the capital of Vietnam."
-        assert browser.evaluate(f"{first}.getAttribute('data-state')") == "reviewed"
+        assert browser.evaluate(f"{first}.getAttribute('data-state')") == "final"
         assert browser.evaluate("document.querySelectorAll('script').length") == 1  # the app's own file only
         assert browser.evaluate("document.querySelector('script').src").endswith("/static/review.js")
         assert browser.evaluate("typeof window.__xss") == "undefined" and browser.evaluate("typeof window.__dialog") == "undefined"
@@ -97,9 +108,9 @@ def test_keyboard_edit_click_approve_and_hostile_text(out: Path, tmp_path: Path)
 
     stored = _latest(out, "vn-hostile")
     trs = [s["translation"] for s in stored["segments"]]
-    assert (trs[0]["text"], trs[0]["state"]) == ("Hanoi is the capital of Vietnam.", "reviewed")
+    assert (trs[0]["text"], trs[0]["state"]) == ("Hanoi is the capital of Vietnam.", "final")
     assert (trs[2]["text"], trs[2]["state"]) == (SENTS[2].translation, "reviewed")  # hostile text stored as text
-    assert (trs[1]["state"], trs[3]["state"]) == ("mt", "mt")
+    assert (trs[1]["state"], trs[3]["state"]) == ("mt", "needs-review")
 
 
 def test_stale_second_page_gets_the_conflict_and_overwrites_nothing(out: Path, tmp_path: Path) -> None:
