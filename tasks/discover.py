@@ -22,7 +22,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 from urllib.parse import urljoin, urlsplit
 
 from tasks.models import Discovery, Document, FetchDefaults, Outlet, Rejection, Source, SourcesFile
@@ -48,6 +48,7 @@ _URL_DATE_RES = (
     re.compile(r"(?<!\d)(20\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?!\d)"),
 )
 _ARTICLE_ID_RE = re.compile(r"\d{4,}")
+_QUERY_ID_RE = re.compile(r"(?:^|&)[a-z_]*id=\d{2,}|(?:^|&)(?:p|article|story|news)=\d{2,}", re.IGNORECASE)
 
 
 # --------------------------------------------------------------------------- URLs
@@ -123,6 +124,7 @@ def looks_like_article(url: str, home: str) -> bool:
     stem = re.sub(r"\.(s?html?|php|aspx?)$", "", last)
     return (
         last.endswith((".html", ".htm", ".shtml"))
+        or bool(_QUERY_ID_RE.search(urlsplit(url).query))
         or bool(_ARTICLE_ID_RE.search(stem))
         or stem.count("-") >= 3
         or url_date(url) is not None
@@ -140,6 +142,15 @@ def looks_like_section(url: str, home: str) -> bool:
         path = path[len(hpath):]
     segments = [s for s in path.split("/") if s]
     return 1 <= len(segments) <= 2 and not any(s.lower() in _NAV_PARTS for s in segments)
+
+
+def _could_be_article(url: str, outlet: Outlet) -> bool:
+    """Not an edition's home page, not a navigation page (tag, category, search...)."""
+    parts = urlsplit(url)
+    if any(url.rstrip("/") == home.rstrip("/") for home in outlet.editions.values()):
+        return False
+    segments = [s.lower() for s in parts.path.split("/") if s]
+    return bool(segments or parts.query) and not any(s in _NAV_PARTS for s in segments)
 
 
 def source_id_for(outlet: str, edition: str, url: str) -> str:
@@ -387,8 +398,10 @@ def _aux_source(outlet: Outlet, edition: str, kind: str, url: str, hosts: list[s
 class _EditionCrawler:
     """Discovery of one edition through a shared Fetcher."""
 
-    def __init__(self, outlet: Outlet, edition: str, home: str, fetcher: Any, result: OutletDiscovery, max_bytes: int):
+    def __init__(self, outlet: Outlet, edition: str, home: str, fetcher: Any, result: OutletDiscovery, max_bytes: int,
+                 known_article: Callable[[list[str]], set[str]] | None = None):
         self.outlet, self.edition, self.home = outlet, edition, home
+        self.known_article = known_article
         self.fetcher, self.result, self.max_bytes = fetcher, result, max_bytes
         self.hosts = outlet_hosts(outlet)
         self.host = host_of(home)
@@ -424,6 +437,8 @@ class _EditionCrawler:
             return
         if self.exclude is not None and self.exclude.search(url):
             return
+        if via == "sitemap" and not _could_be_article(url, self.outlet):
+            return  # plain sitemaps list home and section pages too
         edition = edition_for(url, self.outlet) or self.edition
         if published is None and (d := url_date(url)) is not None:
             published, date_source = d, "url"
@@ -445,6 +460,9 @@ class _EditionCrawler:
         articles = {c.url for c in self.result.candidates}
         # Never read an article as a section (a stored article is never requested again).
         sections = [u for u in dict.fromkeys(sections) if u not in articles]
+        if self.known_article is not None and sections:
+            known = self.known_article(sections)
+            sections = [u for u in sections if u not in known]
         for section in sections[: self.outlet.max_section_pages]:
             data = self._get(section, "section", conditional=False)
             if data:
@@ -531,11 +549,15 @@ class _EditionCrawler:
         log.outcome, log.reason, log.detail = "rejected", exc.reason, exc.detail
 
 
-def discover_outlet(outlet: Outlet, fetcher: Any, defaults: FetchDefaults) -> OutletDiscovery:
-    """Every candidate article of every edition of one outlet (not yet decided)."""
+def discover_outlet(
+    outlet: Outlet, fetcher: Any, defaults: FetchDefaults, known_article: Callable[[list[str]], set[str]] | None = None
+) -> OutletDiscovery:
+    """Every candidate article of every edition of one outlet (not yet decided).
+
+    `known_article(urls)`: those of `urls` the frontier knows as articles (never read as sections)."""
     result = OutletDiscovery(outlet)
     for edition, home in outlet.editions.items():
-        _EditionCrawler(outlet, edition, home, fetcher, result, defaults.max_bytes).run()
+        _EditionCrawler(outlet, edition, home, fetcher, result, defaults.max_bytes, known_article).run()
     return result
 
 
@@ -665,7 +687,7 @@ def plan_run(
     now = now or datetime.now(timezone.utc)
     plan = Plan()
     for outlet in outlets:
-        found = discover_outlet(outlet, fetcher, cfg.defaults)
+        found = discover_outlet(outlet, fetcher, cfg.defaults, lambda urls: set(frontier.get_many(urls)))
         plan.fetches += found.fetches
         plan.off_site += found.off_site
         # Articles found on earlier nights and not fetched yet (capped) are candidates again.
