@@ -126,3 +126,13 @@ def test_two_nights_discover_store_once_and_pair(prefect_harness, argos_test_mod
     late_story = docs[vi_late]["story"]
     assert {v["lang"] for v in late_story["versions"]} == {"vi", "en"}
     assert late_story["paired_by"]["method"] == "content" and late_story["links"]
+
+    # Pairs feed the existing story outputs: TMX story units and the three-column review page.
+    from tasks.export import export_documents
+
+    tmx = export_documents("tmx", out, tmp_path / "tmx")
+    story_tmx = [p for p in tmx if p.name.endswith(".story.tmx")]
+    assert story_tmx and any("<tu" in p.read_text(encoding="utf-8") for p in story_tmx)
+    pages = export_documents("html", out, tmp_path / "html")
+    vi_page = next(p for p in pages if p.stem == docs[vi_late]["doc_id"])
+    assert "human version" in vi_page.read_text(encoding="utf-8")
