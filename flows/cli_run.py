@@ -48,15 +48,26 @@ def run_flow(
     """Run the nightly flow in this process; (exit code, summary or None)."""
     from flows.nightly import FlowFailed, nightly_crawl, task_runner_for
     from flows.progress import stage_progress
+    from flows.quiet import quiet_temporary_server_env, settle_temporary_server
     from tasks.translate import MissingModelError
+
+    quiet_temporary_server_env()
 
     flow = nightly_crawl if runner is None else nightly_crawl.with_options(task_runner=task_runner_for(runner))
     try:
         with stage_progress(progress):
-            summary = flow(
+            state = flow(
                 sources_file=str(sources), only=only or None, force=force, pivot=pivot, output=str(output),
-                since=since,
+                since=since, return_state=True,
             )
+        # Let Prefect's temporary server record the run's last events before it is stopped
+        # at exit (flows/quiet.py: otherwise it logs "Error flushing events" tracebacks).
+        result = state.result(raise_on_failure=False)
+        shards = result.get("shards", 0) if isinstance(result, dict) else 0  # one task run each
+        settle_temporary_server(state.state_details.flow_run_id, shards)
+        if isinstance(result, BaseException):
+            raise result
+        summary = result
     except MissingModelError as exc:
         _err(f"error: {exc}")
         return EXIT_MODEL, None

@@ -384,6 +384,7 @@ class Fetcher:
         if not self._closed:
             self._closed = True
             self._client.close()
+            self.state.close()
 
     def __enter__(self) -> Fetcher:
         return self

@@ -87,6 +87,7 @@ class ShardRun:
     tm_location: str
     provenance: Provenance  # run-wide fields; models and engine are filled per document
     fetch_threads: int = 8
+    store_threads: int = 4  # storing waits on fsync and SQLite commits: a few at once
     window: int = 16  # fetched pages held at most (fetching, waiting or being processed)
     batch_segments: int = 256  # segments per translation batch when pages arrive fast
     queued_batches: int = 2  # translation batches waiting at most
@@ -252,6 +253,8 @@ class _Stream:
                 self.story_members.setdefault(s.story, []).append(s.id)
         self.held: dict[str, dict[str, _InFlight]] = {}
         self.memory: Any = None
+        self.store_pool = ThreadPoolExecutor(max(1, run.store_threads), thread_name_prefix=f"store-{shard_id}")
+        self.store_slots = threading.Semaphore(4 * max(1, run.store_threads))
 
     # -- bookkeeping
     def tick(self, stage: str) -> None:
@@ -320,6 +323,8 @@ class _Stream:
                     event = None
                 if event is not None and event[0] == "fetched":
                     self.on_fetched(*event[1:])
+                elif event is not None and event[0] == "stored":
+                    self.on_stored(*event[1:])
                 elif event is not None:
                     self.on_translated(*event[1:])
                 self.flush()
@@ -338,6 +343,7 @@ class _Stream:
             translator.join()
             feeder.join()
             pool.shutdown(wait=True, cancel_futures=True)
+            self.store_pool.shutdown(wait=True)
             self.memory.close()
 
     def on_fetched(self, source: Source, result: FetchResult | None, error: str | None) -> None:
@@ -392,7 +398,8 @@ class _Stream:
 
     def queue_segments(self, item: _InFlight) -> None:
         """Pivot/und segments are settled now; the others join their language's buffer."""
-        from tasks.translate import NOT_TRANSLATABLE, translate_segments
+        from tasks.models import Translation
+        from tasks.translate import NOT_TRANSLATABLE
 
         doc = item.processed.document
         assert doc is not None
@@ -403,8 +410,13 @@ class _Stream:
                 now_segments.append(seg)
             else:
                 later.append(seg)
-        if now_segments:
-            self.add_counts(translate_segments(now_segments, pivot, None), now_segments)
+        for seg in now_segments:  # as tasks.translate.translate_segments settles them
+            if seg.lang == pivot:
+                seg.translation = Translation(text=seg.text, src=seg.lang, tgt=pivot, model="copy", engine="copy", state="copy")
+                self.state.stats["copied"] += 1
+            else:
+                seg.translation = None
+                self.state.stats["untranslated"] += 1
         for seg in later:
             batch = self.buffers.get(seg.lang)
             if batch is None:
@@ -492,21 +504,31 @@ class _Stream:
         self.store(items, blocks)
 
     def store(self, items: list[_InFlight], stories: dict[str, dict[str, Any]]) -> None:
+        """Hand documents to the store threads (bounded: the shard waits when they are behind)."""
         for item in items:
-            sid = item.source.id
-            self.in_flight.pop(sid, None)
-            try:
-                status, rel = store_document(
-                    item.processed, item.fetched, self.fetcher, self.run.output_dir, self.run.provenance,
-                    self.memory, stories.get(sid),
-                )
-            except Exception as exc:  # noqa: BLE001 - recorded as the source's failure
-                self.outcome(sid, "failed", "store_error", f"{type(exc).__name__}: {exc}")
-                continue
-            if self.run.on_stored is not None:
-                self.run.on_stored(sid, rel)
-            self.outcome(sid, status, document=rel)
-            self.tick("store")
+            self.in_flight.pop(item.source.id, None)
+            self.store_slots.acquire()
+            self.store_pool.submit(self._store_one, item, stories.get(item.source.id))
+
+    def _store_one(self, item: _InFlight, story: dict[str, Any] | None) -> None:
+        try:
+            status, rel = store_document(
+                item.processed, item.fetched, self.fetcher, self.run.output_dir, self.run.provenance, self.memory, story
+            )
+            self.events.put(("stored", item.source.id, status, rel, None))
+        except Exception as exc:  # noqa: BLE001 - recorded as the source's failure
+            self.events.put(("stored", item.source.id, None, None, f"{type(exc).__name__}: {exc}"))
+        finally:
+            self.store_slots.release()
+
+    def on_stored(self, sid: str, status: str | None, rel: str | None, error: str | None) -> None:
+        if error is not None or status is None or rel is None:
+            self.outcome(sid, "failed", "store_error", error)
+            return
+        if self.run.on_stored is not None:
+            self.run.on_stored(sid, rel)
+        self.outcome(sid, status, document=rel)
+        self.tick("store")
 
 
 def run_shard(shard_id: str, sources: list[Source], fetcher: FetcherLike, run: ShardRun) -> ShardRecord:
