@@ -490,7 +490,10 @@ class _EditionCrawler:
             return False
         if looks_like_section(url, self.home):
             return True
-        last = ([s for s in urlsplit(url).path.split("/") if s] or [""])[-1].lower()
+        segments = [s.lower() for s in urlsplit(url).path.split("/") if s]
+        if any(s in _NAV_PARTS for s in segments):
+            return False  # search, tag, login... pages
+        last = (segments or [""])[-1]
         stem = re.sub(r"\.(s?html?|php|aspx?)$", "", last)
         return bool(stem) and not _ARTICLE_ID_RE.search(stem) and stem.count("-") < 3 and url_date(url) is None
 

@@ -209,9 +209,11 @@ def _url_key(url: str) -> str | None:
 
 def candidate_pairs(docs: list[DocInfo], threshold: float = CONTENT_THRESHOLD) -> list[Pair]:
     """Every pair evidence says is a pair, strongest method first (not yet one-to-one)."""
-    by_url: dict[str, DocInfo] = {}
+    # A document's own URL first, aliases (rel=canonical, final URL) after: a page whose
+    # canonical wrongly names another edition's article never takes that article's place.
+    by_url: dict[str, DocInfo] = {d.url: d for d in docs}
     for d in docs:
-        for u in d.urls | {d.url}:
+        for u in sorted(d.urls):
             by_url.setdefault(u, d)
     found: dict[tuple[str, str], Pair] = {}
 

@@ -313,6 +313,7 @@ def test_discover_command_is_fast_and_a_dry_run(tmp_path):
     assert all(r["decision"] == "fetch" for r in rows)
     # No article page was requested (feeds, sitemaps, home and section pages only), nothing written.
     assert not any(p.endswith(".html") for p in asked), [p for p in asked if p.endswith(".html")]
+    assert not any("/search" in p or "/tag/" in p for p in asked)  # navigation pages are not sections
     assert not (tmp_path / "out").exists()
 
 
