@@ -16,6 +16,7 @@ from tasks.clean import (
     extract_article,
     extraction_confidence,
     is_boilerplate_line,
+    is_metadata_line,
     is_low_confidence,
     trim_edges,
 )
@@ -295,3 +296,57 @@ def test_vietnamese_boilerplate_lines(line: str) -> None:
 
 def test_vietnamese_sentence_with_vocabulary_words_is_kept() -> None:
     assert not is_boilerplate_line("Bạn đọc có thể xem thêm thông tin về quy hoạch trên cổng thông tin của tỉnh.")
+
+
+# --------------------------------------------------------------------------- Chinese header/source lines
+
+ZH_ARTICLE = [
+    "近年来，下岗职工的再就业问题越来越受到社会各界的关注，政府出台了一系列扶持政策。",
+    "本次调查覆盖了三个城市的一千二百名下岗职工，了解他们重新找到工作的途径和所需时间。",
+    "调查发现，亲友介绍仍然是最常见的途径，而职业培训对年轻职工的帮助明显大于年长职工。",
+    "研究者建议，社区应当为年长职工提供更有针对性的岗位信息，并延长培训补贴的期限。",
+    "他说这段话摘自一本旧书，但书中并没有说明出处，也没有写明作者单位。",
+]
+ZH_HEADER_LINES = [
+    "2003-5-29 09:07 高山流水",
+    "发表于 2004年12月27日 12:40 - (阅读:3727;评论:63)",
+    "2003年5月",
+    "执笔人：张三 李四 王五",
+    "【作者单位：某某大学社会学系】",
+    "(摘自《某某社会科学学刊》2000年第2期，原文约15，000字)",
+    "“某某”网站搜集整理于2002-09-25",
+    "[精华区] 版主：[申请版主]",
+]
+
+
+def _zh_forum_archive_page() -> bytes:
+    """A forum archive / blog page: post header, date line, writer and source lines around the text."""
+    head, tail = ZH_HEADER_LINES[:6], ZH_HEADER_LINES[6:]
+    return (
+        "<html><head><meta charset='utf-8'><title>社会资本与再就业 - 学术前沿 - 论坛</title></head><body>"
+        "<div class='nav'><a>论坛</a> » <a>学术前沿</a> » 社会资本与再就业</div>"
+        + "".join(f"<div>{x}</div>" for x in tail[1:])
+        + "<div class='post'>"
+        + "".join(f"<div>{x}</div>" for x in head)
+        + "".join(f"<p>{p}</p>" for p in ZH_ARTICLE)
+        + f"<div>{tail[0]}</div><p>欢迎加入本站邮件列表，您将得到最新更新邮件。请在表格中填入您的邮件地址：</p></div>"
+        "</body></html>"
+    ).encode()
+
+
+def test_chinese_header_and_source_lines_are_not_text() -> None:
+    doc = extract_article(_zh_forum_archive_page(), url="https://bbs.example.cn/a.html")
+    for p in ZH_ARTICLE:
+        assert p in doc.text, p
+    for junk in ZH_HEADER_LINES + ["邮件列表"]:
+        assert junk not in doc.text, junk
+
+
+@pytest.mark.parametrize("line", ZH_HEADER_LINES)
+def test_chinese_metadata_lines(line: str) -> None:
+    assert is_metadata_line(line)
+
+
+def test_chinese_sentences_with_source_words_are_kept() -> None:
+    assert not is_metadata_line(ZH_ARTICLE[-1])
+    assert not is_metadata_line("2003年5月，课题组在三个城市开展了问卷调查。")
