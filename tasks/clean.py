@@ -589,10 +589,41 @@ def _density_candidate(tree: lxml_html.HtmlElement, blocks: list[_Block] | None 
             score[anc] = score.get(anc, 0.0) + gain
     best = max(score, key=lambda k: score[k])
     inside = [i for i, b in enumerate(blocks) if best in b.path]
+    inside = _first_post(best, blocks, good, inside)
     # Keep the container's blocks except widgets and link lists. Short plain lines stay:
     # table cells and list items are content; datelines and footers go later by pattern.
     kept = [i for i in inside if _keepable(blocks[i])]
     return [blocks[i].text for i in kept]
+
+
+def _first_post(best: int, blocks: list[_Block], good: list[bool], inside: list[int]) -> list[int]:
+    """A thread, not one article: the container's children that carry a dateline of their
+    own are posts (forum replies, blog comments). When 3+ do, the main text is the one
+    holding most prose, if it holds at least half; the other dated children go."""
+    while True:
+        units: dict[int, list[int]] = {}
+        for i in inside:
+            path = blocks[i].path
+            k = path.index(best) + 1
+            units.setdefault(path[k] if k < len(path) else -1, []).append(i)
+        if len(units) != 1 or -1 in units:
+            break
+        best = next(iter(units))  # through a wrapper with a single child
+    units.pop(-1, None)  # text directly in the container is no post
+    dated = [u for u, idx in units.items() if any(_is_dateline(blocks[i].text) for i in idx)]
+    if len(dated) < 3:
+        return inside
+    prose = {u: sum(blocks[i].chars for i in units[u] if good[i]) for u in dated}
+    main = max(dated, key=prose.__getitem__)
+    if prose[main] < 0.5 * sum(blocks[i].chars for i in inside if good[i]):
+        return inside
+    drop = {i for u in dated if u != main for i in units[u]}
+    return [i for i in inside if i not in drop]
+
+
+def _is_dateline(text: str) -> bool:
+    """A short metadata line that carries a date (a post's or an article's dateline)."""
+    return is_metadata_line(text) and bool(_DATE_IN_LINE_RE.search(text))
 
 
 # --------------------------------------------------------------------------- boilerplate

@@ -350,3 +350,48 @@ def test_chinese_metadata_lines(line: str) -> None:
 def test_chinese_sentences_with_source_words_are_kept() -> None:
     assert not is_metadata_line(ZH_ARTICLE[-1])
     assert not is_metadata_line("2003年5月，课题组在三个城市开展了问卷调查。")
+
+
+# --------------------------------------------------------------------------- threads: the opening post
+
+
+def _zh_thread_page(replies: list[str]) -> bytes:
+    """A forum thread: each post a box of its own with a user name and its own dateline."""
+
+    def post(user: str, paras: list[str], day: int) -> str:
+        body = "".join(f"<p>{p}</p>" for p in paras)
+        return (
+            f"<table class='t'><tr><td><a href='/u/{user}'>{user}</a></td></tr><tr><td>{body}"
+            f"<p>发布时间 2005/03/{day:02d} 22:36:13 by {user}</p></td></tr></table>"
+        )
+
+    posts = post("duscha", ZH_ARTICLE, 1) + "".join(post(f"user{i}", [r], i + 2) for i, r in enumerate(replies))
+    return (
+        "<html><head><meta charset='utf-8'><title>再就业调查 - 论坛</title></head><body>"
+        "<div class='nav'><a>论坛</a> &gt; <a>社会话题</a></div>"
+        f"<div><div>{posts}</div></div></body></html>"
+    ).encode()
+
+
+REPLIES = [
+    "楼主说得有道理，我身边也有这样的例子，亲戚介绍的工作最靠谱。",
+    "顶一下，希望政府多出一些培训补贴的政策，尤其是对年纪大的人。",
+    "不太同意，职业培训对年长职工其实也很有帮助，关键是培训内容。",
+    "好帖子，收藏了，以后慢慢看，谢谢楼主分享这么详细的调查。",
+]
+
+
+def test_thread_keeps_the_opening_post_not_the_replies() -> None:
+    doc = extract_article(_zh_thread_page(REPLIES), url="https://bbs.example.cn/t/1.html")
+    for p in ZH_ARTICLE:
+        assert p in doc.text, p
+    for r in REPLIES:
+        assert r not in doc.text, r
+
+
+def test_thread_of_equal_posts_keeps_them_all() -> None:
+    # No post holds half of the prose: a discussion, not an article with comments.
+    long_replies = [r * 3 for r in REPLIES]
+    doc = extract_article(_zh_thread_page(long_replies), url="https://bbs.example.cn/t/2.html")
+    for p in ZH_ARTICLE + long_replies:
+        assert p in doc.text, p
