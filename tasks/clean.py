@@ -638,7 +638,7 @@ _VOCAB_DIR = Path(__file__).resolve().parent / "data" / "boilerplate"
 @functools.cache
 def boilerplate_patterns() -> dict[str, list[re.Pattern[str]]]:
     """{section: compiled patterns} from every vocabulary file, loaded once on first use."""
-    sections: dict[str, list[re.Pattern[str]]] = {"line": [], "credit": [], "meta": [], "tail": [], "edge": []}
+    sections: dict[str, list[re.Pattern[str]]] = {"line": [], "credit": [], "meta": [], "head": [], "tail": [], "edge": []}
     for path in sorted(_VOCAB_DIR.glob("*.txt")):
         current = None
         for raw in path.read_text(encoding="utf-8").splitlines():
@@ -668,6 +668,10 @@ def is_boilerplate_line(text: str) -> bool:
     return len(text) <= 200 and (_matches("line", text) or _matches("credit", text))
 
 
+# A label cell of a "key: value" table ("发布机构：" then "市人民政府办公厅" in the next cell).
+_LABEL_RE = re.compile(r"^[^\s:：]{1,12}\s*[:：]$")
+
+
 def _drop_boilerplate(paras: list[str], keep_credits: bool = False) -> list[str]:
     """Drop footer/widget/metadata lines and repeated paragraphs (galleries repeat captions).
 
@@ -676,8 +680,12 @@ def _drop_boilerplate(paras: list[str], keep_credits: bool = False) -> list[str]
     """
     seen: set[str] = set()
     out: list[str] = []
-    for p in paras:
+    label = False  # the previous line was a label of a metadata pair ("索引号：" | "1144/2021-00123")
+    for p, nxt in zip(paras, [*paras[1:], ""]):
         short = len(p) <= 200
+        was_label, label = label, _LABEL_RE.match(p) is not None and is_metadata_line(p + nxt)
+        if was_label or label:
+            continue
         if (len(p) >= 20 and p in seen) or is_metadata_line(p) or (short and _matches("line", p)):
             continue
         if short and not keep_credits and _matches("credit", p):
@@ -688,9 +696,10 @@ def _drop_boilerplate(paras: list[str], keep_credits: bool = False) -> list[str]
 
 
 def trim_edges(paras: list[str], headlines: frozenset[str] = frozenset()) -> list[str]:
-    """Cut what follows the article and promotions at its ends (vocabulary: [tail], [edge]).
+    """Cut what follows the article and promotions at its ends (vocabulary: [head], [tail], [edge]).
 
     - the headline as first line goes (the Document keeps it as `title`);
+    - [head] lines (a bare date under the title) above the first full sentence;
     - from a section heading after the article (related stories, comments, newsletter,
       author bio, portal footer) to the end, when at least 40% of the text precedes it;
     - promotion lines (subscribe, follow us, read also) among the first/last lines.
@@ -698,6 +707,9 @@ def trim_edges(paras: list[str], headlines: frozenset[str] = frozenset()) -> lis
     paras = list(paras)
     if paras and headlines and _fold(paras[0]) in headlines and len(paras) > 1:
         paras = paras[1:]
+    # Above the first sentence (the title and its dateline): [head] lines (a bare date).
+    first = next((i for i, p in enumerate(paras) if _reads_like_sentence(p)), 0)
+    paras = [p for i, p in enumerate(paras) if i >= first or not (len(p) <= 120 and _matches("head", p))]
     total = sum(len(p) for p in paras)
     before = 0
     for i, p in enumerate(paras):

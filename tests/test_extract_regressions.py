@@ -207,7 +207,7 @@ def test_confidence_is_recorded_and_read_back() -> None:
 def test_vocabularies_load_once_and_every_section_is_filled() -> None:
     patterns = boilerplate_patterns()
     assert boilerplate_patterns() is patterns  # cached: the files are read once
-    assert all(patterns[s] for s in ("line", "credit", "meta", "tail", "edge"))
+    assert all(patterns[s] for s in ("line", "credit", "meta", "head", "tail", "edge"))
 
 
 @pytest.mark.parametrize(
@@ -342,7 +342,8 @@ def test_chinese_header_and_source_lines_are_not_text() -> None:
         assert junk not in doc.text, junk
 
 
-@pytest.mark.parametrize("line", ZH_HEADER_LINES)
+# "2003年5月" is a [head] line: dropped above the first sentence only (test_bare_date_goes_under_the_title_only).
+@pytest.mark.parametrize("line", [x for x in ZH_HEADER_LINES if x != "2003年5月"])
 def test_chinese_metadata_lines(line: str) -> None:
     assert is_metadata_line(line)
 
@@ -395,3 +396,60 @@ def test_thread_of_equal_posts_keeps_them_all() -> None:
     doc = extract_article(_zh_thread_page(long_replies), url="https://bbs.example.cn/t/2.html")
     for p in ZH_ARTICLE + long_replies:
         assert p in doc.text, p
+
+
+# --------------------------------------------------------------------------- Chinese government page
+
+GOV_ARTICLE = [
+    "为进一步优化营商环境，市人民政府决定在全市范围内开展企业开办便利化改革，现将有关事项通知如下。",
+    "一、各区县要在本通知印发之日起三十日内完成企业开办一网通办平台的对接工作，实现申请材料一次提交。",
+    "二、市场监管部门应当会同税务、社保等部门，将企业开办时间压缩至一个工作日以内，并向社会公开办理流程。",
+    "三、各有关部门要加强督促检查，对工作推进不力的单位予以通报，确保改革措施落到实处。",
+    "某某市人民政府办公厅",
+]
+
+
+def _zh_government_page() -> bytes:
+    """An information-disclosure notice: key/value table above the title, page tools, previous/next links."""
+    info = (
+        "<table class='xxgk'><tr><td>索引号：</td><td>11440100/2021-00123</td><td>主题分类：</td><td>综合政务</td></tr>"
+        "<tr><td>发布机构：</td><td>市人民政府办公厅</td><td>成文日期：</td><td>2021-03-05</td></tr>"
+        "<tr><td>文号：</td><td>穗府办〔2021〕5号</td><td>发布日期：</td><td>2021-03-08</td></tr></table>"
+    )
+    return (
+        "<html><head><meta charset='utf-8'><title>关于开展企业开办便利化改革的通知_某某市人民政府门户网站</title></head><body>"
+        "<div class='top'><a>首页</a> <a>政务公开</a> <a>政务服务</a> <a>互动交流</a></div>"
+        f"<div class='main'>{info}<h1>关于开展企业开办便利化改革的通知</h1><div>【字体：大 中 小】 浏览次数：1234</div>"
+        "<div class='zw'>" + "".join(f"<p>{p}</p>" for p in GOV_ARTICLE) + "</div>"
+        "<div>【打印本页】 【关闭窗口】</div><div>上一篇 关于做好春季安全生产工作的通知</div>"
+        "<div>【下一篇】关于印发某某市数字政府建设方案的通知</div></div>"
+        "<div class='ft'><p>主办：某某市人民政府办公厅 承办：某某市政务服务数据管理局</p>"
+        "<p>网站标识码：4401000001 粤ICP备12345678号</p></div></body></html>"
+    ).encode()
+
+
+def test_government_page_drops_disclosure_table_and_page_tools() -> None:
+    doc = extract_article(_zh_government_page(), url="https://www.example.gov.cn/a.html")
+    for p in GOV_ARTICLE:
+        assert p in doc.text, p
+    for junk in ("索引号", "11440100/2021-00123", "综合政务", "发布机构", "穗府办", "字体", "浏览次数", "打印本页",
+                 "关闭窗口", "上一篇", "下一篇", "数字政府建设方案", "网站标识码"):
+        assert junk not in doc.text, junk
+
+
+@pytest.mark.parametrize(
+    "line", ["【打印本页】 【关闭窗口】", "[收藏] [纠错] [打印] [关闭]", "【字体：大 中 小】", "字号：大 | 中 | 小"]
+)
+def test_chinese_page_tool_lines(line: str) -> None:
+    assert is_boilerplate_line(line)
+
+
+def test_previous_next_links_but_not_sentences() -> None:
+    assert is_metadata_line("上一篇 关于做好春季安全生产工作的通知")
+    assert is_metadata_line("【下一篇】关于印发数字政府建设方案的通知")
+    assert not is_metadata_line("上一篇文章中我们讨论了再就业问题，本文继续讨论培训。")
+
+
+def test_bare_date_goes_under_the_title_only() -> None:
+    paras = ["调查研究报告", "2003年5月", ZH_ARTICLE[0], ZH_ARTICLE[1], "某某市妇女儿童工作委员会", "2003年5月"]
+    assert trim_edges(paras) == ["调查研究报告", ZH_ARTICLE[0], ZH_ARTICLE[1], "某某市妇女儿童工作委员会", "2003年5月"]
