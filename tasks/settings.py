@@ -67,8 +67,10 @@ class Settings(BaseSettings):
     shard_deployment: str | None = None
     # Fetched pages held at most by one shard's stream (back-pressure on the fetchers).
     stream_window: int = 16
-    # Segments per language that make a full translation batch.
-    stream_batch_segments: int = 256
+    # Segments per language that make a full translation batch. A busy translator's next
+    # batch is whatever arrived meanwhile, up to this; bigger batches group more sentences
+    # of the same token length (faster, same words).
+    stream_batch_segments: int = 1024
 
     def models_path(self) -> Path:
         import os

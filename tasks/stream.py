@@ -89,7 +89,7 @@ class ShardRun:
     fetch_threads: int = 8
     store_threads: int = 4  # storing waits on fsync and SQLite commits: a few at once
     window: int = 16  # fetched pages held at most (fetching, waiting or being processed)
-    batch_segments: int = 256  # segments per translation batch when pages arrive fast
+    batch_segments: int = 1024  # segments per translation batch at most (a busy translator's backlog)
     queued_batches: int = 2  # translation batches waiting at most
     idle_flush_seconds: float = 0.5  # an idle translator takes a partial batch this old
     tick: Callable[[str], None] | None = None  # progress: one call per page per stage
