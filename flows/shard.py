@@ -117,6 +117,7 @@ def run_shard_here(
         fetch_threads=max(1, settings.global_fetch_concurrency),
         window=max(1, settings.stream_window),
         batch_segments=max(1, settings.stream_batch_segments),
+        process_workers=max(0, settings.stream_process_workers),
         tick=tick,
     )
     if in_process:

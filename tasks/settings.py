@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     # batch is whatever arrived meanwhile, up to this; bigger batches group more sentences
     # of the same token length (faster, same words).
     stream_batch_segments: int = 1024
+    # Worker processes for decode/extract/segment/detect (pure Python, so threads would
+    # share one core); 0 = in the shard's own thread.
+    stream_process_workers: int = 2
 
     def models_path(self) -> Path:
         import os

@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import contextvars
 import json
+import multiprocessing
 import queue
 import threading
 import time
 import traceback
 import unicodedata
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Protocol
@@ -88,6 +89,7 @@ class ShardRun:
     provenance: Provenance  # run-wide fields; models and engine are filled per document
     fetch_threads: int = 8
     store_threads: int = 4  # storing waits on fsync and SQLite commits: a few at once
+    process_workers: int = 0  # processes for decode/extract/segment/detect (0: in the shard's thread)
     window: int = 16  # fetched pages held at most (fetching, waiting or being processed)
     batch_segments: int = 1024  # segments per translation batch at most (a busy translator's backlog)
     queued_batches: int = 2  # translation batches waiting at most
@@ -253,6 +255,7 @@ class _Stream:
                 self.story_members.setdefault(s.story, []).append(s.id)
         self.held: dict[str, dict[str, _InFlight]] = {}
         self.memory: Any = None
+        self.procs: ProcessPoolExecutor | None = None
         self.store_pool = ThreadPoolExecutor(max(1, run.store_threads), thread_name_prefix=f"store-{shard_id}")
         self.store_slots = threading.Semaphore(4 * max(1, run.store_threads))
 
@@ -309,6 +312,10 @@ class _Stream:
         from tasks.memory import open_memory
 
         self.memory = open_memory(self.run.tm_location)
+        if self.run.process_workers > 0 and not multiprocessing.current_process().daemon:
+            # Extraction and detection are pure Python (the GIL): worker processes let them
+            # use the other cores. Spawned, not forked: this process has threads.
+            self.procs = ProcessPoolExecutor(self.run.process_workers, mp_context=multiprocessing.get_context("spawn"))
         pool = ThreadPoolExecutor(max(1, self.run.fetch_threads), thread_name_prefix=f"fetch-{self.shard_id}")
         context = contextvars.copy_context()
         feeder = threading.Thread(target=self._feed, args=(pool, context), name=f"feed-{self.shard_id}", daemon=True)
@@ -323,6 +330,8 @@ class _Stream:
                     event = None
                 if event is not None and event[0] == "fetched":
                     self.on_fetched(*event[1:])
+                elif event is not None and event[0] == "processed":
+                    self.on_processed(*event[1:])
                 elif event is not None and event[0] == "stored":
                     self.on_stored(*event[1:])
                 elif event is not None:
@@ -343,44 +352,60 @@ class _Stream:
             translator.join()
             feeder.join()
             pool.shutdown(wait=True, cancel_futures=True)
+            if self.procs is not None:
+                self.procs.shutdown(wait=True, cancel_futures=True)
             self.store_pool.shutdown(wait=True)
             self.memory.close()
 
     def on_fetched(self, source: Source, result: FetchResult | None, error: str | None) -> None:
         self.fetched_events += 1
         self.tick("fetch")
+        if error is not None or result is None or result.outcome != "fetched":
+            try:
+                self.not_fetched(source, result, error)
+            finally:
+                self.slots.release()
+            return
+        self.state.stats["fetched"] += 1
+        if self.procs is None:
+            try:
+                processed, failure = process_page(source, result), None
+            except Exception as exc:  # noqa: BLE001 - a bug on one page fails that page, not the shard
+                processed, failure = None, f"{type(exc).__name__}: {exc}"
+            self.on_processed(source, result, processed, failure)
+            return
+        future = self.procs.submit(process_page, source, result)
+        future.add_done_callback(lambda f, s=source, r=result: self.events.put(("processed", s, r, *_result_of(f))))
+
+    def not_fetched(self, source: Source, result: FetchResult | None, error: str | None) -> None:
+        if error is not None or result is None:
+            self.outcome(source.id, "failed", "internal_error", error)
+            return
+        if result.outcome == "not_modified":
+            from tasks.store import latest_document
+
+            self.state.stats["not_modified"] += 1
+            self.outcome(source.id, "unchanged", document=latest_document(self.run.output_dir, source.id))
+            return
+        # Every fault of the web the fetcher names (robots, 4xx, 5xx after retries,
+        # timeouts, resets, limits) is an expected outcome of crawling: the source is
+        # rejected with its reason. A fault of our own (`internal_error`) fails the run.
+        reason = result.reason or result.outcome
+        rejection = Rejection(source_id=source.id, stage="fetch", reason=reason, detail=result.detail, url=source.url)
+        if reason == "internal_error":
+            self.state.rejections.append(rejection)
+            self.outcome(source.id, "failed", reason, result.detail)
+        else:
+            self.reject(rejection)
+
+    def on_processed(self, source: Source, result: FetchResult, processed: Processed | None, error: str | None) -> None:
+        from tasks.clean import is_low_confidence
+
         try:
-            if error is not None or result is None:
+            result.content = None  # the raw bytes are in the snapshot store
+            if error is not None or processed is None:
                 self.outcome(source.id, "failed", "internal_error", error)
                 return
-            if result.outcome == "not_modified":
-                from tasks.store import latest_document
-
-                self.state.stats["not_modified"] += 1
-                self.outcome(source.id, "unchanged", document=latest_document(self.run.output_dir, source.id))
-                return
-            if result.outcome != "fetched":
-                # Every fault of the web the fetcher names (robots, 4xx, 5xx after retries,
-                # timeouts, resets, limits) is an expected outcome of crawling: the source is
-                # rejected with its reason. A fault of our own (`internal_error`) fails the run.
-                reason = result.reason or result.outcome
-                rejection = Rejection(source_id=source.id, stage="fetch", reason=reason, detail=result.detail, url=source.url)
-                if reason == "internal_error":
-                    self.state.rejections.append(rejection)
-                    self.outcome(source.id, "failed", reason, result.detail)
-                else:
-                    self.reject(rejection)
-                return
-            self.state.stats["fetched"] += 1
-            from tasks.clean import is_low_confidence
-
-            try:
-                processed = process_page(source, result)
-            except Exception as exc:  # noqa: BLE001 - a bug on one page fails that page, not the shard
-                self.outcome(source.id, "failed", "internal_error", f"{type(exc).__name__}: {exc}")
-                return
-            finally:
-                result.content = None  # the raw bytes are in the snapshot store
             self.tick("process")
             if processed.rejection is not None:
                 self.reject(processed.rejection)
@@ -529,6 +554,13 @@ class _Stream:
             self.run.on_stored(sid, rel)
         self.outcome(sid, status, document=rel)
         self.tick("store")
+
+
+def _result_of(future: Future) -> tuple[Processed | None, str | None]:
+    try:
+        return future.result(), None
+    except Exception as exc:  # noqa: BLE001 - a bug on one page (or a lost worker) fails that page
+        return None, f"{type(exc).__name__}: {exc}"
 
 
 def run_shard(shard_id: str, sources: list[Source], fetcher: FetcherLike, run: ShardRun) -> ShardRecord:
