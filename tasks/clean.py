@@ -695,6 +695,9 @@ def _drop_boilerplate(paras: list[str], keep_credits: bool = False) -> list[str]
     return out
 
 
+_POST_TIME_RE = re.compile(r"(19|20)\d\d[-/.年]\d{1,2}[-/.月]\d{1,2}日?\s*\d{1,2}[:：]\d\d")
+
+
 def trim_edges(paras: list[str], headlines: frozenset[str] = frozenset()) -> list[str]:
     """Cut what follows the article and promotions at its ends (vocabulary: [head], [tail], [edge]).
 
@@ -711,12 +714,16 @@ def trim_edges(paras: list[str], headlines: frozenset[str] = frozenset()) -> lis
     first = next((i for i, p in enumerate(paras) if _reads_like_sentence(p)), 0)
     paras = [p for i, p in enumerate(paras) if i >= first or not (len(p) <= 120 and _matches("head", p))]
     total = sum(len(p) for p in paras)
-    before = 0
+    before = sentences = 0
     for i, p in enumerate(paras):
-        if i and len(p) <= 200 and before >= 0.4 * total and _matches("tail", p):
+        # A thread after the article may outweigh it: then its posts' own date-times
+        # (3+ short lines) after 2+ sentences of article are the evidence instead.
+        thread = sentences >= 2 and sum(len(q) <= 60 and bool(_POST_TIME_RE.search(q)) for q in paras[i:]) >= 3
+        if i and len(p) <= 200 and (before >= 0.4 * total or thread) and _matches("tail", p):
             paras = paras[:i]
             break
         before += len(p)
+        sentences += _reads_like_sentence(p)
     while len(paras) > 1 and len(paras[-1]) <= 200 and _matches("edge", paras[-1]):
         paras.pop()
     while len(paras) > 1 and len(paras[0]) <= 200 and _matches("edge", paras[0]):

@@ -453,3 +453,47 @@ def test_previous_next_links_but_not_sentences() -> None:
 def test_bare_date_goes_under_the_title_only() -> None:
     paras = ["调查研究报告", "2003年5月", ZH_ARTICLE[0], ZH_ARTICLE[1], "某某市妇女儿童工作委员会", "2003年5月"]
     assert trim_edges(paras) == ["调查研究报告", ZH_ARTICLE[0], ZH_ARTICLE[1], "某某市妇女儿童工作委员会", "2003年5月"]
+
+
+# --------------------------------------------------------------------------- Chinese portal with an unmarked comment thread
+
+PORTAL_ARTICLE = [
+    "新华社北京3月5日电 第十四届全国人民代表大会第一次会议5日上午在人民大会堂开幕，国务院总理作政府工作报告。",
+    "报告提出，今年发展主要预期目标是：国内生产总值增长百分之五左右，城镇新增就业一千二百万人左右。",
+    "报告说，要着力扩大国内需求，把恢复和扩大消费摆在优先位置，多渠道增加城乡居民收入。",
+    "代表们表示，报告实事求是、鼓舞人心，为做好今年工作指明了方向。",
+]
+
+
+def _zh_portal_page() -> bytes:
+    """Article, related list, then a comment thread without class names that outweighs the article."""
+    rel = "".join(f"<li><a href='/n{i}.html'>两会观察：代表委员热议高质量发展第{i}期</a><span>2023-03-0{i}</span></li>" for i in range(1, 9))
+    comments = "".join(
+        f"<div><span>网友{i}</span><span>2023-03-05 12:0{i}</span><p>报告说得好，希望今年的目标都能实现，老百姓的日子越过越好{i}。</p></div>"
+        for i in range(6)
+    )
+    return (
+        "<html><head><meta charset='utf-8'><title>政府工作报告：今年GDP增长预期目标5%左右_新闻_某某网</title></head><body>"
+        "<div id='top'><a>首页</a> <a>新闻</a> <a>财经</a> <a>体育</a></div>"
+        "<div class='w'><div class='l'><h1>政府工作报告：今年GDP增长预期目标5%左右</h1>"
+        "<div class='info'><span>2023-03-05 10:12</span> <span>来源：新华网</span> <a>【纠错】</a></div>"
+        "<div class='t'>分享到：<a>微信</a> <a>微博</a></div>"
+        "<div class='txt'>" + "".join(f"<p>{p}</p>" for p in PORTAL_ARTICLE) + "<p>（责任编辑：李四）</p></div>"
+        f"<div><h3>相关新闻</h3><ul>{rel}</ul></div><div><h3>网友评论</h3>{comments}</div></div>"
+        "<div class='r'><h3>热点排行</h3><ol>" + "".join(f"<li><a>热点新闻标题第{i}条</a></li>" for i in range(10)) + "</ol></div></div>"
+        "<div class='ft'>Copyright © 2023 某某网 版权所有 京ICP备12345678号</div></body></html>"
+    ).encode()
+
+
+def test_comment_thread_heavier_than_the_article_is_cut_at_its_heading() -> None:
+    doc = extract_article(_zh_portal_page(), url="https://news.example.cn/a.html")
+    for p in PORTAL_ARTICLE:
+        assert p in doc.text, p
+    for junk in ("网友评论", "老百姓的日子", "2023-03-05 12:0", "两会观察", "责任编辑", "来源", "分享到", "热点"):
+        assert junk not in doc.text, junk
+
+
+def test_comment_heading_at_the_top_is_not_the_end() -> None:
+    # "评论" is also an opinion section's label above the article: no sentences before it.
+    paras = ["评论", *PORTAL_ARTICLE, "2023-03-05 12:00", "2023-03-05 12:01", "2023-03-05 12:02"]
+    assert trim_edges(paras)[: len(PORTAL_ARTICLE) + 1] == ["评论", *PORTAL_ARTICLE]
