@@ -13,6 +13,11 @@ import os
 # network that is an error in the log and a race on its SQLite file at start-up).
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# `run` and `demo` start Prefect's temporary server when no PREFECT_API_URL is set. Its
+# first start from a fresh install (cold bytecode, database migrations) took longer than
+# Prefect's 20 s default on a busy 2-core machine, and `make demo` on a fresh clone
+# failed with "Timed out while attempting to connect to ephemeral Prefect API server".
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 
 import typer  # noqa: E402
 
