@@ -32,10 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tasks.pairing import (  # noqa: E402
     CONTENT_THRESHOLD,
     DocInfo,
-    candidate_pairs,
     content_features,
-    group_stories,
     page_evidence,
+    pair_documents,
 )
 
 LANG_FILES = {"en": "newstest2019-src.eng.txt", "vi": "newstest2019-ref.vie.txt", "zh": "newstest2019-ref.zho-CN.txt"}
@@ -120,7 +119,7 @@ def build_site(docs: dict[str, dict[str, list[str]]], ids: list[str], langs: tup
 
 
 def predicted_pairs(infos: list[DocInfo], threshold: float) -> dict[tuple[str, str], str]:
-    stories = group_stories(infos, candidate_pairs(infos, threshold))
+    stories = pair_documents(infos, threshold)
     out: dict[tuple[str, str], str] = {}
     for s in stories:
         for e in s.edges:

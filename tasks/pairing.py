@@ -338,6 +338,74 @@ def group_stories(docs: list[DocInfo], pairs: list[Pair], existing: Iterable[Sto
     return stories
 
 
+AGREEMENT_FLOOR = 0.015  # a missing version joins a story on weaker content evidence ...
+AGREEMENT_RATIO = 3.0  # ... when every version already in the story picks it, and it picks each of them, this clearly
+
+
+def join_by_agreement(docs: list[DocInfo], stories: list[Story]) -> list[Story]:
+    """Give a story its missing language when all its versions agree on one unpaired article.
+
+    A short or name-poor version (a Chinese article with every name transliterated) can
+    score under the threshold against each version alone; when the story already has two
+    versions and both, independently, pick the same unpaired article by a wide margin (and
+    it picks each of them), the evidence adds up. Recorded as `content` with its best score.
+    """
+    if not stories or not docs:
+        return stories
+    scorer = ContentScorer(docs)
+    in_story = {k for st in stories for k in st.members.values()}
+    by_lang: dict[tuple[str, str], list[DocInfo]] = {}
+    for d in docs:
+        by_lang.setdefault((d.outlet, _base(d.lang)), []).append(d)
+    by_key = {d.key: d for d in docs}
+    for st in stories:
+        if len(st.members) < 2:
+            continue
+        members = [by_key[k] for k in st.members.values() if k in by_key]
+        if not members:
+            continue
+        outlet = members[0].outlet
+        for lang in ("vi", "zh", "en"):
+            if lang in st.members:
+                continue
+            pool = by_lang.get((outlet, lang), [])
+            free = [z for z in pool if z.key not in in_story]
+            if not free:
+                continue
+            choice: DocInfo | None = None
+            best_score = 0.0
+            agreed = True
+            for m in members:
+                ranked = sorted(((scorer.score(m, z), z.key) for z in pool), reverse=True)
+                top, key = ranked[0]
+                second = ranked[1][0] if len(ranked) > 1 else 0.0
+                z = by_key[key]
+                if z.key in in_story or top < AGREEMENT_FLOOR or top < AGREEMENT_RATIO * second:
+                    agreed = False
+                    break
+                # ... and the article picks this member among the member's language, just as clearly.
+                back = sorted((scorer.score(z, y) for y in by_lang.get((outlet, _base(m.lang)), []) if y.key != m.key),
+                              reverse=True)
+                if back and top < AGREEMENT_RATIO * back[0]:
+                    agreed = False
+                    break
+                if choice is not None and choice.key != z.key:
+                    agreed = False
+                    break
+                choice, best_score = z, max(best_score, top)
+            if agreed and choice is not None:
+                st.members[lang] = choice.key
+                for m in members:
+                    st.edges.append(Pair(*sorted((m.key, choice.key)), "content", round(scorer.score(m, choice), 4)))
+                in_story.add(choice.key)
+    return stories
+
+
+def pair_documents(docs: list[DocInfo], threshold: float = CONTENT_THRESHOLD, existing: Iterable[Story] = ()) -> list[Story]:
+    """Evidence -> one-to-one stories -> missing versions joined by agreement."""
+    return join_by_agreement(docs, group_stories(docs, candidate_pairs(docs, threshold), existing))
+
+
 def _story_id(a: str, b: str) -> str:
     return "auto-" + hashlib.sha1("|".join(sorted((a, b))).encode()).hexdigest()[:12]
 
@@ -467,7 +535,7 @@ def pair_run(
     by_key = {d.key: d for d in docs}
     existing = _existing_stories(docs)
     before = {s.id: dict(s.members) for s in existing}
-    stories = group_stories(docs, candidate_pairs(docs), existing)
+    stories = pair_documents(docs, CONTENT_THRESHOLD, existing)
     changed: list[dict[str, Any]] = []
     for story in stories:
         if before.get(story.id) == story.members:
