@@ -30,7 +30,7 @@ def register(app: typer.Typer) -> None:
         import json
         import tempfile
 
-        from tasks.discover import plan_run
+        from tasks.discover import discovery_report, plan_run
         from tasks.fetch import Fetcher
         from tasks.frontier import FRONTIER_FILENAME, open_frontier
         from tasks.sources import ConfigError, load_sources, select_outlets, select_sources
@@ -61,13 +61,19 @@ def register(app: typer.Typer) -> None:
             with Fetcher(cfg.defaults, Path(tmp), force=True) as fetcher:
                 plan = plan_run(cfg, outlets, fetcher, frontier, run_id="discover", force=False)
         rows = [d for d in plan.decisions if show_all or d.outcome == "fetch"]
+        report = discovery_report(plan)
         if as_json:
+            # One line per article (record "article"), per feed/sitemap/page problem (record
+            # "rejected"), and one line of off-site links (record "off_site": counts + a sample).
             for d in rows:
                 typer.echo(json.dumps({
-                    "url": d.url, "source_id": d.source_id, "outlet": d.outlet, "edition": d.edition,
+                    "record": "article", "url": d.url, "source_id": d.source_id, "outlet": d.outlet, "edition": d.edition,
                     "via": d.discovery.via, "found_on": d.discovery.found_on, "published": d.discovery.published,
                     "decision": d.outcome, "reason": d.reason,
                 }, ensure_ascii=False))
+            for problem in report["rejected"]:
+                typer.echo(json.dumps({"record": "rejected", **problem}, ensure_ascii=False))
+            typer.echo(json.dumps({"record": "off_site", **report["off_site"]}, ensure_ascii=False))
         else:
             from rich.console import Console
             from rich.table import Table
@@ -79,8 +85,12 @@ def register(app: typer.Typer) -> None:
                 cells = [f"{d.outlet}/{d.edition}", d.discovery.via, (d.discovery.published or "-")[:16], d.url]
                 table.add_row(*cells, *([d.outcome + (f" ({d.reason})" if d.reason else "")] if show_all else []))
             Console().print(table)
-            problems = [f for f in plan.fetches if f.outcome not in ("fetched", "not_modified")]
-            for f in problems:
-                typer.echo(f"  {f.kind} {f.url}: {f.outcome} {f.reason or ''} {f.detail or ''}".rstrip(), err=True)
+            for f in report["rejected"]:
+                typer.echo(f"  {f['kind']} {f['url']}: {f['outcome']} {f['reason']} {f['detail'] or ''}".rstrip(), err=True)
+            off = report["off_site"]
+            if off["urls"]:
+                hosts = ", ".join(f"{h} {n}" for h, n in off["hosts"].items())
+                typer.echo(f"  off-site links (recorded, not followed): {off['urls']} URL(s) on {hosts}", err=True)
         counts = ", ".join(f"{k} {v}" for k, v in sorted(plan.stats.items()))
-        typer.echo(f"{counts}; to fetch {len(plan.sources)}", err=True)
+        typer.echo(f"{counts}; to fetch {len(plan.sources)}; discovery problems {len(report['rejected'])}; "
+                   f"off-site URLs {report['off_site']['urls']}", err=True)

@@ -92,7 +92,7 @@ def print_summary(summary: dict[str, Any], output: Path, as_json: bool) -> None:
                 "translated_fresh", "translated_from_memory", "copied", "untranslated"):
         table.add_row(key, str(summary[key]))
     if summary.get("discovered"):  # outlets (docs/discovery.md)
-        for key in ("discovered", "skipped_seen", "skipped_old", "skipped_cap", "paired"):
+        for key in ("discovered", "skipped_seen", "skipped_old", "skipped_cap", "paired", "discovery_rejected", "off_site"):
             table.add_row(key, str(summary.get(key, 0)))
     console.print(table)
     for reason, n in summary.get("reasons", {}).items():

@@ -28,7 +28,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.shard import close_run_fetcher, run_shard_here, run_shards_on_pool
 from tasks import __version__
-from tasks.discover import Plan, listed_discovery
+from tasks.discover import Plan, discovery_rejections, discovery_report, listed_discovery
 from tasks.models import Provenance, Rejection, Source, SourceOutcome
 from tasks.settings import get_settings
 from tasks.shards import RunPlan, Shard, plan_shards
@@ -245,6 +245,8 @@ def nightly_crawl(
                 "skipped_finished": skipped,
                 "shards": [{"id": s.id, "pages": len(s.sources), "hosts": s.hosts} for s in shards],
                 "newsbridge": __version__,
+                # feed / sitemap / page problems and off-site links of discovery (outlets only)
+                **({"discovery": discovery_report(discovery)} if discovery.fetches else {}),
             },
         )
         _publish_artifacts(summary, ordered, run_dir, out, _run_day(since), skipped)
@@ -436,6 +438,9 @@ def _after_discovery(
             })
         final.append(o)
     counts = Counter(o.status for o in final)
+    # Feed / sitemap / page rejections and bounded skips of discovery: recorded, never silent.
+    found_problems = discovery_rejections(discovery)
+    rejections = rejections + found_problems
     summary.update({
         "rejected": counts["rejected"],
         "skipped": counts["skipped"],
@@ -443,6 +448,9 @@ def _after_discovery(
         "skipped_seen": discovery.stats["skipped_seen"],
         "skipped_old": discovery.stats["skipped_old"] + len(late_old),
         "skipped_cap": discovery.stats["skipped_cap"],
+        "discovery_rejected": len(found_problems),
+        "discovery_reasons": dict(sorted(Counter(r.reason for r in found_problems).items())),
+        "off_site": len({u for u, _ in discovery.off_site}),
         # new pairs: pairwise links of tonight's stories that touch a version stored tonight
         "paired": sum(1 for st in stories for e in st["edges"] if e["a"] in stored or e["b"] in stored),
         "stories": stories,
@@ -478,6 +486,10 @@ def _publish_artifacts(
             f"- discovery: {summary['discovered']} article(s) found — skipped seen {summary['skipped_seen']}, "
             f"old {summary['skipped_old']}, over the cap {summary['skipped_cap']}; new pairs {summary['paired']}"
         )
+        if summary.get("discovery_rejected") or summary.get("off_site"):
+            reasons = ", ".join(f"`{r}` {n}" for r, n in summary["discovery_reasons"].items())
+            lines.append(f"- discovery problems (feeds, sitemaps, pages): {summary['discovery_rejected']}"
+                         + (f" ({reasons})" if reasons else "") + f"; off-site links recorded, not followed: {summary['off_site']}")
         for story in summary.get("stories", [])[:50]:
             versions = ", ".join(f"{v['lang']} {v['url']}" for v in story["versions"])
             methods = ", ".join(sorted({e["method"] for e in story["edges"]}))

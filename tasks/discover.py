@@ -197,8 +197,21 @@ def _as_utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
+# feedparser sets `bozo` for these on well-formed feeds (no Content-Type given, a charset
+# declaration overridden): not a broken feed.
+_BENIGN_BOZO = ("NonXMLContentType", "CharacterEncodingOverride")
+
+
 def parse_feed(content: bytes, url: str) -> list[tuple[str, datetime | None]]:
-    """(link, published) of a feed's entries (RSS, Atom, JSON Feed), at most MAX_ENTRIES_PER_FILE."""
+    """(link, published) of a feed's entries (RSS, Atom, JSON Feed), at most MAX_ENTRIES_PER_FILE.
+
+    A broken feed with no usable entry raises `bad_feed`; `read_feed` also says what was wrong
+    with a broken feed feedparser recovered entries from."""
+    return read_feed(content, url)[0]
+
+
+def read_feed(content: bytes, url: str) -> tuple[list[tuple[str, datetime | None]], str | None]:
+    """(entries with a usable link, the problem of a broken feed they were recovered from, or None)."""
     import json
 
     stripped = content.lstrip()
@@ -216,22 +229,26 @@ def parse_feed(content: bytes, url: str) -> list[tuple[str, datetime | None]]:
             when = item.get("date_published") or item.get("date_modified")
             if isinstance(link, str):
                 out.append((link, _parse_iso(when) if isinstance(when, str) else None))
-        return out
+        return out, None
     _xml_guard(content)
     import feedparser
 
     parsed = feedparser.parse(content, response_headers={"content-location": url})
-    if parsed.get("bozo") and not parsed.entries:
-        raise DiscoveryParseError("bad_feed", str(parsed.get("bozo_exception") or "not a feed"))
     out = []
     for entry in parsed.entries[:MAX_ENTRIES_PER_FILE]:
         link = entry.get("link")
-        if not link:
-            continue
+        if not link or canonical_url(link, url) is None:
+            continue  # a truncated feed's last entry has no link: nothing to fetch
         stamp = entry.get("published_parsed") or entry.get("updated_parsed")
         when = datetime(*stamp[:6], tzinfo=timezone.utc) if stamp else None
         out.append((link, when))
-    return out
+    exc = parsed.get("bozo_exception")
+    problem = None
+    if parsed.get("bozo") and type(exc).__name__ not in _BENIGN_BOZO:
+        problem = f"{type(exc).__name__}: {exc}" if exc is not None else "not a well-formed feed"
+    if problem and not out:
+        raise DiscoveryParseError("bad_feed", problem)
+    return out, problem
 
 
 def _parse_iso(text: str) -> datetime | None:
@@ -364,10 +381,16 @@ class FetchLog:
     url: str
     kind: str
     edition: str
-    outcome: str
+    outcome: str  # the Fetcher's (fetched, not_modified, rejected, failed), or partial / skipped
     reason: str | None = None
     detail: str | None = None
     entries: int = 0
+    outlet: str = ""
+
+    @property
+    def problem(self) -> bool:
+        """A rejection or a bounded skip: recorded in the run's manifest and rejected.jsonl."""
+        return self.outcome not in ("fetched", "not_modified") or self.reason is not None
 
 
 @dataclass
@@ -376,6 +399,14 @@ class OutletDiscovery:
     candidates: list[Candidate] = field(default_factory=list)
     fetches: list[FetchLog] = field(default_factory=list)
     off_site: list[tuple[str, str]] = field(default_factory=list)  # (url, found_on): recorded, not followed
+    # Feeds and sitemaps read this run (editions under path prefixes of one host share the
+    # robots.txt `Sitemap:` lines): each is requested once, its entries go to their own edition.
+    read: set[str] = field(default_factory=set)
+
+
+def aux_source_id(outlet: str, edition: str, kind: str, url: str) -> str:
+    """Id of a feed / sitemap / page request of discovery (names it in rejected.jsonl)."""
+    return f"{outlet}-{edition}-{kind}-{hashlib.sha1(url.encode()).hexdigest()[:8]}"
 
 
 def outlet_hosts(outlet: Outlet) -> list[str]:
@@ -385,7 +416,7 @@ def outlet_hosts(outlet: Outlet) -> list[str]:
 
 def _aux_source(outlet: Outlet, edition: str, kind: str, url: str, hosts: list[str]) -> Source:
     return Source(
-        id=f"{outlet.id}-{edition}-{kind}-{hashlib.sha1(url.encode()).hexdigest()[:8]}",
+        id=aux_source_id(outlet.id, edition, kind, url),
         url=url,
         lang=edition,  # type: ignore[arg-type]
         outlet=outlet.id,
@@ -412,13 +443,16 @@ class _EditionCrawler:
         """Bytes of a feed/sitemap/page through the Fetcher, or None (recorded)."""
         from tasks.fetch import FEED_TYPES
 
+        # The edition a feed or sitemap belongs to (by its path), else the one reading it.
+        edition = edition_for(url, self.outlet) or self.edition
         if host_of(url) not in self.hosts:
             self.result.off_site.append((url, self.home))
-            self.result.fetches.append(FetchLog(url, kind, self.edition, "skipped", "off_site", "host outside the outlet's editions"))
+            self.result.fetches.append(FetchLog(url, kind, edition, "skipped", "off_site",
+                                                "host outside the outlet's editions", outlet=self.outlet.id))
             return None
-        source = _aux_source(self.outlet, self.edition, kind, url, self.hosts)
+        source = _aux_source(self.outlet, edition, kind, url, self.hosts)
         res = self.fetcher.fetch(source, accept=None if kind in ("home", "section") else FEED_TYPES)
-        log = FetchLog(url, kind, self.edition, res.outcome, res.reason, res.detail)
+        log = FetchLog(url, kind, edition, res.outcome, res.reason, res.detail, outlet=self.outlet.id)
         self.result.fetches.append(log)
         if res.outcome != "fetched" or res.content is None:
             return None
@@ -447,10 +481,12 @@ class _EditionCrawler:
     def run(self) -> None:
         robots_maps = self.fetcher.robots_sitemaps(self.home)
         home_bytes = self._get(self.home, "home", conditional=False)
-        page = read_page(home_bytes, self.home) if home_bytes else PageLinks()
+        page = self._read_page(home_bytes, self.home) if home_bytes else PageLinks()
         feeds = [u for u in self.outlet.feeds if host_of(u) == self.host] + page.feeds
         for feed in list(dict.fromkeys(feeds))[:MAX_FEEDS_PER_EDITION]:
-            self._read_feed(feed)
+            if feed not in self.result.read:
+                self.result.read.add(feed)
+                self._read_feed(feed)
         maps = [u for u in self.outlet.sitemaps if host_of(u) == self.host] + robots_maps
         if not maps:
             maps = [urljoin(self.home, "/sitemap.xml")]
@@ -466,7 +502,16 @@ class _EditionCrawler:
         for section in sections[: self.outlet.max_section_pages]:
             data = self._get(section, "section", conditional=False)
             if data:
-                self._read_links(read_page(data, section), section, None)
+                self._read_links(self._read_page(data, section), section, None)
+
+    def _read_page(self, data: bytes, url: str) -> PageLinks:
+        """A home or section page's links; a page with more than MAX_LINKS_PER_PAGE is a recorded bounded skip."""
+        page = read_page(data, url)
+        if page.truncated:
+            log = self.result.fetches[-1]
+            log.outcome, log.reason = "partial", "too_many_links"
+            log.detail = f"only the first {MAX_LINKS_PER_PAGE:,} <a href> of the page were read"
+        return page
 
     def _read_links(self, page: PageLinks, found_on: str, sections: list[str] | None) -> None:
         for link in page.links:
@@ -501,12 +546,17 @@ class _EditionCrawler:
         data = self._get(url, "feed", conditional=True)
         if not data:
             return
+        log = self.result.fetches[-1]
         try:
-            entries = parse_feed(maybe_gunzip(data, self.max_bytes), url)
+            entries, problem = read_feed(maybe_gunzip(data, self.max_bytes), url)
         except DiscoveryParseError as exc:
             self._parse_failed(exc)
             return
-        self.result.fetches[-1].entries = len(entries)
+        log.entries = len(entries)
+        if problem:
+            # A broken feed feedparser recovered entries from: they are kept, the reason recorded.
+            log.outcome, log.reason = "partial", "bad_feed"
+            log.detail = f"broken feed, {len(entries)} entr{'y' if len(entries) == 1 else 'ies'} with a link recovered: {problem}"
         for link, when in entries:
             self._add(canonical_url(link, url), "feed", url, when, "feed" if when else None)
 
@@ -516,9 +566,10 @@ class _EditionCrawler:
         seen: set[str] = set()
         while queue and len(seen) < MAX_SITEMAPS_PER_EDITION:
             url, depth, bound = queue.pop(0)
-            if url in seen:
-                continue  # circular or repeated index entries
+            if url in seen or url in self.result.read:
+                continue  # circular or repeated index entries, or read for another edition tonight
             seen.add(url)
+            self.result.read.add(url)
             data = self._get(url, "sitemap", conditional=True)
             if not data:
                 continue
@@ -527,9 +578,11 @@ class _EditionCrawler:
             except DiscoveryParseError as exc:
                 self._parse_failed(exc)
                 continue
-            self.result.fetches[-1].entries = len(children) + len(pages)
+            log = self.result.fetches[-1]
+            log.entries = len(children) + len(pages)
             if children and depth + 1 > MAX_SITEMAP_DEPTH:
-                self.result.fetches[-1].detail = f"index deeper than {MAX_SITEMAP_DEPTH}: children not read"
+                log.outcome, log.reason = "skipped", "sitemap_depth"
+                log.detail = f"index deeper than {MAX_SITEMAP_DEPTH}: its {len(children)} child sitemap(s) not read"
                 continue
             lastmods = _index_lastmods(maybe_gunzip(data, self.max_bytes)) if children else {}
             for child in children:
@@ -545,7 +598,8 @@ class _EditionCrawler:
                 self._add(canonical_url(link, url), "sitemap", url, when, when_src)
         if queue:
             self.result.fetches.append(FetchLog(self.home, "sitemap", self.edition, "skipped", "sitemap_cap",
-                                                f"{len(queue)} sitemap(s) over the cap of {MAX_SITEMAPS_PER_EDITION}"))
+                                                f"{len(queue)} sitemap(s) over the cap of {MAX_SITEMAPS_PER_EDITION}",
+                                                outlet=self.outlet.id))
 
     def _parse_failed(self, exc: DiscoveryParseError) -> None:
         log = self.result.fetches[-1]
@@ -710,6 +764,43 @@ def plan_run(
             if d.outcome != "fetch":
                 plan.stats[d.outcome] += 1
     return plan
+
+
+OFF_SITE_SAMPLE = 20  # off-site URLs listed by name in the manifest (all are counted)
+
+
+def discovery_rejections(plan: Plan) -> list[Rejection]:
+    """Every feed / sitemap / page problem of discovery as a rejection (stage `discover`) for rejected.jsonl."""
+    return [
+        Rejection(source_id=aux_source_id(f.outlet, f.edition, f.kind, f.url), stage="discover",
+                  reason=f.reason or f.outcome, detail=f.detail, url=f.url)
+        for f in plan.fetches if f.problem
+    ]
+
+
+def discovery_report(plan: Plan, sample: int = OFF_SITE_SAMPLE) -> dict[str, Any]:
+    """The manifest's `discovery` section: requests by kind and outcome, every problem, off-site links (bounded)."""
+    requests: Counter[str] = Counter(f"{f.kind} {f.outcome}" for f in plan.fetches)
+    problems = [
+        {"outlet": f.outlet, "edition": f.edition, "kind": f.kind, "url": f.url, "outcome": f.outcome,
+         "reason": f.reason or f.outcome, "detail": f.detail, "entries": f.entries}
+        for f in plan.fetches if f.problem
+    ]
+    first: dict[str, str] = {}
+    for url, found_on in plan.off_site:
+        first.setdefault(url, found_on)
+    hosts = Counter(host_of(u) for u in first)
+    return {
+        "requests": dict(sorted(requests.items())),
+        "rejected": problems,
+        "rejected_reasons": dict(sorted(Counter(p["reason"] for p in problems).items())),
+        "off_site": {
+            "links": len(plan.off_site),
+            "urls": len(first),
+            "hosts": dict(hosts.most_common(sample)),
+            "sample": [{"url": u, "found_on": f} for u, f in list(first.items())[:sample]],
+        },
+    }
 
 
 def too_old(source: Source, doc: Document, now: datetime | None = None) -> Rejection | None:

@@ -307,7 +307,9 @@ def test_discover_command_is_fast_and_a_dry_run(tmp_path):
         site.close()
     assert proc.returncode == 0, proc.stderr
     assert "HEAVY []" in proc.stderr
-    rows = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    lines = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    rows = [r for r in lines if r["record"] == "article"]
+    assert [r["record"] for r in lines].count("off_site") == 1
     assert {r["edition"] for r in rows} == {"vi", "zh", "en"}
     assert {r["via"] for r in rows} >= {"feed", "sitemap"}
     assert all(r["decision"] == "fetch" for r in rows)

@@ -58,14 +58,43 @@ def site(request):
 def test_two_nights_discover_store_once_and_pair(prefect_harness, argos_test_models, site, tmp_path):
     from flows.nightly import nightly_crawl
 
+    from faultserver import Route
+
+    # Two bad inputs named in sources.yaml: a truncated feed (its one whole entry is an
+    # article the RSS lists too) and a sitemap with entity declarations.
+    first_vi = next(a for a in site.articles if a.lang == "vi" and a.night == 1 and not a.old)
+    vi_srv, vi_pre = site.servers["vi"], site.prefix["vi"]
+    cut = (f'<?xml version="1.0"?><rss version="2.0"><channel><title>cut</title><item><title>a</title>'
+           f"<link>{site.url('vi', first_vi.path)}</link></item><item><title>b</title><link>{site.url('vi', '/x')}").encode()
+    vi_srv.add(vi_pre + "/broken-rss.xml", Route(body=cut, content_type="application/rss+xml"))
+    vi_srv.add(vi_pre + "/entities.xml", Route(body=b'<?xml version="1.0"?><!DOCTYPE u [<!ENTITY x "y">]><urlset></urlset>',
+                                               content_type="application/xml"))
     sources = tmp_path / "sources.yaml"
-    sources.write_text(site.sources_yaml(max_age_days=2), encoding="utf-8")
+    sources.write_text(site.sources_yaml(max_age_days=2) + f"    feeds: [{site.url('vi', '/broken-rss.xml')}]\n"
+                       f"    sitemaps: [{site.url('vi', '/entities.xml')}]\n", encoding="utf-8")
     out = tmp_path / "out"
 
     site.night(1)
     s1 = nightly_crawl(sources_file=str(sources), output=str(out))
     manifest1 = json.loads((Path(s1["run_dir"]) / "manifest.json").read_text())
     stats1 = json.loads((Path(s1["run_dir"]) / "stats.json").read_text())
+    rejected1 = [json.loads(line) for line in (Path(s1["run_dir"]) / "rejected.jsonl").read_text().splitlines()]
+
+    # Feed / sitemap problems are recorded: manifest `discovery` section, rejected.jsonl, stats.
+    problems = {p["url"]: p for p in manifest1["discovery"]["rejected"]}
+    assert problems[site.url("vi", "/broken-rss.xml")]["reason"] == "bad_feed"
+    assert problems[site.url("vi", "/broken-rss.xml")]["outcome"] == "partial"  # its whole entry was kept
+    assert problems[site.url("vi", "/entities.xml")]["reason"] == "xml_dtd"
+    found_rej = {r["url"]: r for r in rejected1 if r["stage"] == "discover"}
+    assert found_rej[site.url("vi", "/entities.xml")]["reason"] == "xml_dtd"
+    assert found_rej[site.url("vi", "/broken-rss.xml")]["reason"] == "bad_feed"
+    assert stats1["discovery_rejected"] == len(found_rej) and stats1["discovery_reasons"]["xml_dtd"] == 1
+    # Off-site links (the nav's ad) are counted and named, never requested.
+    assert "elsewhere.invalid" in manifest1["discovery"]["off_site"]["hosts"] and stats1["off_site"] >= 1
+    # Each feed and sitemap is requested once a night, also when the editions share one host.
+    for lang, path in (("vi", "/broken-rss.xml"), ("vi", "/entities.xml"), ("vi", "/sitemap_index.xml"),
+                       ("vi", "/sitemap-recent.xml"), ("vi", "/rss.xml"), ("zh", "/news-sitemap.xml")):
+        assert site.count(lang, path) == 1, (lang, path, site.count(lang, path))
     assert stats1["discovered"] >= 20 and stats1["skipped_old"] == 2 and stats1["paired"] >= 1
     by_url1 = {o["url"]: o for o in manifest1["sources"] if o.get("url")}
     old_vi = site.url("vi", "/the-gioi/bao-cu-100025.html")
