@@ -683,7 +683,9 @@ def _drop_boilerplate(paras: list[str], keep_credits: bool = False) -> list[str]
     label = False  # the previous line was a label of a metadata pair ("索引号：" | "1144/2021-00123")
     for p, nxt in zip(paras, [*paras[1:], ""]):
         short = len(p) <= 200
-        was_label, label = label, _LABEL_RE.match(p) is not None and is_metadata_line(p + nxt)
+        # (the value is a short cell, not a sentence: a paragraph after "编辑：" is no value)
+        value = len(nxt) <= 40 and not _reads_like_sentence(nxt)
+        was_label, label = label, _LABEL_RE.match(p) is not None and value and is_metadata_line(p + nxt)
         if was_label or label:
             continue
         if (len(p) >= 20 and p in seen) or is_metadata_line(p) or (short and _matches("line", p)):

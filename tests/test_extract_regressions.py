@@ -497,3 +497,10 @@ def test_comment_heading_at_the_top_is_not_the_end() -> None:
     # "评论" is also an opinion section's label above the article: no sentences before it.
     paras = ["评论", *PORTAL_ARTICLE, "2023-03-05 12:00", "2023-03-05 12:01", "2023-03-05 12:02"]
     assert trim_edges(paras)[: len(PORTAL_ARTICLE) + 1] == ["评论", *PORTAL_ARTICLE]
+
+
+def test_a_label_line_does_not_take_a_paragraph_with_it() -> None:
+    from tasks.clean import _drop_boilerplate
+
+    assert _drop_boilerplate(["发布机构：", "市人民政府办公厅", ZH_ARTICLE[0]]) == [ZH_ARTICLE[0]]
+    assert _drop_boilerplate(["编辑：", ZH_ARTICLE[0]]) == [ZH_ARTICLE[0]]
