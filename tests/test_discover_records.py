@@ -161,3 +161,43 @@ def test_editions_under_path_prefixes_read_each_sitemap_and_feed_once(tmp_path):
     # The fetch log names the sitemap's own edition.
     logs = {f.url: f.edition for f in found.fetches if f.kind == "sitemap"}
     assert logs == {maps["vi"]: "vi", maps["zh"]: "zh", maps["en"]: "en"}
+
+
+
+def _bounded_sitemaps(tmp_path, root: str) -> tuple[list[dict], list[str], str]:
+    from tasks.discover import MAX_SITEMAP_DEPTH, MAX_SITEMAPS_PER_EDITION
+    from tasks.fetch import Fetcher
+
+    idx = '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{}</sitemapindex>'
+    with FaultServer() as srv:
+        srv.robots(f"User-agent: *\nSitemap: {srv.url(root)}\n")
+        for i in range(MAX_SITEMAP_DEPTH + 2):  # an index chain one level deeper than read
+            srv.add(f"/deep-{i}.xml", Route(body=idx.format(f"<sitemap><loc>{srv.url(f'/deep-{i + 1}.xml')}</loc></sitemap>").encode(),
+                                           content_type="application/xml"))
+        children = "".join(f"<sitemap><loc>{srv.url(f'/part-{i}.xml')}</loc></sitemap>" for i in range(MAX_SITEMAPS_PER_EDITION + 10))
+        srv.add("/wide.xml", Route(body=idx.format(children).encode(), content_type="application/xml"))
+        for i in range(MAX_SITEMAPS_PER_EDITION + 10):
+            srv.add(f"/part-{i}.xml", Route(body=_urlset(srv.url(f"/news/story-{i}-123456.html")), content_type="application/xml"))
+        srv.page("/", "<html><body></body></html>")
+        cfg = parse_sources(_cfg({"vi": srv.url("/")}), "s.yaml")
+        with Fetcher(DEFAULTS, tmp_path) as fetcher:
+            found = discover_outlet(cfg.outlets[0], fetcher, DEFAULTS)
+        return discovery_report(Plan(fetches=found.fetches))["rejected"], [r.path for r in srv.requests], srv.url("")
+
+
+def test_sitemap_index_depth_bound_is_recorded(tmp_path):
+    from tasks.discover import MAX_SITEMAP_DEPTH
+
+    rejected, asked, base = _bounded_sitemaps(tmp_path, "/deep-0.xml")
+    deep = [p for p in rejected if p["reason"] == "sitemap_depth"]
+    assert [p["url"] for p in deep] == [f"{base}deep-{MAX_SITEMAP_DEPTH}.xml"] and deep[0]["outcome"] == "skipped"
+    assert f"/deep-{MAX_SITEMAP_DEPTH + 1}.xml" not in asked
+
+
+def test_sitemap_count_bound_is_recorded(tmp_path):
+    from tasks.discover import MAX_SITEMAPS_PER_EDITION
+
+    rejected, asked, _ = _bounded_sitemaps(tmp_path, "/wide.xml")
+    cap = [p for p in rejected if p["reason"] == "sitemap_cap"]
+    assert len(cap) == 1 and cap[0]["outcome"] == "skipped" and cap[0]["detail"].startswith("11 sitemap(s) over the cap")
+    assert sum(1 for p in asked if p.startswith(("/part-", "/wide"))) == MAX_SITEMAPS_PER_EDITION
