@@ -381,7 +381,7 @@ class FetchLog:
     url: str
     kind: str
     edition: str
-    outcome: str  # the Fetcher's (fetched, not_modified, rejected, failed), or partial / skipped
+    outcome: str  # the Fetcher's (fetched, not_modified, rejected, failed), or partial / skipped / absent
     reason: str | None = None
     detail: str | None = None
     entries: int = 0
@@ -390,7 +390,7 @@ class FetchLog:
     @property
     def problem(self) -> bool:
         """A rejection or a bounded skip: recorded in the run's manifest and rejected.jsonl."""
-        return self.outcome not in ("fetched", "not_modified") or self.reason is not None
+        return self.outcome not in ("fetched", "not_modified", "absent") or self.reason is not None
 
 
 @dataclass
@@ -488,9 +488,10 @@ class _EditionCrawler:
                 self.result.read.add(feed)
                 self._read_feed(feed)
         maps = [u for u in self.outlet.sitemaps if host_of(u) == self.host] + robots_maps
+        guessed = None
         if not maps:
-            maps = [urljoin(self.home, "/sitemap.xml")]
-        self._read_sitemaps(list(dict.fromkeys(maps)))
+            maps = [guessed := urljoin(self.home, "/sitemap.xml")]
+        self._read_sitemaps(list(dict.fromkeys(maps)), guessed)
         sections = [u for u in self.outlet.sections if host_of(u) == self.host]
         self._read_links(page, self.home, sections)
         articles = {c.url for c in self.result.candidates}
@@ -560,7 +561,8 @@ class _EditionCrawler:
         for link, when in entries:
             self._add(canonical_url(link, url), "feed", url, when, "feed" if when else None)
 
-    def _read_sitemaps(self, roots: list[str]) -> None:
+    def _read_sitemaps(self, roots: list[str], guessed: str | None = None) -> None:
+        """Read sitemaps breadth-first; `guessed`: the /sitemap.xml tried when none is named (its 404 is no problem)."""
         # (sitemap URL, depth, the index's <lastmod> for it: its undated entries are no newer)
         queue: list[tuple[str, int, datetime | None]] = [(u, 0, None) for u in roots]
         seen: set[str] = set()
@@ -572,6 +574,10 @@ class _EditionCrawler:
             self.result.read.add(url)
             data = self._get(url, "sitemap", conditional=True)
             if not data:
+                log = self.result.fetches[-1]
+                if url == guessed and log.reason in ("http_404", "http_410"):
+                    log.outcome, log.reason = "absent", None
+                    log.detail = f"no sitemap named in robots.txt or sources.yaml; the guessed one: {log.detail}"
                 continue
             try:
                 children, pages = parse_sitemap(maybe_gunzip(data, self.max_bytes), url)

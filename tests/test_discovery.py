@@ -309,7 +309,9 @@ def test_discover_command_is_fast_and_a_dry_run(tmp_path):
     assert "HEAVY []" in proc.stderr
     lines = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     rows = [r for r in lines if r["record"] == "article"]
-    assert [r["record"] for r in lines].count("off_site") == 1
+    off_site = [r for r in lines if r["record"] == "off_site"]
+    assert len(off_site) == 1 and "elsewhere.invalid" in off_site[0]["hosts"]  # the nav's ad link: named, not followed
+    assert not [r for r in lines if r["record"] == "rejected"], [r for r in lines if r["record"] == "rejected"]
     assert {r["edition"] for r in rows} == {"vi", "zh", "en"}
     assert {r["via"] for r in rows} >= {"feed", "sitemap"}
     assert all(r["decision"] == "fetch" for r in rows)
