@@ -44,6 +44,7 @@ def run_flow(
     since: str | None = None,
     runner: str | None = None,
     progress: bool = False,
+    refresh_days: float | None = None,
 ) -> tuple[int, dict[str, Any] | None]:
     """Run the nightly flow in this process; (exit code, summary or None)."""
     from flows.nightly import FlowFailed, nightly_crawl, task_runner_for
@@ -58,7 +59,7 @@ def run_flow(
         with stage_progress(progress):
             state = flow(
                 sources_file=str(sources), only=only or None, force=force, pivot=pivot, output=str(output),
-                since=since, return_state=True,
+                since=since, refresh_days=refresh_days, return_state=True,
             )
         # Let Prefect's temporary server record the run's last events before it is stopped
         # at exit (flows/quiet.py: otherwise it logs "Error flushing events" tracebacks).
@@ -111,6 +112,10 @@ def register(app: typer.Typer) -> None:
         since: Optional[str] = typer.Option(
             None, "--since", help="YYYY-MM-DD: skip sources already finished in runs since that day (finish a failed day)"
         ),
+        refresh_days: Optional[float] = typer.Option(
+            None, "--refresh-days", min=0,
+            help="outlets: request again (conditionally) articles stored more than N days ago; default never",
+        ),
         runner: Optional[str] = typer.Option(
             None, "--runner", help="task runner: threads[:N] (default) | dask (local cluster) | dask:ADDRESS"
         ),
@@ -140,7 +145,8 @@ def register(app: typer.Typer) -> None:
             # Prefect configures its logging on import: only warnings and errors on stderr.
             os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
         code, summary = run_flow(
-            sources, only, force, output, pivot, since=since, runner=runner, progress=not (quiet or as_json)
+            sources, only, force, output, pivot, since=since, runner=runner, progress=not (quiet or as_json),
+            refresh_days=refresh_days,
         )
         if summary is not None and (as_json or not quiet):
             print_summary(summary, output, as_json)

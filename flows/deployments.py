@@ -21,6 +21,8 @@ Rerun from the UI ("Run" → custom run) with:
 - `since`: a day (schedule timezone): skip sources already finished in runs since that day
   (finishes a failed night without redoing the rest);
 - `force`: refetch and reprocess even when a page did not change (TM still reused);
+- `refresh_days`: outlets only: an article stored more than N days ago is requested again
+  (conditionally); empty = never;
 - `pivot`, `sources_file`, `output`.
 """
 
@@ -33,6 +35,7 @@ def default_parameters(sources_file: Path, output: Path, pivot: str = "en") -> d
         "only": None,
         "force": False,
         "since": None,
+        "refresh_days": None,
         "pivot": pivot,
     }
 

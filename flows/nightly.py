@@ -157,12 +157,15 @@ def nightly_crawl(
     pivot: str = "en",
     output: str = "output",
     since: date | None = None,
+    refresh_days: float | None = None,
 ) -> dict[str, Any]:
     """Fetch → clean → segment → detect → translate → align → store, for every source.
 
     `since` (a day, in the schedule's timezone): skip sources that already have a finished
     outcome (stored, unchanged, or a permanent rejection) in a run started on or after
     that day — a rerun with `since` = the day of a failed run finishes that day's job.
+    `refresh_days` (outlets only): an article stored more than that many days ago is
+    requested again, conditionally; None (default) = a stored article is never revisited.
     """
     from tasks.clean import EXTRACTOR_SIGNATURE
     from tasks.detect import DETECTOR_SIGNATURE
@@ -187,7 +190,7 @@ def nightly_crawl(
     started = datetime.now(timezone.utc)
     # Outlets -> frontier -> tonight's discovered articles (issue 14, tasks/discover.py);
     # listed sources on an outlet's edition are marked `via: listed` so they can be paired.
-    discovery = _plan_outlets(cfg, only, out, run_id, force)
+    discovery = _plan_outlets(cfg, only, out, run_id, force, refresh_days)
     selected = [listed_discovery(cfg, s) for s in selected] + discovery.sources
     shards = plan_shards(selected, settings.shard_max_pages)
     mode = _shard_mode(settings.shard_deployment)
@@ -242,6 +245,7 @@ def nightly_crawl(
                 "force": force,
                 "pivot": pivot,
                 "since": str(since) if since else None,
+                "refresh_days": refresh_days,
                 "skipped_finished": skipped,
                 "shards": [{"id": s.id, "pages": len(s.sources), "hosts": s.hosts} for s in shards],
                 "newsbridge": __version__,
@@ -357,7 +361,9 @@ def _merge(
 # --------------------------------------------------------------------------- discovery and pairing (issue 14)
 
 
-def _plan_outlets(cfg: Any, only: list[str] | None, out: Path, run_id: str, force: bool) -> Plan:
+def _plan_outlets(
+    cfg: Any, only: list[str] | None, out: Path, run_id: str, force: bool, refresh_days: float | None = None
+) -> Plan:
     """Discover every outlet's editions; the articles to fetch tonight and every other decision."""
     outlets = select_outlets(cfg, only)
     if not outlets:
@@ -369,7 +375,7 @@ def _plan_outlets(cfg: Any, only: list[str] | None, out: Path, run_id: str, forc
     frontier = open_frontier(out)
     # run_id: robots.txt decisions are shared with the shards' fetchers through the state store.
     with Fetcher(cfg.defaults, out, settings=get_settings(), force=force, run_id=run_id) as fetcher:
-        plan = plan_run(cfg, outlets, fetcher, frontier, run_id=run_id, force=force)
+        plan = plan_run(cfg, outlets, fetcher, frontier, run_id=run_id, force=force, refresh_days=refresh_days)
     frontier.close()
     get_run_logger().info(
         "discovery: %d article(s) found, %d to fetch (%s)", plan.stats["discovered"], len(plan.sources),
@@ -388,7 +394,7 @@ def _after_discovery(
     plan: RunPlan,
     error: BaseException | None,
 ) -> tuple[list[SourceOutcome], list[Rejection]]:
-    """Frontier marks, pairing, `skipped` outcomes for every article not fetched, discovery counters."""
+    """Pairing, `skipped` outcomes for every article not fetched, discovery counters."""
     found = {s.id: s for s in selected if s.discovery is not None}
     # An undated article whose page date was too old is skipped, not rejected.
     late_old = {r.source_id for r in rejections if r.reason == "skipped_old" and r.source_id in found}
@@ -399,18 +405,10 @@ def _after_discovery(
     if found:
         from tasks.frontier import open_frontier
 
+        # The shards committed each article's frontier row as it was stored or rejected
+        # (tasks/stream.py); here the frontier is only read and written by pairing.
         frontier = open_frontier(out)
         by_id = {o.id: o for o in ordered}
-        for sid, s in found.items():
-            o = by_id.get(sid)
-            if o is None or s.discovery is None or s.discovery.via == "listed":
-                continue
-            if o.status in ("new", "changed", "unchanged"):
-                frontier.mark_stored(sid, o.document, plan.run_id)
-            elif o.status in ("rejected", "skipped"):
-                frontier.mark_rejected(sid, o.reason or o.status, plan.run_id)
-            elif o.status == "failed":
-                frontier.mark_rejected(sid, o.reason or "failed", plan.run_id, failed=True)
         stored = {sid: by_id[sid].document for sid in found if sid in by_id and by_id[sid].status in ("new", "changed")}
         if stored and error is None:
             from tasks.pairing import pair_run

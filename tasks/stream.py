@@ -258,6 +258,12 @@ class _Stream:
         self.procs: ProcessPoolExecutor | None = None
         self.store_pool = ThreadPoolExecutor(max(1, run.store_threads), thread_name_prefix=f"store-{shard_id}")
         self.store_slots = threading.Semaphore(4 * max(1, run.store_threads))
+        # The frontier is committed per document (a run killed mid-way does not refetch what it stored).
+        self.frontier: Any = None
+        if any(s.discovery is not None and s.discovery.via != "listed" for s in sources):
+            from tasks.frontier import open_frontier
+
+            self.frontier = open_frontier(run.output_dir)
 
     # -- bookkeeping
     def tick(self, stage: str) -> None:
@@ -266,9 +272,22 @@ class _Stream:
 
     def outcome(self, sid: str, status: str, reason: str | None = None, detail: str | None = None, document: str | None = None) -> None:
         self.state.outcomes[sid] = SourceOutcome(id=sid, status=status, reason=reason, detail=detail, document=document)  # type: ignore[arg-type]
+        self.mark_frontier(sid, status, reason, document)
         if status in ("rejected", "failed") and self.run.on_rejected is not None and reason:
             self.run.on_rejected(sid, reason)
         self.release_story(sid)
+
+    def mark_frontier(self, sid: str, status: str, reason: str | None, document: str | None) -> None:
+        """Commit a discovered article's frontier row right after its outcome (stored / rejected / failed)."""
+        source = self.by_id.get(sid)
+        if self.frontier is None or source is None or source.discovery is None or source.discovery.via == "listed":
+            return
+        if status in ("new", "changed", "unchanged"):
+            self.frontier.mark_stored(sid, document, self.run.run_id)
+        elif status == "rejected":
+            self.frontier.mark_rejected(sid, reason or status, self.run.run_id)
+        elif status == "failed":
+            self.frontier.mark_rejected(sid, reason or "failed", self.run.run_id, failed=True)
 
     def reject(self, rejection: Rejection) -> None:
         self.state.rejections.append(rejection)
@@ -578,6 +597,12 @@ def run_shard(shard_id: str, sources: list[Source], fetcher: FetcherLike, run: S
         for s in sources:
             if s.id not in stream.state.outcomes:
                 stream.state.outcomes[s.id] = SourceOutcome(id=s.id, status="failed", reason="run_aborted", detail=line)
+                try:
+                    stream.mark_frontier(s.id, "failed", "run_aborted", None)
+                except Exception:  # noqa: BLE001 - the frontier may be what failed; the row stays "fetch" and is retried
+                    pass
+    if stream.frontier is not None:
+        stream.frontier.close()
     state = stream.state
     record = ShardRecord(
         shard=shard_id,
