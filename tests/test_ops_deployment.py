@@ -254,6 +254,7 @@ def test_prefect_yaml_deploys_the_same_deployment_to_a_work_pool(prefect_server,
     [sched] = dep["schedules"]
     assert (sched["schedule"]["cron"], sched["schedule"]["timezone"]) == ("0 2 * * *", "Asia/Ho_Chi_Minh")
     assert dep["parameters"] == {
-        "sources_file": "sources.yaml", "output": "output", "only": None, "force": False, "since": None, "pivot": "en",
+        "sources_file": "sources.yaml", "output": "output", "only": None, "force": False, "since": None, "refresh_days": None,
+        "pivot": "en",
     }
     assert dep["pull_steps"][0]["prefect.deployments.steps.set_working_directory"]["directory"] == "{{ $NEWSBRIDGE_HOME }}"
