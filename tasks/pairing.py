@@ -207,6 +207,61 @@ def _url_key(url: str) -> str | None:
     return "slug:" + seg if seg.count("-") >= 3 else None
 
 
+def _edition_of(url: str, roots: dict[tuple[str, str], set[str]], hosts: dict[str, set[str]]) -> str | None:
+    """The one language whose stored articles share this URL's host and first path segment (or host)."""
+    parts = urlsplit(url)
+    seg = next((s for s in parts.path.split("/") if s), "")
+    for langs in (roots.get((parts.netloc, seg), set()), hosts.get(parts.netloc, set())):
+        if len(langs) == 1:
+            return next(iter(langs))
+    return None
+
+
+def named_counterparts(docs: list[DocInfo]) -> dict[str, dict[str, set[str]]]:
+    """Per document: language -> the counterpart URLs its own page names (hreflang, language switch, 'Source:').
+
+    An article page (not an edition's home page) named this way is the document's version in
+    that language, stored or not: the weaker `url` and `content` methods must not pair the
+    document with another article of that language. A switch link's language is the edition
+    of the stored articles sharing its host and first path segment.
+    """
+    from tasks.discover import canonical_url
+
+    roots: dict[tuple[str, str], set[str]] = {}
+    hosts: dict[str, set[str]] = {}
+    for d in docs:
+        for u in d.urls | {d.url}:
+            parts = urlsplit(u)
+            roots.setdefault((parts.netloc, next((s for s in parts.path.split("/") if s), "")), set()).add(_base(d.lang))
+            hosts.setdefault(parts.netloc, set()).add(_base(d.lang))
+
+    def article(u: str) -> bool:
+        return _url_key(u) is not None or len([s for s in urlsplit(u).path.split("/") if s]) >= 2
+
+    out: dict[str, dict[str, set[str]]] = {}
+    for d in docs:
+        named: dict[str, set[str]] = {}
+        found = [(code, u) for code, u in d.alternates.items()] + [("", u) for u in sorted(d.switch_links)]
+        for code, raw in found:
+            u = canonical_url(raw) or raw
+            lang = _base(code) if code else _edition_of(u, roots, hosts)
+            if lang in (None, "x", "und", _base(d.lang)) or not article(u) or u in d.urls | {d.url}:
+                continue
+            named.setdefault(lang, set()).add(u)  # type: ignore[arg-type]
+        if named:
+            out[d.key] = named
+    return out
+
+
+def _names_another(named: dict[str, dict[str, set[str]]], a: DocInfo, b: DocInfo) -> bool:
+    """True when either document's page names a counterpart in the other's language that is not the other."""
+    for x, y in ((a, b), (b, a)):
+        urls = named.get(x.key, {}).get(_base(y.lang))
+        if urls and not urls & (y.urls | {y.url}):
+            return True
+    return False
+
+
 def candidate_pairs(docs: list[DocInfo], threshold: float = CONTENT_THRESHOLD) -> list[Pair]:
     """Every pair evidence says is a pair, strongest method first (not yet one-to-one)."""
     # A document's own URL first, aliases (rel=canonical, final URL) after: a page whose
@@ -216,10 +271,13 @@ def candidate_pairs(docs: list[DocInfo], threshold: float = CONTENT_THRESHOLD) -
         for u in sorted(d.urls):
             by_url.setdefault(u, d)
     found: dict[tuple[str, str], Pair] = {}
+    named = named_counterparts(docs)
 
     def add(a: DocInfo, b: DocInfo, method: str, score: float) -> None:
         if a.key == b.key or _base(a.lang) == _base(b.lang) or a.outlet != b.outlet:
             return
+        if method in ("url", "content") and _names_another(named, a, b):
+            return  # the page names its own counterpart in that language: never a weaker pair with another
         k = (a.key, b.key) if a.key < b.key else (b.key, a.key)
         have = found.get(k)
         if have is None or (_RANK[method], -score) < (_RANK[have.method], -have.score):
@@ -307,6 +365,8 @@ def content_candidates(
 def group_stories(docs: list[DocInfo], pairs: list[Pair], existing: Iterable[Story] = ()) -> list[Story]:
     """One-to-one grouping: pairs in order, never two versions of one language in a story."""
     lang = {d.key: _base(d.lang) for d in docs}
+    by_key = {d.key: d for d in docs}
+    named = named_counterparts(docs)
     story_of: dict[str, Story] = {}
     stories: list[Story] = []
     for s in existing:
@@ -322,6 +382,11 @@ def group_stories(docs: list[DocInfo], pairs: list[Pair], existing: Iterable[Sto
         lb = sb.members if sb else {lang[p.b]: p.b}
         if set(la) & set(lb):
             continue  # a second version of one language: refused (one-to-one)
+        if p.method in ("url", "content") and any(
+            _names_another(named, by_key[x], by_key[y])
+            for x in la.values() for y in lb.values() if x in by_key and y in by_key
+        ):
+            continue  # a version names its own counterpart in that language: no joining through another's content pair
         if sa is None and sb is None:
             s = Story(_story_id(p.a, p.b), {**la, **lb}, [p])
             stories.append(s)
@@ -353,6 +418,7 @@ def join_by_agreement(docs: list[DocInfo], stories: list[Story]) -> list[Story]:
     if not stories or not docs:
         return stories
     scorer = ContentScorer(docs)
+    named = named_counterparts(docs)
     in_story = {k for st in stories for k in st.members.values()}
     by_lang: dict[tuple[str, str], list[DocInfo]] = {}
     for d in docs:
@@ -391,6 +457,9 @@ def join_by_agreement(docs: list[DocInfo], stories: list[Story]) -> list[Story]:
                     break
                 if choice is not None and choice.key != z.key:
                     agreed = False
+                    break
+                if any(_names_another(named, y, z) for y in members):
+                    agreed = False  # a version (or the article) names another counterpart in that language
                     break
                 choice, best_score = z, max(best_score, top)
             if agreed and choice is not None:

@@ -282,6 +282,38 @@ def test_content_pairing_needs_no_mt_and_refuses_a_lone_distractor():
     assert 0 < pairs[0].score <= 1
 
 
+def test_a_page_naming_its_absent_counterpart_is_not_content_paired_with_another():
+    """vi names en URL X (never stored) by hreflang or a switch link: no content pair with en Y, no story through zh."""
+    from tasks.pairing import candidate_pairs, pair_documents
+
+    en = ("Maria Schmidt, director of UNESCO, said Hanoi received 48,213 visitors in 2019. "
+          "Officials plan to invest 3,400,000 dollars in education over the next 7 years.")
+    vi = ("Bà Maria Schmidt, giám đốc UNESCO, cho biết Hà Nội đã đón 48.213 lượt khách trong năm 2019. "
+          "Các quan chức dự kiến đầu tư 3.400.000 đô la vào giáo dục trong 7 năm tới.")
+    zh = "UNESCO主任Maria Schmidt表示，河内2019年接待了48213名游客。官员计划在未来7年向教育投资3400000美元。"
+
+    def docs(**vi_kw):
+        return [_doc("vi", "vi", "http://s/vi/tin/1", vi, **vi_kw), _doc("en", "en", "http://s/en/news/7", en),
+                _doc("zh", "zh", "http://s/zh/xinwen/9", zh)]
+
+    def pairs(ds):
+        return {frozenset((p.a, p.b)): p.method for p in candidate_pairs(ds)}
+
+    # Control: nothing named, the content pair forms and the three versions make one story.
+    assert pairs(docs())[frozenset(("en", "vi"))] == "content"
+    assert [sorted(s.members) for s in pair_documents(docs())] == [["en", "vi", "zh"]]
+    for kw in ({"alternates": {"en": "http://s/en/news/8"}},  # hreflang to an en page that was never stored
+               {"links": ["http://s/en/news/8"], "switch_links": {"http://s/en/news/8"}}):  # "English" switch link
+        ds = docs(**kw)
+        assert frozenset(("en", "vi")) not in pairs(ds)
+        stories = pair_documents(ds)
+        # vi may still pair with zh, but never joins en Y's story (not through zh's content pair either).
+        assert not any({"vi", "en"} <= set(s.members) for s in stories), [s.members for s in stories]
+    # A named URL that is the stored doc still pairs, by hreflang; compared canonicalised (fragment dropped).
+    assert pairs(docs(alternates={"en": "http://s/en/news/7"}))[frozenset(("en", "vi"))] == "hreflang"
+    assert pairs(docs(links=["http://s/en/news/7#top"], switch_links={"http://s/en/news/7#top"}))[frozenset(("en", "vi"))] == "content"
+
+
 # --------------------------------------------------------------------------- the command
 
 
