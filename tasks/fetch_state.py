@@ -63,6 +63,21 @@ class FetchState:
     committed_at: str
 
 
+def switch_to_wal(conn: sqlite3.Connection, wait_seconds: float = 30) -> None:
+    """Put an SQLite file in WAL mode. A new file's switch fails at once ("database is
+    locked", no busy wait) while another process or thread is mid-transaction on it:
+    retry, bounded."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 class FetchStateStore:
     """Read and write the per-URL validators of the last stored fetch."""
 
@@ -73,17 +88,7 @@ class FetchStateStore:
         self._all_lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
         with closing(self._connect()) as conn, conn:
-            # A new file's switch to WAL fails at once ("database is locked", no busy wait)
-            # while another process or thread is mid-transaction on it: retry, bounded.
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    conn.execute("PRAGMA journal_mode=WAL")
-                    break
-                except sqlite3.OperationalError as exc:
-                    if "locked" not in str(exc) or time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.05)
+            switch_to_wal(conn)
             conn.execute(_SCHEMA)
             conn.execute(_ROBOTS_SCHEMA)
 

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
+
+from tasks.fetch_state import switch_to_wal
 
 FRONTIER_FILENAME = "frontier.sqlite"
 _COLUMNS = (
@@ -180,16 +181,8 @@ def _sqlite_factory(path: Path) -> Any:
         conn.execute("PRAGMA busy_timeout=30000")
         return conn
 
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with closing(connect()) as conn:
-                conn.execute("PRAGMA journal_mode=WAL")
-            break
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
+    with closing(connect()) as conn:
+        switch_to_wal(conn)
     return connect
 
 
