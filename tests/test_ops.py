@@ -136,10 +136,10 @@ def test_deployment_has_cron_in_timezone_and_every_ui_parameter(tmp_path):
     assert dep.name == "nightly"
     [schedule] = dep.schedules
     assert schedule.schedule.cron == "0 2 * * *" and schedule.schedule.timezone == "Europe/Paris"
-    assert set(dep.parameters) == {"sources_file", "output", "only", "force", "since", "pivot"}
+    assert set(dep.parameters) == {"sources_file", "output", "only", "force", "since", "pivot", "refresh_days"}
     assert dep.parameters["sources_file"] == str(sources.resolve())
     props = dep._parameter_openapi_schema.properties
-    assert {"only", "force", "since", "pivot", "sources_file", "output"} <= set(props)
+    assert {"only", "force", "since", "pivot", "sources_file", "output", "refresh_days"} <= set(props)
     assert dep.entrypoint.endswith("flows/nightly.py:nightly_crawl")
 
 
