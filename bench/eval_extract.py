@@ -161,8 +161,13 @@ def summary(rows: list[Page], texts: list[str]) -> dict[str, float]:
 def rule_grid() -> list[object]:
     from tasks.clean import DEFAULT_RULE
 
-    grid = itertools.product((0.3, 0.5, 0.6), (0.6, 0.8, 0.9), (15, 30, 60), (0.3, 0.5), (0.2, 0.3, 0.5))
-    return [replace(DEFAULT_RULE, truncated=a, extra_prose=b, near_empty=c, menu=d, disjoint=e) for a, b, c, d, e in grid]
+    # Two values for each departure threshold (none is identified by these pages: every
+    # fold chose the default among three values each), three for each vote threshold.
+    grid = itertools.product((0.3, 0.5), (0.6, 0.8), (15, 30), (0.3, 0.5), (0.2, 0.3), (2, 3, 4), (0, 1, 2))
+    return [
+        replace(DEFAULT_RULE, truncated=a, extra_prose=b, near_empty=c, menu=d, disjoint=e, vote_add=f, vote_drop=g)
+        for a, b, c, d, e, f, g in grid
+    ]
 
 
 def cross_validate(rows: list[Page]) -> tuple[list[str], list[object]]:
@@ -237,8 +242,14 @@ def main() -> None:
             )
     if cv_texts:
         print()
-        print("thresholds chosen per fold (truncated, extra_prose, near_empty, menu, disjoint):")
-        print("  " + "; ".join(f"({r.truncated}, {r.extra_prose}, {r.near_empty}, {r.menu}, {r.disjoint})" for r in chosen))  # type: ignore[attr-defined]
+        print("thresholds chosen per fold (truncated, extra_prose, near_empty, menu, disjoint, vote_add, vote_drop):")
+        print(
+            "  "
+            + "; ".join(
+                f"({r.truncated}, {r.extra_prose}, {r.near_empty}, {r.menu}, {r.disjoint}, {r.vote_add}, {r.vote_drop})"  # type: ignore[attr-defined]
+                for r in chosen
+            )
+        )
 
     conf = [(p.confidence, p.f1(p.ours)) for p in rows if p.confidence is not None]
     from tasks.clean import DEFAULT_RULE

@@ -13,7 +13,8 @@ trafilatura's pass and our own text-density pass that counts characters (not wor
 Chinese pages are measured fairly). Boilerplate lines (vocabularies in
 tasks/data/boilerplate/) and widget edges go from both; `choose_candidate` keeps
 trafilatura's as the anchor on Latin-script pages and departs only on evidence that holds
-across sites. The extractor field records the winner and a confidence (the agreement of
+across sites; where the two disagree, readability and jusText (tasks.vote) vote paragraph
+by paragraph. The extractor field records the winner and a confidence (the agreement of
 the two candidates); docs/extraction.md has the rules and the held-out figures.
 """
 
@@ -34,6 +35,7 @@ from urllib.parse import urljoin
 from lxml import etree, html as lxml_html
 
 from tasks.models import Document
+from tasks.vote import disputed, justext_paragraphs, readability_paragraphs, vote_paragraphs
 
 EXTRACTOR_NAME = "newsbridge-clean"
 EXTRACTOR_VERSION = "0.4"
@@ -770,6 +772,8 @@ class CombineRule:
     near_empty: int = 30  # trafilatura kept fewer tokens than this and density has prose: density
     menu: float = 0.5  # density kept under this share, trafilatura's extra is short lines: density
     disjoint: float = 0.3  # agreement under this: the candidate with twice the sentences wins
+    vote_add: int = 3  # a density paragraph trafilatura lacks comes in when this many voters keep it (4: never)
+    vote_drop: int = 1  # trafilatura's end paragraph goes when fewer voters keep it (0: never)
     low_confidence: float = 0.5  # confidence under this flags the page in the run summary
 
 
@@ -799,7 +803,9 @@ def choose_candidate(candidates: dict[str, list[str]], rule: CombineRule = DEFAU
     (`candidates["trafilatura_recall"]`), when the two disagree, trafilatura took a table or a
     link list and the density pass holds twice its sentences, when trafilatura flattened a layout table into rows, or when
     trafilatura's extra is a menu: short lines the page shows only in widgets/link lists
-    (`candidates["widgets"]`).
+    (`candidates["widgets"]`). When trafilatura stays the anchor and readability and jusText
+    were run (`candidates["readability"]`, `["justext"]`: only where the two disagree),
+    their votes correct it paragraph by paragraph (`tasks.vote.vote_paragraphs`).
     Confidence = agreement of the two candidates, so one extractor alone is never sure.
     """
     traf = candidates.get("trafilatura", [])
@@ -843,6 +849,13 @@ def choose_candidate(candidates: dict[str, list[str]], rule: CombineRule = DEFAU
         short = sum(len(_WORD_RE.findall(p)) for p in extra) <= 6 * len(extra)
         if short and _share(extra, _reads_like_sentence) < 0.3 and _share(extra, widgets.__contains__) >= 0.5:
             return Choice("density", dens, agree, "trafilatura kept a menu")
+    if "readability" in candidates:
+        voters = {name: candidates.get(name, []) for name in ("density", "readability", "justext")}
+        paras, added, dropped = vote_paragraphs(
+            traf, dens, voters, lambda p: _reads_like_sentence(p) and p not in widgets, rule.vote_add, rule.vote_drop
+        )
+        if added or dropped:
+            return Choice("trafilatura+vote", paras, agree, "anchor corrected by voters")
     return Choice("trafilatura", traf, agree, "anchor")
 
 
@@ -896,10 +909,15 @@ def _generic(
     dens = _drop_boilerplate(_density_candidate(tree, blocks))
     # Headlines go only from Latin-script text: Chinese pages set the title as the first
     # line of the text as often as not.
-    heads = frozenset() if _dense_script(traf, dens) else _headlines(tree, getattr(traf_doc, "title", None))
+    dense = _dense_script(traf, dens)
+    heads = frozenset() if dense else _headlines(tree, getattr(traf_doc, "title", None))
     traf, dens = trim_edges(traf, heads), trim_edges(dens, heads)
     cands = {"trafilatura": traf, "density": dens, "widgets": [p for p in dict.fromkeys(traf + dens) if p in widgets]}
     n_t, n_d = sum(_tokens(traf).values()), sum(_tokens(dens).values())
+    if not dense and traf and dens and disputed(traf, dens, lambda p: _reads_like_sentence(p) and p not in widgets):
+        # Where the two disagree, readability and jusText vote (tasks.vote; run only here).
+        cands["readability"] = readability_paragraphs(tree, block_texts)
+        cands["justext"] = [t for t in map(normalize_text, justext_paragraphs(tree)) if t]
     if n_t < 0.75 * n_d:
         # A second opinion for "trafilatura stopped early": its recall mode (run only here).
         cands["trafilatura_recall"] = _drop_boilerplate(_trafilatura_candidate(tree, url, {"favor_recall": True})[0])
