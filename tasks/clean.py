@@ -894,6 +894,45 @@ def _drop_widget_edges(paras: list[str], widgets: frozenset[str]) -> list[str]:
     return paras[start:end]
 
 
+def _cut_at_page_tail(paras: list[str], blocks: list[_Block]) -> list[str]:
+    """trafilatura's paragraphs that the page shows after a [tail] heading, in other boxes, go.
+
+    trafilatura often drops a section's heading ("Related", "About the author",
+    "Comments") but keeps the section's prose when the page names its boxes with
+    meaningless classes; the page itself still has the heading. Cut there when at least
+    40 % of trafilatura's text comes before it and no paragraph after it shares a parent
+    or grandparent element with one before it (an inline "Related" box inside the article
+    body is followed by more paragraphs of the same container, and nothing is cut).
+    """
+    where: dict[str, int] = {}
+    for i, b in enumerate(blocks):
+        where.setdefault(b.text, i)
+    at = [where.get(p) for p in paras]
+    total = sum(len(p) for p in paras)
+    headline = next((i for i, b in enumerate(blocks) if b.tag == "h1"), None)
+    for h, b in enumerate(blocks):
+        if len(b.text) > 200 or not _matches("tail", b.text):
+            continue
+        before = [i for i in at if i is not None and i < h]
+        chars = sum(len(p) for p, i in zip(paras, at) if i is not None and i < h)
+        # A comment thread may outweigh the article: then 3+ sentences between the
+        # headline and the heading are the article.
+        under = headline is not None and headline < h
+        sentences = sum(_reads_like_sentence(p) for p, i in zip(paras, at) if i is not None and under and headline < i < h)
+        if chars < 0.4 * total and sentences < 3:
+            continue
+        cut = next((k for k, i in enumerate(at) if i is not None and i >= h), None)
+        if cut is None:
+            return paras
+        after = [i for i in at[cut:] if i is not None]
+        # The article's boxes: those of the paragraphs under the headline when there are any.
+        article = [i for i in before if under and i > headline] or before  # type: ignore[operator]
+        boxes = {x for i in article for x in blocks[i].path[-3:-1]}
+        if not any(x in boxes for i in after for x in blocks[i].path[-3:-1]):
+            return paras[:cut]
+    return paras
+
+
 def _generic(
     tree: lxml_html.HtmlElement, url: str, options: dict[str, bool] | None = None
 ) -> tuple[dict[str, list[str]], object | None]:
@@ -911,7 +950,7 @@ def _generic(
     # line of the text as often as not.
     dense = _dense_script(traf, dens)
     heads = frozenset() if dense else _headlines(tree, getattr(traf_doc, "title", None))
-    traf, dens = trim_edges(traf, heads), trim_edges(dens, heads)
+    traf, dens = (_cut_at_page_tail(trim_edges(c, heads), blocks) for c in (traf, dens))
     cands = {"trafilatura": traf, "density": dens, "widgets": [p for p in dict.fromkeys(traf + dens) if p in widgets]}
     n_t, n_d = sum(_tokens(traf).values()), sum(_tokens(dens).values())
     if not dense and traf and dens and disputed(traf, dens, lambda p: _reads_like_sentence(p) and p not in widgets):

@@ -1,0 +1,121 @@
+"""Extraction on news templates we wrote: a WordPress-like single post with share bar,
+related posts, author box, a comment thread twice the article's length and a sidebar,
+once with its usual class names and once with meaningless ones and no semantic tags
+(CSS-in-JS sites: nothing names the boxes, only the page's headings do).
+
+Golden "with / without" snippets: every article paragraph survives, nothing after it does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pytest
+
+from tasks.clean import extract_article
+
+ARTICLE = [
+    "The regional water authority said on Monday that reservoir levels had fallen to their lowest point in twenty "
+    "years, after a summer with almost no rain across the northern valleys.",
+    "Engineers have started pumping from two reserve wells that were sealed in the 1990s, and the authority asked "
+    "households to cut their use by a fifth until the autumn storms arrive.",
+    "Farmers in the lowlands say the restrictions come too late, because many of them already lost most of the "
+    "maize harvest in July when the irrigation channels ran dry.",
+    "The authority's director told a press conference that a new pipeline from the coastal desalination plant "
+    "would be finished in two years, a year earlier than planned.",
+    "Environmental groups welcomed the pipeline but warned that the plant uses large amounts of energy and that "
+    "the brine it returns to the sea harms the local fishing grounds.",
+    "Opposition councillors have called for an inquiry into why leaks in the old network, which lose almost a "
+    "third of the water, were not repaired when money was available.",
+    "A public meeting on the restrictions will be held in the town hall on Thursday evening, and residents can "
+    "also send their questions to the authority by post or online.",
+]
+TEASER = "Farmers and officials met again to discuss what can be done about the water shortage in the region this year."
+BIO = (
+    "Kim Lee has covered the environment and the valley's farms for the Valley Times since 2009, and before that "
+    "reported for several national newspapers on climate and energy policy."
+)
+COMMENTS = [
+    f"I have lived in this valley for {20 + i} years and I have never seen the river this low, the authority should "
+    "have planned for this long ago instead of waiting for the rain to save them again."
+    for i in range(8)
+]
+INLINE_RELATED = "<div class='box'><h3>Related</h3><ul>" + "".join(
+    f"<li><a href='/x{i}'>Another story about water number {i} in the valley</a></li>" for i in range(3)
+) + "</ul></div>"
+POPULAR = (
+    "<div class='trending'><h2>Most popular</h2><p>Readers this week liked the story about the new bridge over "
+    "the river and the one about the festival.</p></div>"
+)
+
+
+def wordpress(body: str = "", above: str = "") -> str:
+    body = body or "".join(f"<p>{p}</p>" for p in ARTICLE)
+    related = "".join(
+        f"<div class='jp-relatedposts-post'><h4><a href='/p{i}'>Drought hits the valleys again, part {i}</a></h4>"
+        f"<p>{TEASER}</p></div>"
+        for i in range(3)
+    )
+    comments = "".join(
+        f"<li class='comment'><article class='comment-body'><footer class='comment-meta'><b class='fn'>Reader{i}</b> "
+        f"<time>August 12, 2024 at {i + 1}:15 pm</time></footer><div class='comment-content'><p>{c}</p></div>"
+        "<div class='reply'><a href='#'>Reply</a></div></article></li>"
+        for i, c in enumerate(COMMENTS)
+    )
+    return (
+        "<html lang='en'><head><meta charset='utf-8'><title>Reservoirs at twenty-year low - Valley Times</title></head>"
+        "<body class='single single-post'><header id='masthead' class='site-header'><nav class='main-navigation'><ul>"
+        "<li><a href='/'>Home</a></li><li><a href='/news'>News</a></li><li><a href='/sport'>Sport</a></li></ul></nav>"
+        "</header><div id='content' class='site-content'><div id='primary' class='content-area'>"
+        f"<main id='main' class='site-main'>{above}<article class='post type-post'><header class='entry-header'>"
+        "<h1 class='entry-title'>Reservoirs at twenty-year low</h1><div class='entry-meta'>Posted on "
+        "<time>August 12, 2024</time> by <a href='/author/kim'>Kim Lee</a></div></header>"
+        f"<div class='entry-content'>{body}"
+        "<div class='sharedaddy'><h3 class='sd-title'>Share this:</h3><ul><li><a href='#'>Twitter</a></li>"
+        "<li><a href='#'>Facebook</a></li></ul></div>"
+        f"<div id='jp-relatedposts' class='jp-relatedposts'><h3 class='jp-relatedposts-headline'>Related</h3>{related}</div>"
+        "</div><footer class='entry-footer'>Posted in <a href='/news'>News</a></footer></article>"
+        f"<div class='author-info'><h2 class='author-title'>About the author</h2><p class='author-bio'>{BIO}</p></div>"
+        "<div id='comments' class='comments-area'><h2 class='comments-title'>8 thoughts on "
+        f"&ldquo;Reservoirs at twenty-year low&rdquo;</h2><ol class='comment-list'>{comments}</ol>"
+        "<div id='respond'><h3 id='reply-title'>Leave a Reply</h3><form><p>Your email address will not be "
+        "published.</p></form></div></div></main></div><aside id='secondary' class='widget-area'><section "
+        "class='widget'><h2>Recent Posts</h2><ul>"
+        + "".join(f"<li><a href='/r{i}'>Recent story number {i} about the valley</a></li>" for i in range(5))
+        + "</ul></section></aside></div><footer id='colophon'><div class='site-info'>&copy; 2024 Valley Times. "
+        "Proudly powered by WordPress</div></footer></body></html>"
+    )
+
+
+def meaningless(page: str) -> str:
+    """Every class/id hashed, semantic tags turned into divs: only the headings name the boxes."""
+    page = re.sub(
+        r"(class|id)='([^']*)'", lambda m: f"{m.group(1)}='css-{hashlib.md5(m.group(2).encode()).hexdigest()[:6]}'", page
+    )
+    return re.sub(r"<(/?)(article|aside|header|footer|nav|main|section)\b", r"<\1div", page)
+
+
+def _check(page: str, extra: list[str] = []) -> list[str]:  # noqa: B006 - read only
+    doc = extract_article(page.encode(), url="https://valleytimes.example/2024/08/12/reservoirs/")
+    for p in ARTICLE + extra:
+        assert p in doc.paragraphs, p
+    text = doc.text
+    for gone in [TEASER, BIO, *COMMENTS, "Recent story number", "Share this", "Leave a Reply"]:
+        assert gone not in text, gone
+    return doc.paragraphs
+
+
+@pytest.mark.parametrize("dress", [lambda p: p, meaningless], ids=["named", "meaningless"])
+def test_post_with_related_author_box_and_a_thread_twice_its_length(dress) -> None:  # type: ignore[no-untyped-def]
+    assert _check(dress(wordpress())) == ARTICLE
+
+
+@pytest.mark.parametrize("dress", [lambda p: p, meaningless], ids=["named", "meaningless"])
+def test_inline_related_box_inside_the_body_does_not_end_the_article(dress) -> None:  # type: ignore[no-untyped-def]
+    body = "".join(f"<p>{p}</p>" for p in ARTICLE[:3]) + INLINE_RELATED + "".join(f"<p>{p}</p>" for p in ARTICLE[3:])
+    _check(dress(wordpress(body=body)))
+
+
+def test_a_most_popular_box_above_the_headline_is_not_the_end() -> None:
+    _check(meaningless(wordpress(above=POPULAR)))
