@@ -702,7 +702,9 @@ def _drop_boilerplate(paras: list[str], keep_credits: bool = False) -> list[str]
 _POST_TIME_RE = re.compile(r"(19|20)\d\d[-/.年]\d{1,2}[-/.月]\d{1,2}日?\s*\d{1,2}[:：]\d\d")
 
 
-def trim_edges(paras: list[str], headlines: frozenset[str] = frozenset()) -> list[str]:
+def trim_edges(
+    paras: list[str], headlines: frozenset[str] = frozenset(), boxes: Callable[[str], tuple[int, ...]] | None = None
+) -> list[str]:
     """Cut what follows the article and promotions at its ends (vocabulary: [head], [tail], [edge]).
 
     - the headline as first line goes (the Document keeps it as `title`);
@@ -710,6 +712,10 @@ def trim_edges(paras: list[str], headlines: frozenset[str] = frozenset()) -> lis
     - from a section heading after the article (related stories, comments, newsletter,
       author bio, portal footer) to the end, when at least 40% of the text precedes it;
     - promotion lines (subscribe, follow us, read also) among the first/last lines.
+
+    `boxes` (a paragraph's parent and grandparent elements on the page, when known) keeps
+    an inline box's heading ("Newsletter", "Related" inside the article body) from ending
+    the article: no cut when a paragraph after the heading shares a box with one before it.
     """
     paras = list(paras)
     if paras and headlines and _fold(paras[0]) in headlines and len(paras) > 1:
@@ -724,8 +730,9 @@ def trim_edges(paras: list[str], headlines: frozenset[str] = frozenset()) -> lis
         # (3+ short lines) after 2+ sentences of article are the evidence instead.
         thread = sentences >= 2 and sum(len(q) <= 60 and bool(_POST_TIME_RE.search(q)) for q in paras[i:]) >= 3
         if i and len(p) <= 200 and (before >= 0.4 * total or thread) and _matches("tail", p):
-            paras = paras[:i]
-            break
+            if boxes is None or not _share_a_box(paras[:i], paras[i + 1 :], boxes):
+                paras = paras[:i]
+                break
         before += len(p)
         sentences += _reads_like_sentence(p)
     while len(paras) > 1 and len(paras[-1]) <= 200 and _matches("edge", paras[-1]):
@@ -733,6 +740,19 @@ def trim_edges(paras: list[str], headlines: frozenset[str] = frozenset()) -> lis
     while len(paras) > 1 and len(paras[0]) <= 200 and _matches("edge", paras[0]):
         paras.pop(0)
     return paras
+
+
+def _share_a_box(before: list[str], after: list[str], boxes: Callable[[str], tuple[int, ...]]) -> bool:
+    """Has a prose paragraph of `after` the parent, or the grandparent, of a paragraph of `before`?
+
+    Level by level: a box inside the article element (an author box after the paragraphs)
+    has the article as grandparent, the paragraphs have it as parent: not the same box.
+    Paragraphs wrapped one by one share their grandparent.
+    """
+    seen = [{boxes(p)[k] for p in before if len(boxes(p)) > k} for k in (0, 1)]
+    return any(
+        len(boxes(p)) > k and boxes(p)[k] in seen[k] for p in after if _reads_like_prose(p) for k in (0, 1)
+    )
 
 
 def _fold(text: str) -> str:
@@ -894,15 +914,23 @@ def _drop_widget_edges(paras: list[str], widgets: frozenset[str]) -> list[str]:
     return paras[start:end]
 
 
+def _boxes(blocks: list[_Block]) -> Callable[[str], tuple[int, ...]]:
+    """A paragraph's (parent, grandparent) element ids on the page; () when the page has no such block."""
+    where: dict[str, tuple[int, ...]] = {}
+    for b in blocks:
+        where.setdefault(b.text, tuple(reversed(b.path[-3:-1])))
+    return lambda p: where.get(p, ())
+
+
 def _cut_at_page_tail(paras: list[str], blocks: list[_Block]) -> list[str]:
     """trafilatura's paragraphs that the page shows after a [tail] heading, in other boxes, go.
 
     trafilatura often drops a section's heading ("Related", "About the author",
     "Comments") but keeps the section's prose when the page names its boxes with
     meaningless classes; the page itself still has the heading. Cut there when at least
-    40 % of trafilatura's text comes before it and no paragraph after it shares a parent
-    or grandparent element with one before it (an inline "Related" box inside the article
-    body is followed by more paragraphs of the same container, and nothing is cut).
+    40 % of trafilatura's text (or 3+ sentences under the <h1>) comes before it and no
+    prose paragraph after it shares a box with the article's (`_share_a_box`: an inline
+    "Related" box inside the body is followed by more paragraphs of the same container).
     """
     where: dict[str, int] = {}
     for i, b in enumerate(blocks):
@@ -910,6 +938,7 @@ def _cut_at_page_tail(paras: list[str], blocks: list[_Block]) -> list[str]:
     at = [where.get(p) for p in paras]
     total = sum(len(p) for p in paras)
     headline = next((i for i, b in enumerate(blocks) if b.tag == "h1"), None)
+    boxes = _boxes(blocks)
     for h, b in enumerate(blocks):
         if len(b.text) > 200 or not _matches("tail", b.text):
             continue
@@ -924,11 +953,10 @@ def _cut_at_page_tail(paras: list[str], blocks: list[_Block]) -> list[str]:
         cut = next((k for k, i in enumerate(at) if i is not None and i >= h), None)
         if cut is None:
             return paras
-        after = [i for i in at[cut:] if i is not None]
-        # The article's boxes: those of the paragraphs under the headline when there are any.
+        # The article's paragraphs: those under the headline when there are any.
         article = [i for i in before if under and i > headline] or before  # type: ignore[operator]
-        boxes = {x for i in article for x in blocks[i].path[-3:-1]}
-        if not any(x in boxes for i in after for x in blocks[i].path[-3:-1]):
+        after = [blocks[i].text for i in at[cut:] if i is not None]
+        if not _share_a_box([blocks[i].text for i in article], after, boxes):
             return paras[:cut]
     return paras
 
@@ -950,7 +978,7 @@ def _generic(
     # line of the text as often as not.
     dense = _dense_script(traf, dens)
     heads = frozenset() if dense else _headlines(tree, getattr(traf_doc, "title", None))
-    traf, dens = (_cut_at_page_tail(trim_edges(c, heads), blocks) for c in (traf, dens))
+    traf, dens = (_cut_at_page_tail(trim_edges(c, heads, _boxes(blocks)), blocks) for c in (traf, dens))
     cands = {"trafilatura": traf, "density": dens, "widgets": [p for p in dict.fromkeys(traf + dens) if p in widgets]}
     n_t, n_d = sum(_tokens(traf).values()), sum(_tokens(dens).values())
     if not dense and traf and dens and disputed(traf, dens, lambda p: _reads_like_sentence(p) and p not in widgets):

@@ -119,3 +119,19 @@ def test_inline_related_box_inside_the_body_does_not_end_the_article(dress) -> N
 
 def test_a_most_popular_box_above_the_headline_is_not_the_end() -> None:
     _check(meaningless(wordpress(above=POPULAR)))
+
+
+NEWSLETTER_BOX = (
+    "<div class='nl'><h3>Newsletter</h3><p>Sign up for the Morning Briefing, our daily newsletter "
+    "with the stories you need to know, delivered to your inbox every weekday.</p><form><input type='email'>"
+    "<button>Sign up</button></form></div>"
+)
+
+
+@pytest.mark.parametrize("split", [3, 5, 6])
+@pytest.mark.parametrize("dress", [lambda p: p, meaningless], ids=["named", "meaningless"])
+def test_inline_newsletter_heading_late_in_the_body_does_not_end_the_article(dress, split: int) -> None:  # type: ignore[no-untyped-def]
+    # A [tail] heading ("Newsletter") with over 40 % of the article before it: the
+    # paragraphs after it share the article's container, so they are the article.
+    body = "".join(f"<p>{p}</p>" for p in ARTICLE[:split]) + NEWSLETTER_BOX + "".join(f"<p>{p}</p>" for p in ARTICLE[split:])
+    _check(dress(wordpress(body=body)))
