@@ -860,8 +860,13 @@ def choose_candidate(candidates: dict[str, list[str]], rule: CombineRule = DEFAU
         # comment/related filters still run there, so an extra that is a comment thread,
         # a bio or teasers is not confirmed.
         more = _tokens(extra) - t
-        recall = _tokens(candidates.get("trafilatura_recall", []))
-        if article_like >= rule.extra_prose and sum((recall & more).values()) >= 0.5 * sum(more.values()):
+        # readability (when it ran) must agree too: trafilatura's recall mode keeps a
+        # comment thread whose boxes carry meaningless class names.
+        seconds = [candidates.get("trafilatura_recall", [])]
+        if "readability" in candidates:
+            seconds.append(candidates["readability"])
+        confirmed = all(sum((_tokens(c) & more).values()) >= 0.5 * sum(more.values()) for c in seconds)
+        if article_like >= rule.extra_prose and confirmed:
             return Choice("density", dens, agree, "trafilatura stopped early")
     if n_d < rule.menu * n_t and common >= 0.9 * n_d:
         kept = set(dens)

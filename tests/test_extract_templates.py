@@ -50,7 +50,8 @@ POPULAR = (
 )
 
 
-def wordpress(body: str = "", above: str = "") -> str:
+def wordpress(body: str = "", above: str = "", boxes: bool = True) -> str:
+    """The post; `boxes=False` leaves out the related posts and the author box (comments only)."""
     body = body or "".join(f"<p>{p}</p>" for p in ARTICLE)
     related = "".join(
         f"<div class='jp-relatedposts-post'><h4><a href='/p{i}'>Drought hits the valleys again, part {i}</a></h4>"
@@ -74,10 +75,14 @@ def wordpress(body: str = "", above: str = "") -> str:
         f"<div class='entry-content'>{body}"
         "<div class='sharedaddy'><h3 class='sd-title'>Share this:</h3><ul><li><a href='#'>Twitter</a></li>"
         "<li><a href='#'>Facebook</a></li></ul></div>"
-        f"<div id='jp-relatedposts' class='jp-relatedposts'><h3 class='jp-relatedposts-headline'>Related</h3>{related}</div>"
-        "</div><footer class='entry-footer'>Posted in <a href='/news'>News</a></footer></article>"
-        f"<div class='author-info'><h2 class='author-title'>About the author</h2><p class='author-bio'>{BIO}</p></div>"
-        "<div id='comments' class='comments-area'><h2 class='comments-title'>8 thoughts on "
+        + (
+            f"<div id='jp-relatedposts' class='jp-relatedposts'><h3 class='jp-relatedposts-headline'>Related</h3>{related}</div>"
+            if boxes
+            else ""
+        )
+        + "</div><footer class='entry-footer'>Posted in <a href='/news'>News</a></footer></article>"
+        + (f"<div class='author-info'><h2 class='author-title'>About the author</h2><p class='author-bio'>{BIO}</p></div>" if boxes else "")
+        + "<div id='comments' class='comments-area'><h2 class='comments-title'>8 thoughts on "
         f"&ldquo;Reservoirs at twenty-year low&rdquo;</h2><ol class='comment-list'>{comments}</ol>"
         "<div id='respond'><h3 id='reply-title'>Leave a Reply</h3><form><p>Your email address will not be "
         "published.</p></form></div></div></main></div><aside id='secondary' class='widget-area'><section "
@@ -135,3 +140,9 @@ def test_inline_newsletter_heading_late_in_the_body_does_not_end_the_article(dre
     # paragraphs after it share the article's container, so they are the article.
     body = "".join(f"<p>{p}</p>" for p in ARTICLE[:split]) + NEWSLETTER_BOX + "".join(f"<p>{p}</p>" for p in ARTICLE[split:])
     _check(dress(wordpress(body=body)))
+
+
+@pytest.mark.parametrize("dress", [lambda p: p, meaningless], ids=["named", "meaningless"])
+def test_wordpress_comment_heading_ends_the_article(dress) -> None:  # type: ignore[no-untyped-def]
+    # Only the thread after the post, under WordPress's own heading "8 thoughts on “…”".
+    assert _check(dress(wordpress(boxes=False))) == ARTICLE

@@ -99,3 +99,18 @@ def test_pages_where_the_candidates_agree_run_no_voters() -> None:
     cands = extract_candidates(_page(""))
     assert "readability" not in cands and "justext" not in cands
     assert extract_article(_page(""), url="").paragraphs == ARTICLE
+
+
+def test_stopped_early_needs_readability_too_when_it_ran() -> None:
+    # An unmarked comment thread after the article: the density pass and trafilatura's
+    # recall mode keep it, readability does not; trafilatura's article stays.
+    thread = [
+        f"Reader {i} wrote that the council has ignored the outer districts for years and that nobody there "
+        f"believes the promise about the buses until the first one actually arrives at stop number {i}."
+        for i in range(12)
+    ]
+    cands = {"trafilatura": ARTICLE[:3], "density": ARTICLE[:3] + thread, "trafilatura_recall": ARTICLE[:3] + thread}
+    assert choose_candidate(cands).name == "density"  # recall mode alone confirms it
+    cands["readability"], cands["justext"] = ARTICLE[:3], ARTICLE[:3] + thread
+    choice = choose_candidate(cands)
+    assert choice.name == "trafilatura" and choice.paragraphs == ARTICLE[:3]
