@@ -927,6 +927,13 @@ def _boxes(blocks: list[_Block]) -> Callable[[str], tuple[int, ...]]:
     return lambda p: where.get(p, ())
 
 
+def _trim(paras: list[str], heads: frozenset[str], blocks: list[_Block], boxes: Callable[[str], tuple[int, ...]]) -> list[str]:
+    """`trim_edges`, then the page's own tail headings; the ends again after a page-tail cut."""
+    trimmed = trim_edges(paras, heads, boxes)
+    cut = _cut_at_page_tail(trimmed, blocks)
+    return trim_edges(cut, heads, boxes) if cut != trimmed else cut
+
+
 def _cut_at_page_tail(paras: list[str], blocks: list[_Block]) -> list[str]:
     """trafilatura's paragraphs that the page shows after a [tail] heading, in other boxes, go.
 
@@ -983,7 +990,8 @@ def _generic(
     # line of the text as often as not.
     dense = _dense_script(traf, dens)
     heads = frozenset() if dense else _headlines(tree, getattr(traf_doc, "title", None))
-    traf, dens = (_cut_at_page_tail(trim_edges(c, heads, _boxes(blocks)), blocks) for c in (traf, dens))
+    boxes = _boxes(blocks)
+    traf, dens = (_trim(c, heads, blocks, boxes) for c in (traf, dens))
     cands = {"trafilatura": traf, "density": dens, "widgets": [p for p in dict.fromkeys(traf + dens) if p in widgets]}
     n_t, n_d = sum(_tokens(traf).values()), sum(_tokens(dens).values())
     if not dense and traf and dens and disputed(traf, dens, lambda p: _reads_like_sentence(p) and p not in widgets):

@@ -146,3 +146,73 @@ def test_inline_newsletter_heading_late_in_the_body_does_not_end_the_article(dre
 def test_wordpress_comment_heading_ends_the_article(dress) -> None:  # type: ignore[no-untyped-def]
     # Only the thread after the post, under WordPress's own heading "8 thoughts on “…”".
     assert _check(dress(wordpress(boxes=False))) == ARTICLE
+
+
+NAV = (
+    "<html lang='en'><head><meta charset='utf-8'><title>Reservoirs at twenty-year low | The Paper</title></head><body>"
+    "<header><nav><a href='/'>Home</a> <a href='/uk'>UK</a> <a href='/world'>World</a> <a href='/sport'>Sport</a>"
+    "</nav></header>"
+)
+
+
+def guardian_like() -> str:
+    """Standfirst and byline above, an inline related link in the body, topics, most viewed, closed comments."""
+    return (
+        NAV + "<main><div class='hd'><h1>Reservoirs at twenty-year low</h1><div class='standfirst'><p>Households asked "
+        "to cut use by a fifth as pumping starts from reserve wells</p></div><div class='meta'><a rel='author' "
+        "href='/kim'>Kim Lee</a> Environment correspondent<br>Mon 12 Aug 2024 07.00 BST</div></div><div class='body'>"
+        + "".join(f"<p>{p}</p>" for p in ARTICLE[:4])
+        + "<aside class='rel'><a href='/r1'>Drought: what the forecasts say about next year</a></aside>"
+        + "".join(f"<p>{p}</p>" for p in ARTICLE[4:])
+        + "</div><div class='topics'><h2>Explore more on these topics</h2><ul><li><a href='/t1'>Water</a></li>"
+        "<li><a href='/t2'>Drought</a></li></ul></div><div class='mv'><h2>Most viewed</h2><ol>"
+        + "".join(f"<li><a href='/v{i}'>Most viewed headline number {i} about politics this week</a></li>" for i in range(10))
+        + "</ol></div><div class='cm'><h2>Comments (123)</h2><p>This discussion is now closed for comments but you can "
+        "still sign in or create your account to join the discussion when it's back</p></div></main>"
+        "<footer><p>© 2024 The Paper. All rights reserved.</p></footer></body></html>"
+    )
+
+
+def agency_like() -> str:
+    """A dateline in the first paragraph, a closing credit line, then a 'More from' block of summaries."""
+    more = "".join(
+        f"<div><a href='/m{i}'><h3>Headline {i} of another agency story about markets</h3></a><p>Summary {i}: "
+        "markets moved as investors weighed the latest inflation data and central bank comments.</p></div>"
+        for i in range(6)
+    )
+    return (
+        NAV + "<main><article><h1>Reservoirs at twenty-year low</h1><div class='by'>By Kim Lee</div>"
+        f"<div class='body'><p>LONDON, Aug 12 (Agency) - {ARTICLE[0]}</p>"
+        + "".join(f"<p>{p}</p>" for p in ARTICLE[1:])
+        + f"<p>(Reporting by Kim Lee; Editing by Sam Park)</p></div></article><div class='more'><h2>More from Agency</h2>{more}"
+        "</div></main><footer><p>© 2024 Agency. All rights reserved.</p></footer></body></html>"
+    )
+
+
+def blocks_like() -> str:
+    """Every paragraph in its own wrapper, a closing 'Follow … on Facebook' line, topics and 'More on this story'."""
+    return (
+        NAV + "<main><article><header><h1>Reservoirs at twenty-year low</h1></header>"
+        + "".join(f"<div class='block'><p>{p}</p></div>" for p in ARTICLE)
+        + "<div class='block'><p><b>Follow Valley News on Facebook, X and Instagram.</b></p></div></article>"
+        "<section class='topics'><h2>Related Topics</h2><ul><li><a href='/w'>Water</a></li><li><a href='/f'>Farming"
+        "</a></li></ul></section><section class='more'><h2>More on this story</h2><ul>"
+        + "".join(f"<li><a href='/s{i}'>Earlier story {i}: the valley's wells</a> Published 3 June</li>" for i in range(3))
+        + "</ul></section></main><footer><p>Copyright 2024 Valley News.</p></footer></body></html>"
+    )
+
+
+@pytest.mark.parametrize("dress", [lambda p: p, meaningless], ids=["named", "meaningless"])
+def test_other_news_templates(dress) -> None:  # type: ignore[no-untyped-def]
+    doc = extract_article(dress(guardian_like()).encode(), url="")
+    assert all(p in doc.paragraphs for p in ARTICLE)
+    assert "Most viewed headline" not in doc.text and "discussion is now closed" not in doc.text
+
+    doc = extract_article(dress(agency_like()).encode(), url="")
+    assert doc.paragraphs[0].startswith("LONDON, Aug 12 (Agency) - The regional water authority")
+    assert all(p in doc.paragraphs for p in ARTICLE[1:])
+    assert "(Reporting by Kim Lee; Editing by Sam Park)" in doc.paragraphs  # the article's own credit stays
+    assert "Summary 0" not in doc.text
+
+    doc = extract_article(dress(blocks_like()).encode(), url="")
+    assert doc.paragraphs == ARTICLE  # the closing "Follow … on Facebook" promotion goes
