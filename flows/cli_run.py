@@ -47,12 +47,18 @@ def run_flow(
     refresh_days: float | None = None,
 ) -> tuple[int, dict[str, Any] | None]:
     """Run the nightly flow in this process; (exit code, summary or None)."""
-    from flows.nightly import FlowFailed, nightly_crawl, task_runner_for
-    from flows.progress import stage_progress
-    from flows.quiet import quiet_temporary_server_env, settle_temporary_server
-    from tasks.translate import MissingModelError
+    from flows.quiet import quiet_temporary_server_env, settle_temporary_server, start_temporary_server
 
     quiet_temporary_server_env()
+    # Prefect's temporary server starts while the flow and its stages are imported.
+    server_ready = start_temporary_server()
+    from flows.nightly import FlowFailed, nightly_crawl, task_runner_for
+    from flows.progress import stage_progress
+    from tasks.stream import warm_up
+    from tasks.translate import MissingModelError
+
+    warm_up()
+    server_ready()
 
     flow = nightly_crawl if runner is None else nightly_crawl.with_options(task_runner=task_runner_for(runner))
     try:

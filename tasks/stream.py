@@ -5,6 +5,11 @@
                              ▼                                       CTranslate2 pass; one
     store ◄── a document's last segment is back ◄── translator thread, bounded queue)
 
+- Pages are processed in the shard's own thread while that keeps up (a polite crawl: a
+  page every few tenths of a second, ~20 ms of work each); when fetched pages queue up
+  behind it, `process_workers` spawned processes take over (their start-up is only paid
+  when the fetching is fast enough to need them). The translator loads its models as the
+  shard starts, while the first pages are fetched.
 - At most `window` fetched pages are held at once (raw bytes are already in the snapshot
   store; the bytes are dropped as soon as the page is processed). A page's fetch slot is
   only given back after it was processed, so slow translation slows fetching (back-pressure)
@@ -42,7 +47,9 @@ from pydantic import BaseModel, ConfigDict
 
 from tasks.models import Document, FetchResult, Provenance, Rejection, Segment, Source, SourceOutcome
 
-__all__ = ["Processed", "ShardRun", "ShardRecord", "process_page", "run_shard", "shard_record_path", "store_document"]
+__all__ = [
+    "Processed", "ShardRun", "ShardRecord", "process_page", "run_shard", "shard_record_path", "store_document", "warm_up",
+]
 
 # The counters a shard adds to the run's stats.
 STAT_KEYS = (
@@ -70,6 +77,7 @@ class ShardRecord(BaseModel):
     rejections: list[Rejection]
     stats: dict[str, int]
     low_confidence: list[str] = []  # sources whose extraction candidates disagreed (tasks.clean)
+    process_workers: int = 0  # extraction worker processes the shard started (0: it kept up alone)
     error: str | None = None
 
 
@@ -90,6 +98,7 @@ class ShardRun:
     fetch_threads: int = 8
     store_threads: int = 4  # storing waits on fsync and SQLite commits: a few at once
     process_workers: int = 0  # processes for decode/extract/segment/detect (0: in the shard's thread)
+    process_backlog: int = 3  # fetched pages waiting for processing that start the worker processes
     window: int = 16  # fetched pages held at most (fetching, waiting or being processed)
     batch_segments: int = 1024  # segments per translation batch at most (a busy translator's backlog)
     queued_batches: int = 2  # translation batches waiting at most
@@ -144,6 +153,20 @@ def process_page(source: Source, fetched: FetchResult) -> Processed:
             rejection=Rejection(source_id=source.id, stage="segment", reason="no_segments", url=source.url),
         )
     return Processed(source_id=source.id, document=doc, doc_id=doc_id)
+
+
+def warm_up() -> None:
+    """Import the stages a shard runs and load the language profiles, so that the first
+    page does not pay for them (the CLI does this while Prefect's server starts)."""
+    import tasks.align  # noqa: F401
+    import tasks.review  # noqa: F401
+    import tasks.store  # noqa: F401
+    import tasks.translate  # noqa: F401
+    from tasks.clean import extract_article  # noqa: F401 - trafilatura and lxml
+    from tasks.detect import detect_text
+    from tasks.segment import segment_document  # noqa: F401
+
+    detect_text("Tin tức hôm nay. Today's news. 今天的新闻。")
 
 
 def document_provenance(base: Provenance, segments: list[Segment]) -> Provenance:
@@ -247,6 +270,8 @@ class _Stream:
         self.buffer_since: dict[str, float] = {}
         self.busy = 0  # batches handed to the translator and not back yet
         self.fetched_events = 0
+        self.unprocessed = 0  # fetched pages whose event the shard's thread has not taken yet
+        self.count_lock = threading.Lock()
         self.fresh_keys: set[tuple[str, str]] = set()  # translated fresh in this shard
         # Story versions wait for the other versions of their story in this shard.
         self.story_members: dict[str, list[str]] = {}
@@ -300,6 +325,8 @@ class _Stream:
             error = None
         except Exception as exc:  # noqa: BLE001 - recorded as the source's failure
             result, error = None, f"{type(exc).__name__}: {exc}"
+        with self.count_lock:
+            self.unprocessed += 1
         self.events.put(("fetched", source, result, error))
 
     def _feed(self, pool: ThreadPoolExecutor, context: contextvars.Context) -> None:
@@ -314,8 +341,15 @@ class _Stream:
             pool.submit(context.copy().run, self._fetch_one, source)
 
     def _translate(self) -> None:
-        from tasks.translate import translate_segments
+        from tasks.translate import NOT_TRANSLATABLE, preload_models, translate_segments
 
+        # Load the models while the first pages are fetched (a missing one is reported by
+        # the first batch that needs it).
+        declared = {s.lang for s in self.sources} - {"auto", self.run.pivot} - NOT_TRANSLATABLE
+        try:
+            preload_models(declared, self.run.pivot)
+        except Exception:  # noqa: BLE001 - the batch that needs the model reports the error
+            pass
         while True:
             batch = self.batches.get()
             if batch is None:
@@ -331,10 +365,6 @@ class _Stream:
         from tasks.memory import open_memory
 
         self.memory = open_memory(self.run.tm_location)
-        if self.run.process_workers > 0 and not multiprocessing.current_process().daemon:
-            # Extraction and detection are pure Python (the GIL): worker processes let them
-            # use the other cores. Spawned, not forked: this process has threads.
-            self.procs = ProcessPoolExecutor(self.run.process_workers, mp_context=multiprocessing.get_context("spawn"))
         pool = ThreadPoolExecutor(max(1, self.run.fetch_threads), thread_name_prefix=f"fetch-{self.shard_id}")
         context = contextvars.copy_context()
         feeder = threading.Thread(target=self._feed, args=(pool, context), name=f"feed-{self.shard_id}", daemon=True)
@@ -376,8 +406,19 @@ class _Stream:
             self.store_pool.shutdown(wait=True)
             self.memory.close()
 
+    def start_process_pool(self) -> None:
+        """Extraction and detection are pure Python (the GIL): worker processes let them use
+        the other cores. Spawned, not forked: this process has threads."""
+        if self.procs is None and self.run.process_workers > 0 and not multiprocessing.current_process().daemon:
+            self.procs = ProcessPoolExecutor(self.run.process_workers, mp_context=multiprocessing.get_context("spawn"))
+
     def on_fetched(self, source: Source, result: FetchResult | None, error: str | None) -> None:
         self.fetched_events += 1
+        with self.count_lock:
+            self.unprocessed -= 1
+            backlog = self.unprocessed
+        if backlog >= self.run.process_backlog:
+            self.start_process_pool()  # pages arrive faster than this thread processes them
         self.tick("fetch")
         if error is not None or result is None or result.outcome != "fetched":
             try:
@@ -611,6 +652,7 @@ def run_shard(shard_id: str, sources: list[Source], fetcher: FetcherLike, run: S
         rejections=state.rejections,
         stats={k: int(state.stats.get(k, 0)) for k in STAT_KEYS},
         low_confidence=sorted(state.low_confidence),
+        process_workers=stream.run.process_workers if stream.procs is not None else 0,
         error=None if error is None else f"{type(error).__name__}: {error}",
     )
     write_json_atomic(shard_record_path(run.output_dir, run.run_id, shard_id), record.model_dump(mode="json"))

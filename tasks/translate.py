@@ -37,6 +37,7 @@ __all__ = [
     "EngineOptions",
     "MissingModelError",
     "TranslateStats",
+    "preload_models",
     "translate_segments",
     "translate_texts",
 ]
@@ -411,6 +412,27 @@ def translate_texts(
         )
         for i in range(n)
     ]
+
+
+def preload_models(langs: set[str], tgt: str, *, options: EngineOptions | None = None, packages: Path | None = None) -> list[str]:
+    """Load the models that translating `langs` into `tgt` will use (once per process), so
+    the first batch does not wait for them; the pairs loaded. A missing model is skipped
+    here: the batch that needs it raises MissingModelError as usual."""
+    options = options or EngineOptions.from_settings()
+    packages = packages or models_dir()
+    loaded = []
+    for lang in sorted(langs):
+        if lang in NOT_TRANSLATABLE or lang == tgt:
+            continue
+        try:
+            steps = _plan_route(lang, tgt, packages)
+        except MissingModelError:
+            continue
+        for step in steps:
+            if step.info is not None:
+                load_model(step.info, options)
+                loaded.append(step.label)
+    return loaded
 
 
 @dataclass(frozen=True)
