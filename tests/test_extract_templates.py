@@ -216,3 +216,12 @@ def test_other_news_templates(dress) -> None:  # type: ignore[no-untyped-def]
 
     doc = extract_article(dress(blocks_like()).encode(), url="")
     assert doc.paragraphs == ARTICLE  # the closing "Follow … on Facebook" promotion goes
+
+
+def test_wordpress_comment_heading_vocabulary_is_not_a_sentence() -> None:
+    from tasks.clean import trim_edges
+
+    assert trim_edges([*ARTICLE, "8 thoughts on “Reservoirs at twenty-year low”", *COMMENTS]) == ARTICLE
+    sentence = "Two comments on the proposal were received by the council before the deadline."
+    paras = [*ARTICLE[:5], sentence, *ARTICLE[5:]]
+    assert trim_edges(paras) == paras
