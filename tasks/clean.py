@@ -661,7 +661,13 @@ def _matches(section: str, text: str) -> bool:
 
 
 def is_metadata_line(text: str) -> bool:
-    """A dateline, byline, editor/source line, breadcrumb or pager line (short lines only)."""
+    """A dateline, byline, editor/source line, breadcrumb or pager line (short lines only).
+
+    A full sentence in a script with spaces is never one ("By Monday, all schools will be
+    closed." / "Published in 2019, the report found 12 leaks." are article text).
+    """
+    if _reads_like_sentence(text) and not _HAN_RE.search(text):
+        return False
     return len(text) <= 120 and _matches("meta", text)
 
 

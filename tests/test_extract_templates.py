@@ -225,3 +225,21 @@ def test_wordpress_comment_heading_vocabulary_is_not_a_sentence() -> None:
     sentence = "Two comments on the proposal were received by the council before the deadline."
     paras = [*ARTICLE[:5], sentence, *ARTICLE[5:]]
     assert trim_edges(paras) == paras
+
+
+@pytest.mark.parametrize(
+    "line, meta",
+    [
+        ("By Monday, all schools in the district will be closed.", False),
+        ("Published in 2019, the report found twelve leaks in the network.", False),
+        ("By Jane Smith, Reuters", True),
+        ("By Kim Lee | August 12, 2024", True),
+        ("Updated at 1:23 p.m.", True),
+    ],
+)
+def test_a_sentence_that_starts_like_a_byline_is_article_text(line: str, meta: bool) -> None:
+    from tasks.clean import is_metadata_line
+
+    assert is_metadata_line(line) is meta
+    doc = extract_article(wordpress(body="".join(f"<p>{p}</p>" for p in [*ARTICLE[:3], line, *ARTICLE[3:]])).encode(), url="")
+    assert (line in doc.paragraphs) is not meta
