@@ -243,3 +243,40 @@ def test_a_sentence_that_starts_like_a_byline_is_article_text(line: str, meta: b
     assert is_metadata_line(line) is meta
     doc = extract_article(wordpress(body="".join(f"<p>{p}</p>" for p in [*ARTICLE[:3], line, *ARTICLE[3:]])).encode(), url="")
     assert (line in doc.paragraphs) is not meta
+
+
+VI_ARTICLE = [
+    "Sáng 12/8, Sở Tài nguyên và Môi trường tỉnh cho biết mực nước tại các hồ chứa đã xuống mức thấp nhất trong "
+    "hai mươi năm qua, sau một mùa hè gần như không có mưa ở các huyện phía bắc.",
+    "Các kỹ sư đã bắt đầu bơm nước từ hai giếng dự phòng bị niêm phong từ những năm 1990, và cơ quan này đề nghị "
+    "các hộ gia đình giảm một phần năm lượng nước sử dụng cho đến khi mùa mưa bão đến.",
+    "Nông dân ở vùng trũng cho rằng các biện pháp hạn chế đến quá muộn, vì nhiều người đã mất phần lớn vụ ngô "
+    "trong tháng Bảy khi các kênh tưới tiêu cạn khô.",
+    "Giám đốc sở cho biết đường ống mới từ nhà máy khử mặn ven biển sẽ hoàn thành trong hai năm, sớm hơn một năm "
+    "so với kế hoạch ban đầu được phê duyệt.",
+]
+VI_RELATED = "Nông dân và chính quyền lại họp bàn về tình trạng thiếu nước trong vùng, nhưng chưa có giải pháp nào được thống nhất."
+VI_COMMENT = (
+    "Tôi sống ở đây đã hơn hai mươi năm mà chưa bao giờ thấy sông cạn như vậy, chính quyền lẽ ra phải có kế hoạch "
+    "từ lâu chứ không phải chờ mưa như thế này."
+)
+
+
+def vietnamese_post() -> str:
+    related = "".join(f"<div class='item'><h3><a href='/t{i}'>Hạn hán ở các huyện phía bắc, phần {i}</a></h3><p>{VI_RELATED}</p></div>" for i in range(3))
+    comments = "".join(f"<div class='cmt'><div class='who'>Bạn đọc {i} · 12/8/2024 09:1{i}</div><p>{VI_COMMENT}</p></div>" for i in range(6))
+    return (
+        "<html lang='vi'><head><meta charset='utf-8'><title>Hồ chứa xuống mức thấp nhất 20 năm</title></head><body>"
+        "<header><nav><a href='/'>Trang chủ</a> <a href='/xa-hoi'>Xã hội</a> <a href='/kinh-te'>Kinh tế</a></nav></header>"
+        "<main><article><h1>Hồ chứa xuống mức thấp nhất 20 năm</h1><div class='meta'>Thứ hai, 12/8/2024, 07:00 (GMT+7)</div>"
+        "<div class='content'>" + "".join(f"<p>{p}</p>" for p in VI_ARTICLE) + "</div></article>"
+        f"<div class='rel'><h2>Bài viết liên quan</h2>{related}</div>"
+        f"<div class='comments'><h2>Bình luận</h2>{comments}</div></main>"
+        "<footer><p>Cơ quan chủ quản: Sở Thông tin và Truyền thông</p></footer></body></html>"
+    )
+
+
+@pytest.mark.parametrize("dress", [lambda p: p, meaningless], ids=["named", "meaningless"])
+def test_vietnamese_post_with_related_and_comments(dress) -> None:  # type: ignore[no-untyped-def]
+    doc = extract_article(dress(vietnamese_post()).encode(), url="")
+    assert doc.paragraphs == VI_ARTICLE
