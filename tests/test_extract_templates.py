@@ -280,3 +280,38 @@ def vietnamese_post() -> str:
 def test_vietnamese_post_with_related_and_comments(dress) -> None:  # type: ignore[no-untyped-def]
     doc = extract_article(dress(vietnamese_post()).encode(), url="")
     assert doc.paragraphs == VI_ARTICLE
+
+
+ZH_ARTICLE = [
+    "8月12日上午，省水利厅通报，受持续高温少雨影响，全省主要水库蓄水量降至二十年来最低水平，北部山区旱情尤为严重。",
+    "水利部门已启用两口上世纪九十年代封存的备用水井，并呼吁居民在秋汛到来之前将日常用水量减少五分之一。",
+    "低洼地区的农户表示，限水措施来得太晚，不少人七月份灌溉渠断流时就已损失了大部分玉米收成。",
+    "水利厅负责人在新闻发布会上介绍，沿海海水淡化厂的输水管道将在两年内完工，比原计划提前一年。",
+    "环保组织对新管道表示欢迎，但提醒淡化厂耗能较大，排回海中的浓盐水可能影响附近渔场。",
+]
+ZH_RELATED = "农户与有关部门再次座谈，研究缓解本地区缺水问题的办法，目前各方尚未就具体方案达成一致意见。"
+ZH_COMMENT = "我在这里住了二十多年，从来没见过河水这么少，有关部门早就应该提前规划，而不是每次都等着下雨来解决问题。"
+
+
+def chinese_portal(n_comments: int) -> str:
+    """A portal article: info line, editor line, 相关新闻 with summaries, 网友评论 thread, ICP footer."""
+    rel = "".join(f"<li><a href='/n{i}'>北部旱情持续 第{i}篇</a><p>{ZH_RELATED}</p></li>" for i in range(4))
+    cm = "".join(
+        f"<div class='c'><div class='u'>网友{i} 2024-08-12 10:1{i}</div><p>{ZH_COMMENT}</p></div>" for i in range(n_comments)
+    )
+    return (
+        "<html><head><meta charset='utf-8'><title>全省水库蓄水降至二十年最低_新闻中心</title></head><body>"
+        "<div class='nav'><a href='/'>首页</a> <a href='/news'>新闻</a> <a href='/sports'>体育</a></div>"
+        "<div class='main'><h1>全省水库蓄水降至二十年最低</h1><div class='info'>2024-08-12 09:00 来源：省水利厅</div>"
+        "<div class='text'>" + "".join(f"<p>{p}</p>" for p in ZH_ARTICLE) + "<p>（责任编辑：王明）</p></div>"
+        f"<div class='rel'><h3>相关新闻</h3><ul>{rel}</ul></div><div class='cmts'><h3>网友评论</h3>{cm}</div></div>"
+        "<div class='foot'><p>版权所有 © 2024 某某网 京ICP备12345678号</p></div></body></html>"
+    )
+
+
+@pytest.mark.parametrize("n_comments", [3, 16])
+@pytest.mark.parametrize("dress", [lambda p: p, meaningless], ids=["named", "meaningless"])
+def test_chinese_portal_with_related_and_a_thread(dress, n_comments: int) -> None:  # type: ignore[no-untyped-def]
+    doc = extract_article(dress(chinese_portal(n_comments)).encode(), url="")
+    assert all(p in doc.paragraphs for p in ZH_ARTICLE)
+    assert ZH_RELATED not in doc.text and ZH_COMMENT not in doc.text and "ICP" not in doc.text and "责任编辑" not in doc.text
