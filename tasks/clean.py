@@ -38,7 +38,7 @@ from tasks.models import Document
 from tasks.vote import disputed, justext_paragraphs, readability_paragraphs, vote_paragraphs
 
 EXTRACTOR_NAME = "newsbridge-clean"
-EXTRACTOR_VERSION = "0.4"
+EXTRACTOR_VERSION = "0.5"
 
 
 def _pkg_version(name: str) -> str:
