@@ -63,27 +63,42 @@ def test_fast_host_starts_the_worker_processes(tmp_path):
     assert [o.status for o in record.outcomes] == ["new"] * 30
 
 
-def test_temporary_server_started_early_is_the_one_prefect_uses(monkeypatch):
-    import httpx
+EARLY_SERVER = """
+import httpx
+from flows.quiet import start_temporary_server
+wait = start_temporary_server()
+wait()
+from prefect.server.api.server import SubprocessASGIServer
+server = SubprocessASGIServer()
+assert server.running and server.server_process is not None
+assert httpx.get(f"{server.api_url}/health", timeout=10).status_code == 200
+process = server.server_process
+server.start()  # Prefect's own start finds it running and starts nothing else
+assert server.server_process is process
+from prefect import flow
+@flow
+def hello() -> int:
+    return 42
+assert hello() == 42  # a flow run on it, through Prefect's own client
+server.stop()
+assert process.poll() is not None
+print("ok")
+"""
 
-    from flows.quiet import start_temporary_server
 
-    monkeypatch.delenv("PREFECT_API_URL", raising=False)
-    wait = start_temporary_server()
-    wait()
-    from prefect.server.api.server import SubprocessASGIServer
+def test_temporary_server_started_early_is_the_one_prefect_uses(tmp_path):
+    # Its own process: this session's tests share one Prefect test server (conftest),
+    # which must not be the one started or stopped here.
+    import os
+    import subprocess
+    import sys
 
-    server = SubprocessASGIServer()
-    try:
-        assert server.running and server.server_process is not None
-        assert httpx.get(f"{server.api_url}/health", timeout=10).status_code == 200
-        # Prefect's own start() finds it running and starts nothing else
-        process = server.server_process
-        server.start()
-        assert server.server_process is process
-    finally:
-        server.stop()
-    assert process.poll() is not None
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.update(PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120")
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", EARLY_SERVER], cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().startswith("ok")
 
 
 def test_no_temporary_server_when_an_api_url_is_set(monkeypatch):
