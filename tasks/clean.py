@@ -915,13 +915,20 @@ def _widget_texts(blocks: list[_Block]) -> frozenset[str]:
 
 
 def _drop_widget_edges(paras: list[str], widgets: frozenset[str]) -> list[str]:
-    """Leading/trailing paragraphs that are widget texts (comments, related, share bars)."""
+    """Leading/trailing paragraphs that are widget texts (comments, related, share bars).
+
+    Edges, not the article: when they would take half of trafilatura's text or more, the
+    "widget" is the article's own container under a misleading name (a wrapper called
+    `sidebar-right`, `above-footer` or `slideshow`), and nothing goes."""
     end = len(paras)
     while end > 1 and paras[end - 1] in widgets:
         end -= 1
     start = 0
     while start < end - 1 and paras[start] in widgets:
         start += 1
+    kept = sum(len(p) for p in paras[start:end])
+    if kept <= 0.5 * sum(len(p) for p in paras):
+        return paras
     return paras[start:end]
 
 

@@ -504,3 +504,19 @@ def test_a_label_line_does_not_take_a_paragraph_with_it() -> None:
 
     assert _drop_boilerplate(["发布机构：", "市人民政府办公厅", ZH_ARTICLE[0]]) == [ZH_ARTICLE[0]]
     assert _drop_boilerplate(["编辑：", ZH_ARTICLE[0]]) == [ZH_ARTICLE[0]]
+
+
+@pytest.mark.parametrize("wrapper", ["clearfix sidebar-right warp", "above-footer", "slideshowPackage"])
+def test_article_in_a_wrapper_with_a_widget_name(wrapper: str) -> None:
+    # Themes name the article's own container after a layout slot ("sidebar-right",
+    # "above-footer") or a format ("slideshow"). Its paragraphs are then "widget texts";
+    # dropping trafilatura's widget edges must not take the article with them.
+    menu = "".join(f"<li><a href='/s/{i}'>Section {i} of the City Post</a></li>" for i in range(12))
+    page = (
+        "<html lang='en'><head><meta charset='utf-8'><title>Night buses | City Post</title></head><body>"
+        f"<nav><ul>{menu}</ul></nav><div class='{wrapper}'><h1>Night buses for every district</h1>"
+        + "".join(f"<p>{p}</p>" for p in ARTICLE)
+        + "</div><footer><p>© 2024 City Post. All rights reserved. Contact the newsroom at the address below.</p></footer></body></html>"
+    ).encode()
+    doc = extract_article(page, url="https://citypost.example/a")
+    _assert_article(doc.text)
