@@ -341,14 +341,13 @@ class _Stream:
             pool.submit(context.copy().run, self._fetch_one, source)
 
     def _translate(self) -> None:
-        from tasks.translate import NOT_TRANSLATABLE, preload_models, translate_segments
+        from tasks.translate import preload_models, translate_segments
 
-        # Load the models while the first pages are fetched (a missing one is reported by
-        # the first batch that needs it).
-        declared = {s.lang for s in self.sources} - {"auto", self.run.pivot} - NOT_TRANSLATABLE
+        # Load the models while the first pages are fetched. preload_models skips the pivot,
+        # "und"/"auto" and missing models; the first batch that needs a model reports any error.
         try:
-            preload_models(declared, self.run.pivot)
-        except Exception:  # noqa: BLE001 - the batch that needs the model reports the error
+            preload_models({s.lang for s in self.sources}, self.run.pivot)
+        except Exception:  # noqa: BLE001 - the translator thread must live to report it
             pass
         while True:
             batch = self.batches.get()
