@@ -57,21 +57,21 @@ def load_sentences(data: Path | None) -> tuple[dict[str, list[str]], str]:
     return gen, "generated sentences (no --data)"
 
 
-def page(i: int, sentences: dict[str, list[str]]) -> tuple[str, bytes]:
+def page(i: int, sentences: dict[str, list[str]], per_page: int = SENTENCES_PER_PAGE) -> tuple[str, bytes]:
     lang = ("vi", "zh", "en")[i % 3]
     lines = sentences[lang]
-    start = (i // 3) * SENTENCES_PER_PAGE
-    paras = [lines[(start + k) % len(lines)] for k in range(SENTENCES_PER_PAGE)]
+    start = (i // 3) * per_page
+    paras = [lines[(start + k) % len(lines)] for k in range(per_page)]
     return lang, html_page(paras[0][:70], paras, lang=lang).encode("utf-8")
 
 
-def serve(servers: list[FaultServer], n: int, sentences: dict[str, list[str]]) -> list[tuple[str, str, str]]:
+def serve(servers: list[FaultServer], n: int, sentences: dict[str, list[str]], per_page: int = SENTENCES_PER_PAGE) -> list[tuple[str, str, str]]:
     """n pages spread round robin over the servers: (source id, url, lang)."""
     for srv in servers:
         srv.robots("User-agent: *\nAllow: /\n")
     out = []
     for i in range(n):
-        lang, body = page(i, sentences)
+        lang, body = page(i, sentences, per_page)
         url = servers[i % len(servers)].page(f"/news/{i}.html", body)
         out.append((f"p{i:05d}", url, lang))
     return out
@@ -168,9 +168,11 @@ def polite(args, sentences, tmp: Path) -> tuple[list[str], bool]:
     from tasks.models import FetchDefaults, Source
     from tasks.testmodels import BASE, build_argos_package
 
-    models = tmp / "base-models"
-    print("[polite] building base-size random models (not timed) ...", file=sys.stderr, flush=True)
-    for src in ("vi", "zh"):
+    models = args.models or tmp / "base-models"
+    build = not any(models.glob("translate-*"))
+    if build:
+        print("[polite] building base-size random models (not timed) ...", file=sys.stderr, flush=True)
+    for src in ("vi", "zh") if build else ():
         # bench/translate.py's recipe: the tokenizer also learns held-out real text (never on the pages)
         held = sentences[src][-900:] + sentences["en"][-900:]
         install_argosmodel(build_argos_package(src, "en", tmp / "base-archives", shape=BASE, extra_lines=held), models)
@@ -178,7 +180,7 @@ def polite(args, sentences, tmp: Path) -> tuple[list[str], bool]:
     delay = 0.3
     defaults = FetchDefaults(min_delay_seconds=delay, per_host_concurrency=1, timeout_seconds=20)
     with FaultServer(host="127.0.0.1") as srv:
-        pages = serve([srv], args.polite, sentences)
+        pages = serve([srv], args.polite, sentences, args.sentences_per_page)
         sources = [Source(id=sid, url=url, lang=lang) for sid, url, lang in pages]
 
         # (a) fetch only: the Fetcher, the flow's thread count, the same politeness
@@ -220,7 +222,7 @@ def polite(args, sentences, tmp: Path) -> tuple[list[str], bool]:
     ratio = full["wall"] / (fetch_s + translate_s)
     first, last = fetch_span(tmp / "out-polite")
     out = [
-        f"polite single host, {args.polite} pages, 0.3 s between requests, one at a time, base-size random models, "
+        f"polite single host, {args.polite} pages of {args.sentences_per_page} sentences, 0.3 s between requests, one at a time, base-size random models, "
         f"Prefect database {'new (first run on the machine)' if args.fresh_prefect_db else 'existing'}",
         f"fetch-only {fetch_s:.1f} s + translation-only {translate_s:.1f} s ({len(segments)} segments) = {fetch_s + translate_s:.1f} s",
         f"full run {full['wall']:.1f} s (stored {full['summary'].get('new')}, exit {full['rc']}, traceback lines {len(full['tracebacks'])})",
@@ -250,6 +252,10 @@ def main() -> None:
     ap.add_argument("--small", type=int, default=300)
     ap.add_argument("--large", type=int, default=3000)
     ap.add_argument("--polite", type=int, default=240)
+    ap.add_argument("--sentences-per-page", type=int, default=SENTENCES_PER_PAGE,
+                    help="polite run: sentences per page (fewer: translation is faster than the polite fetching)")
+    ap.add_argument("--models", type=Path, default=None,
+                    help="polite run: a folder with the base-size models (built there when empty; kept)")
     ap.add_argument("--only", choices=("scale", "polite"), default=None)
     ap.add_argument("--fresh-prefect-db", action="store_true",
                     help="each run on a new PREFECT_HOME (its time includes creating Prefect's database)")

@@ -319,6 +319,7 @@ def _merge(
     rejections: list[Rejection] = []
     stats: Counter[str] = Counter()
     low_confidence: list[str] = []
+    fetched_early = 0
     for shard in shards:
         record = records.get(shard.id)
         if record is None:
@@ -327,6 +328,7 @@ def _merge(
         rejections.extend(record.rejections)
         stats.update(record.stats)
         low_confidence.extend(record.low_confidence)
+        fetched_early += record.fetched_early
     why = "shard did not finish" if error is None else (traceback.format_exception_only(type(error), error)[-1].strip())
     for s in selected:
         if s.id not in outcomes:
@@ -354,6 +356,8 @@ def _merge(
         # sources whose extraction candidates disagreed (tasks.clean): operators add a `selector`
         "low_confidence_extraction": sorted(low_confidence),
         "shards": len(shards),
+        # pages a local command fetched while Prefect's temporary server started (flows/early.py)
+        "fetched_early": fetched_early,
     }
     return summary, ordered, rejections
 

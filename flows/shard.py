@@ -81,12 +81,16 @@ _fetchers_lock = threading.Lock()
 
 
 def _run_fetcher(run_id: str, defaults: FetchDefaults, output_dir: Path, force: bool) -> Any:
+    from flows.early import adopt
     from tasks.fetch import Fetcher
 
     with _fetchers_lock:
         fetcher = _fetchers.get(run_id)
         if fetcher is None:
-            fetcher = Fetcher(defaults, output_dir, settings=get_settings(), force=force, run_id=run_id)
+            # The local command's Fetcher, if it already fetched this run's first pages.
+            fetcher = adopt(defaults, output_dir, force, run_id) or Fetcher(
+                defaults, output_dir, settings=get_settings(), force=force, run_id=run_id
+            )
             _fetchers[run_id] = fetcher
         return fetcher
 

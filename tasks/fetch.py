@@ -28,6 +28,7 @@ import threading
 import time
 import uuid
 import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -378,11 +379,20 @@ class Fetcher:
         self._robots: dict[str, _RobotsEntry] = {}
         self._rng = random.Random()
         self._closed = False
+        # Fetches started ahead of the stream (fetch_ahead): source id -> (url, result).
+        self._ahead: dict[str, tuple[str, Future[FetchResult]]] = {}
+        self._ahead_pool: ThreadPoolExecutor | None = None
+        self.ahead_used = 0  # results of fetch_ahead that fetch() handed out
 
     # -- lifecycle
     def close(self) -> None:
         if not self._closed:
             self._closed = True
+            if self._ahead_pool is not None:
+                # Results nobody took are dropped: nothing of them was committed, so the
+                # next run fetches those pages again.
+                self._ahead_pool.shutdown(wait=True, cancel_futures=True)
+                self._ahead.clear()
             self._client.close()
             self.state.close()
 
@@ -396,7 +406,49 @@ class Fetcher:
     def fetch(self, source: Source, accept: frozenset[str] | None = None) -> FetchResult:
         """Fetch one source; never raises for a fault of the site, the network or the page.
 
-        `accept`: the Content-Types taken (default HTML_TYPES; discovery passes FEED_TYPES)."""
+        `accept`: the Content-Types taken (default HTML_TYPES; discovery passes FEED_TYPES).
+        A page fetched ahead (`fetch_ahead`) is handed out instead of being requested again."""
+        if accept is None or accept == HTML_TYPES:
+            ahead = self._take_ahead(source)
+            if ahead is not None:
+                return ahead
+        return self._fetch_now(source, accept)
+
+    def fetch_ahead(self, sources: list[Source]) -> None:
+        """Start fetching `sources` now, on this fetcher's threads, politeness and state, so
+        that `fetch(source)` later finds the page already here (used while Prefect's
+        temporary server starts: flows/early.py). The results wait in memory (as many as
+        `sources`); nothing is committed until the document is stored, as for any fetch."""
+        with self._lock:
+            if self._closed:
+                return
+            if self._ahead_pool is None:
+                # As many threads as the hosts let fetch at once: requests leave in the
+                # sources' order, and closing drops the ones not started.
+                hosts = {urlsplit(s.url).netloc for s in sources}
+                threads = min(self.settings.global_fetch_concurrency, len(hosts) * self.defaults.per_host_concurrency)
+                self._ahead_pool = ThreadPoolExecutor(max(1, threads), thread_name_prefix="fetch-ahead")
+            for source in sources:
+                if source.id not in self._ahead:
+                    self._ahead[source.id] = (source.url, self._ahead_pool.submit(self._fetch_now, source, None))
+
+    def _take_ahead(self, source: Source) -> FetchResult | None:
+        with self._lock:
+            entry = self._ahead.pop(source.id, None)
+        if entry is None:
+            return None
+        url, future = entry
+        if future.cancel() or url != source.url:
+            return None  # not started yet (fetched now instead), or not the page asked for
+        try:
+            result = future.result()
+        except Exception:  # noqa: BLE001 - _fetch_now records faults; a cancelled pool is one
+            return None
+        with self._lock:
+            self.ahead_used += 1
+        return result
+
+    def _fetch_now(self, source: Source, accept: frozenset[str] | None) -> FetchResult:
         fetched_at = datetime.now(timezone.utc)
         try:
             return self._fetch(source, fetched_at, accept or HTML_TYPES)

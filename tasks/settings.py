@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     # Worker processes for decode/extract/segment/detect (pure Python, so threads would
     # share one core); 0 = in the shard's own thread.
     stream_process_workers: int = 2
+    # A local `newsbridge run` fetches the first shard's first pages (at most this many)
+    # while Prefect's temporary server starts (flows/early.py); 0 = wait for the flow.
+    stream_prefetch_pages: int = 32
 
     def models_path(self) -> Path:
         import os

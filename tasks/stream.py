@@ -78,6 +78,7 @@ class ShardRecord(BaseModel):
     stats: dict[str, int]
     low_confidence: list[str] = []  # sources whose extraction candidates disagreed (tasks.clean)
     process_workers: int = 0  # extraction worker processes the shard started (0: it kept up alone)
+    fetched_early: int = 0  # pages fetched while Prefect's temporary server started (flows/early.py)
     error: str | None = None
 
 
@@ -628,6 +629,7 @@ def run_shard(shard_id: str, sources: list[Source], fetcher: FetcherLike, run: S
     from tasks.store import write_json_atomic
 
     stream = _Stream(shard_id, sources, fetcher, run)
+    early_before = getattr(fetcher, "ahead_used", 0)
     error: BaseException | None = None
     try:
         stream.run_stream()
@@ -652,6 +654,7 @@ def run_shard(shard_id: str, sources: list[Source], fetcher: FetcherLike, run: S
         stats={k: int(state.stats.get(k, 0)) for k in STAT_KEYS},
         low_confidence=sorted(state.low_confidence),
         process_workers=stream.run.process_workers if stream.procs is not None else 0,
+        fetched_early=getattr(fetcher, "ahead_used", 0) - early_before,
         error=None if error is None else f"{type(error).__name__}: {error}",
     )
     write_json_atomic(shard_record_path(run.output_dir, run.run_id, shard_id), record.model_dump(mode="json"))

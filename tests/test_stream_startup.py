@@ -111,3 +111,91 @@ def test_no_temporary_server_when_an_api_url_is_set(monkeypatch):
     monkeypatch.setattr(subprocess, "Popen", lambda *a, **k: started.append(a))
     start_temporary_server()()
     assert started == []
+
+
+# 3. A local run's first pages are fetched while Prefect's temporary server starts
+#    (flows/early.py), on the Fetcher the flow's first shard then takes: each page is
+#    requested once, and the documents are stored by the flow with its run's ids.
+
+
+def _polite_site(srv: FaultServer, n: int, tmp_path: Path, delay: float = 0.2) -> Path:
+    srv.robots("User-agent: *\nAllow: /\n")
+    lines = ["defaults:", f"  min_delay_seconds: {delay}", "  per_host_concurrency: 1", "sources:"]
+    for i in range(n):
+        url = srv.page(f"/n/{i}.html", html_page(f"Budget {i}", [f"{p} ({i})" for p in PARAS], lang="en"))
+        lines += [f"  - id: p{i}", f"    url: {url}", "    lang: en"]
+    path = tmp_path / "sources.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_fetched_ahead_is_handed_out_once_and_never_requested_again(tmp_path):
+    from tasks.fetch import Fetcher
+    from tasks.models import FetchDefaults, Source
+
+    with FaultServer(host="127.0.0.1") as srv:
+        srv.robots("User-agent: *\nAllow: /\n")
+        urls = [srv.page(f"/a/{i}.html", html_page(f"Budget {i}", PARAS, lang="en")) for i in range(4)]
+        sources = [Source(id=f"p{i}", url=u, lang="en") for i, u in enumerate(urls)]
+        defaults = FetchDefaults(min_delay_seconds=0.1, per_host_concurrency=1, timeout_seconds=20)
+        with Fetcher(defaults, tmp_path / "out") as fetcher:
+            fetcher.fetch_ahead(sources[:3])
+            results = [fetcher.fetch(s) for s in sources]
+            assert [r.outcome for r in results] == ["fetched"] * 4
+            assert [r.url for r in results] == urls
+            assert fetcher.ahead_used == 3
+            # Taken once: asking again requests the page again.
+            assert fetcher.fetch(sources[0]).outcome == "fetched"
+            # An id fetched ahead for another URL is not handed out for this one.
+            fetcher.fetch_ahead([Source(id="x", url=urls[1], lang="en")])
+            other = fetcher.fetch(Source(id="x", url=urls[2], lang="en"))
+            assert other.url == urls[2]
+        counts = [srv.count(f"/a/{i}.html") for i in range(4)]
+        # /a/1 for "x": requested, or cancelled before it started (both are fine)
+        assert counts[0] == 2 and counts[1] in (1, 2) and counts[2:] == [2, 1]
+        assert srv.count("/robots.txt") == 1
+
+
+def test_fetched_ahead_and_never_taken_is_not_committed(tmp_path):
+    from tasks.fetch import Fetcher
+    from tasks.models import FetchDefaults, Source
+
+    with FaultServer(host="127.0.0.1") as srv:
+        srv.robots("User-agent: *\nAllow: /\n")
+        sources = [Source(id=f"p{i}", url=srv.page(f"/b/{i}.html", html_page("B", PARAS, lang="en")), lang="en") for i in range(3)]
+        defaults = FetchDefaults(min_delay_seconds=0.5, per_host_concurrency=1, timeout_seconds=20)
+        fetcher = Fetcher(defaults, tmp_path / "out")
+        fetcher.fetch_ahead(sources)
+        fetcher.close()  # waits for the fetch under way, drops the rest
+        assert srv.count("/b/2.html") == 0
+        # Nothing was committed: the next run fetches the pages as new, not "not_modified".
+        with Fetcher(defaults, tmp_path / "out") as again:
+            assert again.fetch(sources[0]).outcome == "fetched"
+
+
+def test_local_run_takes_the_pages_fetched_while_prefect_started(prefect_harness, argos_test_models, tmp_path):
+    from flows.early import discard, start_early_fetch
+    from flows.nightly import nightly_crawl
+
+    with FaultServer(host="127.0.0.1") as srv:
+        sources = _polite_site(srv, 6, tmp_path)
+        out = tmp_path / "out"
+        try:
+            assert start_early_fetch(sources, None, False, out, since=None, runner=None) == 6
+            summary = nightly_crawl(sources_file=str(sources), output=str(out))
+        finally:
+            discard()
+        assert summary["new"] == 6 and summary["fetched_early"] == 6
+        assert [srv.count(f"/n/{i}.html") for i in range(6)] == [1] * 6
+        assert srv.count("/robots.txt") == 1
+        # The documents carry the flow run's ids, as any stored document does.
+        docs = [p for p in (out / "docs").rglob("*.json") if p.name != "latest.json"]
+        import json
+
+        provenance = [json.loads(p.read_text())["provenance"] for p in docs]
+        assert len(provenance) == 6 and all(p["flow_run_id"] and p["run_id"] == summary["run_id"] for p in provenance)
+
+        # A rerun of a day (--since) drops finished sources first: nothing is fetched early.
+        assert start_early_fetch(sources, None, False, out, since="2026-01-01", runner=None) == 0
+        # Nor for another runner (its shards fetch in other processes).
+        assert start_early_fetch(sources, None, False, out, since=None, runner="dask") == 0
