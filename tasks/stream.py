@@ -34,7 +34,6 @@ import json
 import multiprocessing
 import queue
 import threading
-import time
 import traceback
 import unicodedata
 from collections import Counter
@@ -101,9 +100,8 @@ class ShardRun:
     process_workers: int = 0  # processes for decode/extract/segment/detect (0: in the shard's thread)
     process_backlog: int = 3  # fetched pages waiting for processing that start the worker processes
     window: int = 16  # fetched pages held at most (fetching, waiting or being processed)
-    batch_segments: int = 1024  # segments per translation batch at most (a busy translator's backlog)
-    queued_batches: int = 2  # translation batches waiting at most
-    idle_flush_seconds: float = 0.5  # an idle translator takes a partial batch this old
+    batch_segments: int = 1024  # segments waiting for the translator at most (then the shard waits)
+    translator_threads: int = 0  # 0: the engine's inter_threads (CTranslate2 calls run at once)
     tick: Callable[[str], None] | None = None  # progress: one call per page per stage
     on_stored: Callable[[str, str], None] | None = None  # (source id, relative path)
     on_rejected: Callable[[str, str], None] | None = None  # (source id, reason)
@@ -246,6 +244,53 @@ class _Batch:
     segments: list[Segment]
 
 
+class _Buckets:
+    """Segments waiting for the translator, by (language, source token length).
+
+    A CTranslate2 call costs about two sentences' share whatever its size, and only
+    sources of one token length share a call (so every sentence gets what Argos'
+    one-sentence call gives): the fuller a bucket, the cheaper each of its sentences. A
+    free translator thread takes the fullest bucket; the others fill meanwhile. `put`
+    waits while `limit` segments wait (back-pressure on processing and fetching)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.cond = threading.Condition()
+        self.waiting: dict[tuple[str, int | None], _Batch] = {}
+        self.count = 0
+        self.closed = False
+
+    def put(self, key: tuple[str, int | None], owner: str, seg: Segment, stop: threading.Event) -> None:
+        with self.cond:
+            while self.count >= self.limit and not self.closed and not stop.is_set():
+                self.cond.wait(0.2)
+            batch = self.waiting.get(key)
+            if batch is None:
+                batch = self.waiting[key] = _Batch(key[0], [], [])
+            batch.owners.append(owner)
+            batch.segments.append(seg)
+            self.count += 1
+            self.cond.notify_all()
+
+    def take(self) -> _Batch | None:
+        """The fullest bucket; None once closed."""
+        with self.cond:
+            while not self.waiting and not self.closed:
+                self.cond.wait()
+            if self.closed:
+                return None
+            key = max(self.waiting, key=lambda k: len(self.waiting[k].segments))
+            batch = self.waiting.pop(key)
+            self.count -= len(batch.segments)
+            self.cond.notify_all()
+            return batch
+
+    def close(self) -> None:
+        with self.cond:
+            self.closed = True
+            self.cond.notify_all()
+
+
 @dataclass
 class _State:
     outcomes: dict[str, SourceOutcome] = field(default_factory=dict)
@@ -265,11 +310,9 @@ class _Stream:
         self.events: queue.Queue[tuple[Any, ...]] = queue.Queue()  # unbounded: fetch slots bound it
         self.slots = threading.Semaphore(max(1, run.window))
         self.stop = threading.Event()
-        self.batches: queue.Queue[_Batch | None] = queue.Queue(maxsize=max(1, run.queued_batches))
+        self.buckets = _Buckets(max(1, run.batch_segments))
+        self.counters: dict[str, Callable[[str], int | None]] = {}  # language -> token length
         self.in_flight: dict[str, _InFlight] = {}
-        self.buffers: dict[str, _Batch] = {}
-        self.buffer_since: dict[str, float] = {}
-        self.busy = 0  # batches handed to the translator and not back yet
         self.fetched_events = 0
         self.unprocessed = 0  # fetched pages whose event the shard's thread has not taken yet
         self.count_lock = threading.Lock()
@@ -351,7 +394,7 @@ class _Stream:
         except Exception:  # noqa: BLE001 - the translator thread must live to report it
             pass
         while True:
-            batch = self.batches.get()
+            batch = self.buckets.take()
             if batch is None:
                 return
             try:
@@ -368,13 +411,17 @@ class _Stream:
         pool = ThreadPoolExecutor(max(1, self.run.fetch_threads), thread_name_prefix=f"fetch-{self.shard_id}")
         context = contextvars.copy_context()
         feeder = threading.Thread(target=self._feed, args=(pool, context), name=f"feed-{self.shard_id}", daemon=True)
-        translator = threading.Thread(target=self._translate, name=f"translate-{self.shard_id}", daemon=True)
+        translators = [
+            threading.Thread(target=self._translate, name=f"translate-{self.shard_id}-{i}", daemon=True)
+            for i in range(self.translator_threads())
+        ]
         feeder.start()
-        translator.start()
+        for translator in translators:
+            translator.start()
         try:
             while len(self.state.outcomes) < len(self.sources):
                 try:
-                    event = self.events.get(timeout=self.run.idle_flush_seconds / 2)
+                    event = self.events.get(timeout=0.25)
                 except queue.Empty:
                     event = None
                 if event is not None and event[0] == "fetched":
@@ -385,20 +432,11 @@ class _Stream:
                     self.on_stored(*event[1:])
                 elif event is not None:
                     self.on_translated(*event[1:])
-                self.flush()
         finally:
             self.stop.set()
-            # Unblock and end the translator (it may be waiting for a free queue place).
-            while True:
-                try:
-                    self.batches.put(None, timeout=0.1)
-                    break
-                except queue.Full:
-                    try:
-                        self.batches.get_nowait()
-                    except queue.Empty:
-                        pass
-            translator.join()
+            self.buckets.close()  # the translators end after the call they are in
+            for translator in translators:
+                translator.join()
             feeder.join()
             pool.shutdown(wait=True, cancel_futures=True)
             if self.procs is not None:
@@ -502,28 +540,26 @@ class _Stream:
             else:
                 seg.translation = None
                 self.state.stats["untranslated"] += 1
-        for seg in later:
-            batch = self.buffers.get(seg.lang)
-            if batch is None:
-                batch = self.buffers[seg.lang] = _Batch(seg.lang, [], [])
-                self.buffer_since[seg.lang] = time.monotonic()
-            batch.owners.append(item.source.id)
-            batch.segments.append(seg)
         item.waiting = len(later)
+        for seg in later:
+            self.buckets.put((seg.lang, self.token_length(seg)), item.source.id, seg, self.stop)
         if not later:
             self.translated(item)
 
-    def flush(self) -> None:
-        """Hand buffers to the translator: full ones, or any when it idles or input ended."""
-        ended = self.fetched_events >= len(self.sources)
-        for lang in list(self.buffers):
-            batch = self.buffers[lang]
-            age = time.monotonic() - self.buffer_since[lang]
-            idle = self.busy == 0 and age >= self.run.idle_flush_seconds
-            if len(batch.segments) >= self.run.batch_segments or idle or ended:
-                del self.buffers[lang]
-                self.busy += 1
-                self.batches.put(batch)  # blocks while the translator is behind
+    def token_length(self, seg: Segment) -> int | None:
+        from tasks.translate import length_counter
+
+        counter = self.counters.get(seg.lang)
+        if counter is None:
+            counter = self.counters[seg.lang] = length_counter(seg.lang, self.run.pivot)
+        return counter(seg.text)
+
+    def translator_threads(self) -> int:
+        if self.run.translator_threads > 0:
+            return self.run.translator_threads
+        from tasks.translate import EngineOptions
+
+        return max(1, EngineOptions.from_settings().inter_threads)
 
     def add_counts(self, counts: Any, segments: list[Segment]) -> None:
         # A text translated fresh earlier in this shard comes back from the memory: it
@@ -546,7 +582,6 @@ class _Stream:
         stats["untranslated"] += counts.untranslated
 
     def on_translated(self, batch: _Batch, counts: Any, error: BaseException | None) -> None:
-        self.busy -= 1
         if error is not None:
             # A missing model or a broken engine stops the shard (and the run).
             raise error

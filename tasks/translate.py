@@ -25,7 +25,7 @@ import threading
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from tasks.argos_models import TARGET_SP, MissingModelError, PackageInfo, find_package, has_package, models_dir
 from tasks.models import Segment, Translation
@@ -187,7 +187,8 @@ class LoadedModel:
                 chunks.append([i])
         out: list[list[str]] = [[] for _ in batch]
         with self.lock:
-            # Submitted asynchronously so that inter_threads > 1 runs chunks in parallel.
+            # Submitted asynchronously so that inter_threads > 1 runs chunks in parallel (also
+            # those of another thread's call: the results are awaited outside the lock).
             pending = [
                 self.translator.translate_batch(
                     [batch[i] for i in chunk],
@@ -197,9 +198,9 @@ class LoadedModel:
                 )
                 for chunk in chunks
             ]
-            for chunk, results in zip(chunks, pending):
-                for i, r in zip(chunk, results):
-                    out[i] = r.result().hypotheses[0]
+        for chunk, results in zip(chunks, pending):
+            for i, r in zip(chunk, results):
+                out[i] = r.result().hypotheses[0]
         return out
 
 
@@ -433,6 +434,32 @@ def preload_models(langs: set[str], tgt: str, *, options: EngineOptions | None =
                 load_model(step.info, options)
                 loaded.append(step.label)
     return loaded
+
+
+def length_counter(
+    src: str, tgt: str, *, options: EngineOptions | None = None, packages: Path | None = None
+) -> Callable[[str], int | None]:
+    """For a stream that gathers segments before translating them: a function giving the
+    source token length of the one CTranslate2 call a segment of `src` will make. Only
+    sources of one length share a call, so segments with the same length batch together.
+    None: no single call (several lines, too long, two hops), no model, or no translation."""
+    options = options or EngineOptions.from_settings()
+    try:
+        steps = _plan_route(src, tgt, packages or models_dir())
+    except MissingModelError:
+        steps = []
+    hops = [st for st in steps if st.kind == "model"]
+    if len(hops) != 1 or len(steps) != 1 or hops[0].info is None:
+        return lambda text: None
+    model = load_model(hops[0].info, options)
+
+    def count(text: str) -> int | None:
+        if "\n" in text:
+            return None
+        n = len(model.encode(text))
+        return n if n <= options.max_input_tokens else None
+
+    return count
 
 
 @dataclass(frozen=True)
