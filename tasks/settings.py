@@ -67,9 +67,9 @@ class Settings(BaseSettings):
     shard_deployment: str | None = None
     # Fetched pages held at most by one shard's stream (back-pressure on the fetchers).
     stream_window: int = 16
-    # Segments per language that make a full translation batch. A busy translator's next
-    # batch is whatever arrived meanwhile, up to this; bigger batches group more sentences
-    # of the same token length (faster, same words).
+    # Segments a shard lets wait for its translator threads at most (then it waits too).
+    # They wait in buckets by language and token length; a free translator thread takes
+    # the fullest (bigger same-length batches: faster, same words).
     stream_batch_segments: int = 1024
     # Worker processes for decode/extract/segment/detect (pure Python, so threads would
     # share one core); 0 = in the shard's own thread.

@@ -1,9 +1,9 @@
 """One shard of a night as a bounded stream: fetch → process → translate → store, page by page.
 
-    fetcher threads ──► process (decode/extract/segment/detect) ──► per-language batches
-    (window of pages)        │ rejections recorded                  (TM first, then one
-                             ▼                                       CTranslate2 pass; one
-    store ◄── a document's last segment is back ◄── translator thread, bounded queue)
+    fetcher threads ──► process (decode/extract/segment/detect) ──► buckets by (language,
+    (window of pages)        │ rejections recorded                  token length), bounded
+                             ▼                                               │
+    store ◄── a document's last segment is back ◄── translator threads: the fullest bucket
 
 - Pages are processed in the shard's own thread while that keeps up (a polite crawl: a
   page every few tenths of a second, ~20 ms of work each); when fetched pages queue up
@@ -14,11 +14,12 @@
   store; the bytes are dropped as soon as the page is processed). A page's fetch slot is
   only given back after it was processed, so slow translation slows fetching (back-pressure)
   instead of piling pages up.
-- Segments of all documents in flight fill one buffer per language; a buffer goes to the
-  translator when it is full, or as soon as the translator is idle, or at the end. Batches go
-  through `tasks.translate.translate_segments` (translation memory first, same-token-length
-  CTranslate2 batches), so every translation is the one Argos' one-sentence call gives.
-  The translator queue holds at most `queued_batches` batches (back-pressure again).
+- Segments of all documents in flight wait in buckets by (language, source token length):
+  only sources of one length share a CTranslate2 call (so every translation is the one
+  Argos' one-sentence call gives) and a call costs about two sentences' share whatever its
+  size. Each free translator thread (as many as the engine runs calls at once) takes the
+  fullest bucket through `tasks.translate.translate_segments` (translation memory first);
+  at most `batch_segments` segments wait (back-pressure again).
 - A document is stored the moment its last segment is translated (story versions wait for
   the other versions of their story in this shard), its fetch state is committed only then,
   and then it is dropped. Memory follows what is in flight, not the size of the night.
