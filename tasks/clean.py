@@ -38,7 +38,7 @@ from tasks.models import Document
 from tasks.vote import disputed, justext_paragraphs, readability_paragraphs, vote_paragraphs
 
 EXTRACTOR_NAME = "newsbridge-clean"
-EXTRACTOR_VERSION = "0.5"
+EXTRACTOR_VERSION = "0.6"
 
 
 def _pkg_version(name: str) -> str:
@@ -143,6 +143,7 @@ _SKIP_TAGS = {
     "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed",
     "select", "option", "button", "input", "textarea", "canvas", "video", "audio", "map",
     "head", "title", "meta", "link",
+    "rt", "rp",  # ruby annotations: the reading of the characters (furigana, pinyin), not text
 }
 
 
@@ -441,10 +442,18 @@ def _metadata_box(el: etree._Element) -> bool:
 
 
 class _Block:
-    __slots__ = ("text", "chars", "link_chars", "path", "tag", "noise", "widget")
+    __slots__ = ("text", "chars", "link_chars", "path", "tag", "noise", "widget", "holder")
 
     def __init__(
-        self, text: str, chars: int, link_chars: int, path: tuple[int, ...], tag: str, noise: bool, widget: bool = False
+        self,
+        text: str,
+        chars: int,
+        link_chars: int,
+        path: tuple[int, ...],
+        tag: str,
+        noise: bool,
+        widget: bool = False,
+        holder: etree._Element | None = None,
     ) -> None:
         self.text = text
         self.chars = chars
@@ -453,6 +462,7 @@ class _Block:
         self.tag = tag
         self.noise = noise
         self.widget = widget  # inside an element that surely is a widget (strength 2)
+        self.holder = holder  # that widget element (nested widget boxes count as one)
 
     @property
     def link_density(self) -> float:
@@ -466,8 +476,20 @@ def _count_chars(text: str) -> int:
 _HEADING_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
 
-def _blocks(root: lxml_html.HtmlElement) -> list[_Block]:
-    """Text blocks of the page in order, each with char counts and its ancestor path."""
+def _self_link(href: str | None, url: str) -> bool:
+    """A link to the page itself (a post title linking to its own permalink): no link elsewhere."""
+    if not href or not url or "#" in href:
+        return False
+    try:
+        return urljoin(url, href.strip()).rstrip("/") == url.split("#")[0].rstrip("/")
+    except ValueError:  # a malformed href ("http://[ccpa-preferences]") links nowhere known
+        return False
+
+
+def _blocks(root: lxml_html.HtmlElement, url: str = "") -> list[_Block]:
+    """Text blocks of the page in order, each with char counts and its ancestor path.
+
+    Link characters are those inside `<a>`, except links to the page itself (`url`)."""
     blocks: list[_Block] = []
     pieces: list[tuple[str, bool]] = []  # (text, inside a link)
     path: list[int] = []
@@ -485,7 +507,13 @@ def _blocks(root: lxml_html.HtmlElement) -> list[_Block]:
             chars = _count_chars(text)
             link_chars = sum(_count_chars(t) for t, in_link in pieces if in_link)
             tag = next((t for t in reversed(tags) if t in _BLOCK_TAGS), "")
-            blocks.append(_Block(text, chars, min(link_chars, chars), tuple(path), tag, noise_depth > 0, widget_depth > 0))
+            # The widget the block is in: its innermost widget element and the widget
+            # elements it sits directly in (nested boxes of one widget).
+            k = next((j for j in range(len(noise_flags) - 1, -1, -1) if noise_flags[j] == 2), None)
+            while k is not None and k > 0 and noise_flags[k - 1] == 2:
+                k -= 1
+            holder = nodes[path[k]] if k is not None else None
+            blocks.append(_Block(text, chars, min(link_chars, chars), tuple(path), tag, noise_depth > 0, widget_depth > 0, holder))
         pieces.clear()
 
     links: list[bool] = [False]  # inside an <a>, per open element
@@ -507,7 +535,7 @@ def _blocks(root: lxml_html.HtmlElement) -> list[_Block]:
             noise_flags.append(strength)
             noise_depth += strength > 0
             widget_depth += strength == 2
-            links.append(links[-1] or tag == "a")
+            links.append(links[-1] or (tag == "a" and not _self_link(el.get("href"), url)))  # type: ignore[union-attr]
         else:
             if tag in _BLOCK_TAGS or tag in _HEADING_TAGS:
                 flush()
@@ -535,6 +563,7 @@ def _is_content_block(b: _Block) -> bool:
 
 
 _ALNUM_RE = re.compile(r"[^\W_]")
+_DIALOGUE_RE = re.compile(r"[“”「」『』？！。…]")
 
 
 def _keepable(b: _Block) -> bool:
@@ -545,27 +574,32 @@ def _keepable(b: _Block) -> bool:
     if b.link_density > limit:
         return False
     alnum = len(_ALNUM_RE.findall(b.text))
-    return alnum > 1 or (alnum == 1 and b.text.strip().isdigit())
+    if alnum == 1:
+        # A number, or a one-character line of dialogue ("“……嗯……？”"), not a lone button ("顶").
+        return b.text.strip().isdigit() or bool(_DENSE_RE.search(b.text) and _DIALOGUE_RE.search(b.text))
+    return alnum > 1
 
 
 def _is_teaser(blocks: list[_Block], i: int) -> bool:
     """Block i sits right under a linked headline in the same small box (a feed item).
 
-    `<div class=item><h3><a>headline</a></h3><p>summary</p></div>`: the summary reads
-    like prose but belongs to a list of other stories.
+    `<div class=item><h3><a>headline</a></h3><p>summary</p></div>` or
+    `<li><a>headline</a><p>summary</p></li>`: the summary reads like prose but belongs to
+    a list of other stories.
     """
     if i == 0:
         return False
     prev, cur = blocks[i - 1], blocks[i]
-    if prev.link_density < 0.8 or prev.chars > 100 or prev.tag not in _HEADING_TAGS | {"dt"}:
+    if prev.link_density < 0.8 or prev.chars > 100 or prev.tag not in _HEADING_TAGS | {"dt", "li"}:
         return False
     common = 0
     for a, b in zip(prev.path, cur.path):
         if a != b:
             break
         common += 1
-    # The summary is a direct child of the item box that also holds the headline.
-    return len(cur.path) - common <= 1 and len(prev.path) - common <= 3
+    # The summary is a direct child of the item box that also holds the headline; a list
+    # item's linked headline (`<li><a>headline</a><p>summary</p></li>`) only inside that item.
+    return len(cur.path) - common <= 1 and len(prev.path) - common <= (2 if prev.tag == "li" else 3)
 
 
 def _density_candidate(tree: lxml_html.HtmlElement, blocks: list[_Block] | None = None) -> list[str]:
@@ -676,6 +710,8 @@ def is_boilerplate_line(text: str) -> bool:
     return len(text) <= 200 and (_matches("line", text) or _matches("credit", text))
 
 
+# An interactive-session line: a Python/shell prompt or continuation ('>>> foo()', '... pass', '$ ls', 'In [3]: x').
+_PROMPT_RE = re.compile(r"^(>>>|\.\.\.|\$|In \[\d+\]:)\s")
 # A label cell of a "key: value" table ("发布机构：" then "市人民政府办公厅" in the next cell).
 _LABEL_RE = re.compile(r"^[^\s:：]{1,12}\s*[:：]$")
 
@@ -696,7 +732,9 @@ def _drop_boilerplate(paras: list[str], keep_credits: bool = False) -> list[str]
         was_label, label = label, _LABEL_RE.match(p) is not None and value and is_metadata_line(p + nxt)
         if was_label or label:
             continue
-        if (len(p) >= 20 and p in seen) or is_metadata_line(p) or (short and _matches("line", p)):
+        # (a code line repeats in a tutorial: ">>> foo()", "... pass" are not a gallery's captions)
+        repeated = len(p) >= 20 and p in seen and not _PROMPT_RE.match(p)
+        if repeated or is_metadata_line(p) or (short and _matches("line", p)):
             continue
         if short and not keep_credits and _matches("credit", p):
             continue
@@ -730,17 +768,19 @@ def trim_edges(
     first = next((i for i, p in enumerate(paras) if _reads_like_sentence(p)), 0)
     paras = [p for i, p in enumerate(paras) if i >= first or not (len(p) <= 120 and _matches("head", p))]
     total = sum(len(p) for p in paras)
-    before = sentences = 0
+    before = sentences = prose = 0
     for i, p in enumerate(paras):
         # A thread after the article may outweigh it: then its posts' own date-times
         # (3+ short lines) after 2+ sentences of article are the evidence instead.
         thread = sentences >= 2 and sum(len(q) <= 60 and bool(_POST_TIME_RE.search(q)) for q in paras[i:]) >= 3
-        if i and len(p) <= 200 and (before >= 0.4 * total or thread) and _matches("tail", p):
-            if boxes is None or not _share_a_box(paras[:i], paras[i + 1 :], boxes):
+        # (the article is before the heading: at least one sentence of it, not only a menu)
+        if i and len(p) <= 200 and prose and (before >= 0.4 * total or thread) and _matches("tail", p):
+            if boxes is None or not _share_a_box(paras[:i], paras[i + 1 :], boxes, p):
                 paras = paras[:i]
                 break
         before += len(p)
         sentences += _reads_like_sentence(p)
+        prose += _has_a_sentence(p)
     while len(paras) > 1 and len(paras[-1]) <= 200 and _matches("edge", paras[-1]):
         paras.pop()
     while len(paras) > 1 and len(paras[0]) <= 200 and _matches("edge", paras[0]):
@@ -748,16 +788,26 @@ def trim_edges(
     return paras
 
 
-def _share_a_box(before: list[str], after: list[str], boxes: Callable[[str], tuple[int, ...]]) -> bool:
+def _share_a_box(
+    before: list[str], after: list[str], boxes: Callable[[str], tuple[int, ...]], heading: str | None = None
+) -> bool:
     """Has a prose paragraph of `after` the parent, or the grandparent, of a paragraph of `before`?
 
     Level by level: a box inside the article element (an author box after the paragraphs)
     has the article as grandparent, the paragraphs have it as parent: not the same box.
-    Paragraphs wrapped one by one share their grandparent.
+    Paragraphs wrapped one by one share their grandparent. A paragraph in the `heading`'s
+    own box (its parent, holding none of the paragraphs before) belongs to that section:
+    `<div class=comments><h3>评论</h3><p>…</p>` beside the article's body never shares it.
     """
     seen = [{boxes(p)[k] for p in before if len(boxes(p)) > k} for k in (0, 1)]
+    own = boxes(heading)[:1] if heading is not None else ()
+    if own and own[0] in seen[0]:
+        own = ()  # the heading sits among the article's paragraphs: no box of its own
     return any(
-        len(boxes(p)) > k and boxes(p)[k] in seen[k] for p in after if _reads_like_prose(p) for k in (0, 1)
+        len(boxes(p)) > k and boxes(p)[k] in seen[k]
+        for p in after
+        if _reads_like_prose(p) and not (own and boxes(p)[:1] == own)
+        for k in (0, 1)
     )
 
 
@@ -778,6 +828,15 @@ _TOKEN_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u
 def _tokens(paras: list[str]) -> Counter[str]:
     """Bag of tokens: each CJK character one token, other text split into words."""
     return Counter(_TOKEN_RE.findall(unicodedata.normalize("NFKC", " ".join(paras)).lower()))
+
+
+def _has_a_sentence(text: str) -> bool:
+    """Prose (6+ words or 10+ Han characters) with sentence punctuation (a table row may hold
+    the article: "| menu | Text. More text. |"): not a menu item."""
+    return _reads_like_prose(text) and bool(_SENTENCE_STOP_RE.search(text))
+
+
+_SENTENCE_STOP_RE = re.compile(r"[.!?。！？…]['\"”’」』)）]*(\s|$)")
 
 
 def _reads_like_sentence(text: str) -> bool:
@@ -883,7 +942,15 @@ def choose_candidate(candidates: dict[str, list[str]], rule: CombineRule = DEFAU
     if "readability" in candidates:
         voters = {name: candidates.get(name, []) for name in ("density", "readability", "justext")}
         paras, added, dropped = vote_paragraphs(
-            traf, dens, voters, lambda p: _reads_like_sentence(p) and p not in widgets, rule.vote_add, rule.vote_drop
+            traf,
+            dens,
+            voters,
+            lambda p: _reads_like_sentence(p) and p not in widgets and not _matches("edge", p),
+            rule.vote_add,
+            rule.vote_drop,
+            # a standfirst: prose, not a list item or table row ("- headline" of a link list)
+            lead=lambda p: len(_WORD_RE.findall(p)) >= 10 and not p.startswith(("- ", "|"))
+            and p not in widgets and not is_metadata_line(p),
         )
         if added or dropped:
             return Choice("trafilatura+vote", paras, agree, "anchor corrected by voters")
@@ -914,22 +981,55 @@ def _widget_texts(blocks: list[_Block]) -> frozenset[str]:
     return frozenset(widget - {b.text for b, f in zip(blocks, flags) if not f})
 
 
-def _drop_widget_edges(paras: list[str], widgets: frozenset[str]) -> list[str]:
+def _drop_widget_edges(paras: list[str], widgets: frozenset[str], blocks: list[_Block] | None = None) -> list[str]:
     """Leading/trailing paragraphs that are widget texts (comments, related, share bars).
 
     Edges, not the article: when they would take half of trafilatura's text or more, the
     "widget" is the article's own container under a misleading name (a wrapper called
-    `sidebar-right`, `above-footer` or `slideshow`), and nothing goes."""
-    end = len(paras)
-    while end > 1 and paras[end - 1] in widgets:
-        end -= 1
-    start = 0
-    while start < end - 1 and paras[start] in widgets:
-        start += 1
+    `sidebar-right`, `above-footer` or `slideshow`), and nothing goes. The same when the
+    widget-named element holding an edge paragraph also holds most of the rest of
+    trafilatura's text (visible or not): a README box named `js-code-nav-container`, a
+    gallery page whose intro and items are all `gallery--paragraph` sections."""
+
+    def edges(keep: Callable[[str], bool]) -> tuple[int, int]:
+        end = len(paras)
+        while end > 1 and paras[end - 1] in widgets and not keep(paras[end - 1]):
+            end -= 1
+        start = 0
+        while start < end - 1 and paras[start] in widgets and not keep(paras[start]):
+            start += 1
+        return start, end
+
+    start, end = edges(lambda p: False)
+    if (start, end) == (0, len(paras)):
+        return paras
     kept = sum(len(p) for p in paras[start:end])
     if kept <= 0.5 * sum(len(p) for p in paras):
         return paras
+    if blocks:
+        # (trafilatura writes list items as "- item" and table rows as "| a | b |")
+        middle = [_squash(_MARKUP_RE.sub("", p)) for p in paras[start:end]]
+        holder = {b.text: b.holder for b in blocks if b.holder is not None}
+        inside: dict[etree._Element, bool] = {}
+
+        def holds_article(p: str) -> bool:
+            el = holder.get(p)
+            if el is None:
+                return False
+            if el not in inside:
+                text = _squash(el.text_content())
+                inside[el] = sum(len(m) for m in middle if m in text) >= 0.5 * sum(map(len, middle))
+            return inside[el]
+
+        start, end = edges(holds_article)
     return paras[start:end]
+
+
+_MARKUP_RE = re.compile(r"^- |\|")
+
+
+def _squash(text: str) -> str:
+    return _SPACE_RE.sub("", text)
 
 
 def _boxes(blocks: list[_Block]) -> Callable[[str], tuple[int, ...]]:
@@ -975,13 +1075,15 @@ def _cut_at_page_tail(paras: list[str], blocks: list[_Block]) -> list[str]:
         sentences = sum(_reads_like_sentence(p) for p, i in zip(paras, at) if i is not None and under and headline < i < h)
         if chars < 0.4 * total and sentences < 3:
             continue
+        if not any(_has_a_sentence(p) for p, i in zip(paras, at) if i is not None and i < h):
+            continue  # only a menu before the heading: not the article's end
         cut = next((k for k, i in enumerate(at) if i is not None and i >= h), None)
         if cut is None:
             return paras
         # The article's paragraphs: those under the headline when there are any.
         article = [i for i in before if under and i > headline] or before  # type: ignore[operator]
         after = [blocks[i].text for i in at[cut:] if i is not None]
-        if not _share_a_box([blocks[i].text for i in article], after, boxes):
+        if not _share_a_box([blocks[i].text for i in article], after, boxes, b.text):
             return paras[:cut]
     return paras
 
@@ -995,9 +1097,9 @@ def _generic(
     for `choose_candidate`).
     """
     traf, traf_doc = _trafilatura_candidate(tree, url, options)
-    blocks = _blocks(tree)
+    blocks = _blocks(tree, url)
     widgets = _widget_texts(blocks)
-    traf = _drop_widget_edges(_drop_boilerplate(traf, keep_credits=True), widgets)
+    traf = _drop_widget_edges(_drop_boilerplate(traf, keep_credits=True), widgets, blocks)
     dens = _drop_boilerplate(_density_candidate(tree, blocks))
     # Headlines go only from Latin-script text: Chinese pages set the title as the first
     # line of the text as often as not.

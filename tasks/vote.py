@@ -31,6 +31,7 @@ from lxml import html as lxml_html
 
 _NON_WORD_RE = re.compile(r"[\W_]+")
 _SENTENCE_CUT_RE = re.compile(r"(?<=[.!?。！？])\s+")
+_LIST_NUMBER_RE = re.compile(r"^\W*\d{1,3}[.)]\s*")
 
 
 def fold(text: str) -> str:
@@ -44,7 +45,11 @@ def joined(paras: Iterable[str]) -> str:
 
 
 def support(paragraph: str, text: str) -> float:
-    """Share of `paragraph` (by characters of its sentences) that `text` (folded) contains."""
+    """Share of `paragraph` (by characters of its sentences) that `text` (folded) contains.
+
+    A list item's number ("- 1.Em uma vasilha ...") is left out: extractors render it apart
+    from the item's text, or not at all."""
+    paragraph = _LIST_NUMBER_RE.sub("", paragraph)
     whole = fold(paragraph)
     if not whole:
         return 0.0
@@ -94,12 +99,15 @@ def vote_paragraphs(
     addable: Callable[[str], bool],
     add_votes: int = 3,
     drop_votes: int = 1,
+    lead: Callable[[str], bool] = lambda p: False,
 ) -> tuple[list[str], int, int]:
     """The anchor's paragraphs with the voters' corrections: (paragraphs, added, dropped).
 
     `voters` includes the density pass. A density paragraph the anchor lacks comes in
     when `addable` and at least `add_votes` voters keep it (support >= 0.8); an anchor
-    paragraph in its leading or trailing run goes when fewer than `drop_votes` keep it.
+    paragraph in its leading or trailing run goes when fewer than `drop_votes` keep it,
+    except a leading one that `lead` accepts (a standfirst that reads like prose: the
+    voters start at the body, the page's summary above it is still the article's).
     """
     texts = {name: joined(paras) for name, paras in voters.items()}
     anchor_text = joined(anchor)
@@ -117,11 +125,16 @@ def vote_paragraphs(
         elif addable(p) and support(p, anchor_text) < 0.5 and votes(p) >= add_votes:
             after.setdefault(last, []).append(p)
     keep = [votes(p) >= drop_votes for p in anchor]
+    for i, p in enumerate(anchor):  # the leading run
+        if keep[i]:
+            break
+        keep[i] = lead(p)
     # Only the ends: between two kept paragraphs everything of the anchor stays.
     kept = [i for i, k in enumerate(keep) if k]
     if kept:
         keep = [k or kept[0] < i < kept[-1] for i, k in enumerate(keep)]
-    else:
+    # Leftovers at the ends, never half of the anchor's text: then the voters missed the article.
+    if not kept or sum(len(p) for p, k in zip(anchor, keep) if not k) >= 0.5 * sum(map(len, anchor)):
         keep = [True] * len(anchor)
     out = list(after.get(-1, []))
     for i, p in enumerate(anchor):

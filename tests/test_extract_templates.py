@@ -315,3 +315,14 @@ def test_chinese_portal_with_related_and_a_thread(dress, n_comments: int) -> Non
     doc = extract_article(dress(chinese_portal(n_comments)).encode(), url="")
     assert all(p in doc.paragraphs for p in ZH_ARTICLE)
     assert ZH_RELATED not in doc.text and ZH_COMMENT not in doc.text and "ICP" not in doc.text and "责任编辑" not in doc.text
+
+
+def test_a_tail_word_in_a_menu_above_the_article_is_not_its_end() -> None:
+    # trafilatura kept a long menu above the article; its "Related" / "Newsletter" items are
+    # no section heading after the article: nothing of the article may go.
+    from tasks.clean import trim_edges
+
+    menu = [f"Overview of topic number {i} and its pages" for i in range(30)] + ["Related", "Contact"]
+    assert trim_edges([*menu, *ARTICLE]) == [*menu, *ARTICLE]
+    # After the article the same heading still ends it.
+    assert trim_edges([*ARTICLE, "Related", TEASER]) == ARTICLE

@@ -127,3 +127,60 @@ def test_an_article_trafilatura_missed_entirely_comes_in_when_all_voters_find_it
     choice = choose_candidate(cands)
     assert choice.name == "trafilatura+vote" and all(p in choice.paragraphs for p in ARTICLE)
     assert choice.confidence < DEFAULT_RULE.low_confidence  # and the page is flagged
+
+
+STANDFIRST = "Penalties for those who refuse to self-isolate are to be increased to a maximum of ten thousand pounds"
+
+
+def test_a_standfirst_no_voter_keeps_stays_at_the_top_but_a_leftover_does_not() -> None:
+    # The voters start at the body; the page's summary above it is still the article's.
+    leftover = "2019-11-19T08:57:40+01:00"
+    anchor = [leftover, STANDFIRST, *ARTICLE]
+    voters = {"density": ARTICLE, "readability": ARTICLE, "justext": ARTICLE}
+    lead = lambda p: len(p.split()) >= 10  # noqa: E731
+    paras, _, dropped = vote_paragraphs(anchor, ARTICLE, voters, _sentence, lead=lead)
+    assert paras == [STANDFIRST, *ARTICLE] and dropped == 1
+    # Without `lead` (the default) both go, as before.
+    assert vote_paragraphs(anchor, ARTICLE, voters, _sentence)[0] == ARTICLE
+    # At the end a long line still goes when no voter keeps it.
+    assert vote_paragraphs([*ARTICLE, STANDFIRST], ARTICLE, voters, _sentence, lead=lead)[0] == ARTICLE
+
+
+def test_the_combination_keeps_a_standfirst_and_adds_no_promotion() -> None:
+    promo = "Get the latest news straight to your phone with the Valley Times app, free for every reader."
+    cands = {
+        "trafilatura": [STANDFIRST, *ARTICLE[:6]],
+        "density": [*ARTICLE, promo],
+        "readability": [*ARTICLE, promo],
+        "justext": [*ARTICLE, promo],
+    }
+    choice = choose_candidate(cands)
+    assert choice.name == "trafilatura+vote"
+    assert choice.paragraphs == [STANDFIRST, *ARTICLE]  # the rest comes in, the promotion does not
+
+
+def test_a_list_number_does_not_hide_an_item_from_the_voters() -> None:
+    item = "Em uma vasilha grande coloque os ingredientes secos peneirados e misture bem."
+    assert support(f"- 1.{item}", joined([item])) == 1.0
+    assert support(f"2) {item}", joined([item])) == 1.0
+
+
+def test_votes_never_drop_half_of_the_anchor() -> None:
+    # The voters kept only one line of a recipe whose steps trafilatura renders "- 1.Step":
+    # dropping the rest would take most of the text, so the voters missed it, not trafilatura.
+    steps = [f"- {i}.Step {i} of the recipe, with its own words about the dough number {i}" for i in range(1, 8)]
+    anchor = ["Ingredients", "Method", *steps]
+    voters = {"density": ["Method"], "readability": ["Method"], "justext": []}
+    paras, _, dropped = vote_paragraphs(anchor, ["Method"], voters, _sentence)
+    assert paras == anchor and dropped == 0
+
+
+def test_a_list_item_above_the_article_is_no_standfirst() -> None:
+    item = "- Lawyer who refused to wear a mask need not be granted a new hearing, court rules"
+    cands = {
+        "trafilatura": [item, STANDFIRST, *ARTICLE[:6]],
+        "density": ARTICLE,
+        "readability": ARTICLE,
+        "justext": ARTICLE,
+    }
+    assert choose_candidate(cands).paragraphs == [STANDFIRST, *ARTICLE]
