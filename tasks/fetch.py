@@ -84,6 +84,8 @@ REJECTED_REASONS = frozenset(k for k, (o, _) in REASONS.items() if o == "rejecte
 FAILED_REASONS = frozenset(k for k, (o, _) in REASONS.items() if o == "failed")
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+# Page bytes `fetch_ahead` holds at most before it leaves the rest to be fetched when asked for.
+AHEAD_BYTES = 64 * 2**20
 # Feeds and sitemaps (discovery, tasks/discover.py): fetched with the same rules, other types.
 FEED_TYPES = frozenset({
     "application/rss+xml", "application/atom+xml", "application/xml", "text/xml", "application/rdf+xml",
@@ -380,8 +382,9 @@ class Fetcher:
         self._rng = random.Random()
         self._closed = False
         # Fetches started ahead of the stream (fetch_ahead): source id -> (url, result).
-        self._ahead: dict[str, tuple[str, Future[FetchResult]]] = {}
+        self._ahead: dict[str, tuple[str, Future[FetchResult | None]]] = {}
         self._ahead_pool: ThreadPoolExecutor | None = None
+        self._ahead_bytes = 0  # page bytes fetched ahead and not taken yet
         self.ahead_used = 0  # results of fetch_ahead that fetch() handed out
 
     # -- lifecycle
@@ -430,7 +433,17 @@ class Fetcher:
                 self._ahead_pool = ThreadPoolExecutor(max(1, threads), thread_name_prefix="fetch-ahead")
             for source in sources:
                 if source.id not in self._ahead:
-                    self._ahead[source.id] = (source.url, self._ahead_pool.submit(self._fetch_now, source, None))
+                    self._ahead[source.id] = (source.url, self._ahead_pool.submit(self._fetch_one_ahead, source))
+
+    def _fetch_one_ahead(self, source: Source) -> FetchResult | None:
+        """None (the page is fetched when asked for) once AHEAD_BYTES of pages wait."""
+        with self._lock:
+            if self._ahead_bytes >= AHEAD_BYTES or self._closed:
+                return None
+        result = self._fetch_now(source, None)
+        with self._lock:
+            self._ahead_bytes += len(result.content or b"")
+        return result
 
     def _take_ahead(self, source: Source) -> FetchResult | None:
         with self._lock:
@@ -444,8 +457,11 @@ class Fetcher:
             result = future.result()
         except Exception:  # noqa: BLE001 - _fetch_now records faults; a cancelled pool is one
             return None
+        if result is None:
+            return None
         with self._lock:
             self.ahead_used += 1
+            self._ahead_bytes -= len(result.content or b"")
         return result
 
     def _fetch_now(self, source: Source, accept: frozenset[str] | None) -> FetchResult:

@@ -156,6 +156,27 @@ def test_fetched_ahead_is_handed_out_once_and_never_requested_again(tmp_path):
         assert srv.count("/robots.txt") == 1
 
 
+def test_fetching_ahead_stops_at_its_byte_budget(tmp_path, monkeypatch):
+    import tasks.fetch
+    from tasks.fetch import Fetcher
+    from tasks.models import FetchDefaults, Source
+
+    monkeypatch.setattr(tasks.fetch, "AHEAD_BYTES", 1)  # one page fills it
+    with FaultServer(host="127.0.0.1") as srv:
+        srv.robots("User-agent: *\nAllow: /\n")
+        sources = [Source(id=f"p{i}", url=srv.page(f"/c/{i}.html", html_page("C", PARAS, lang="en")), lang="en") for i in range(3)]
+        defaults = FetchDefaults(min_delay_seconds=0.05, per_host_concurrency=1, timeout_seconds=20)
+        with Fetcher(defaults, tmp_path / "out") as fetcher:
+            fetcher.fetch_ahead(sources)
+            import time
+
+            time.sleep(1.0)  # the first page is in; the budget turned the other two away
+            results = [fetcher.fetch(s) for s in sources]
+            assert [r.outcome for r in results] == ["fetched"] * 3
+            assert fetcher.ahead_used == 1  # the others were left to be fetched when asked for
+        assert [srv.count(f"/c/{i}.html") for i in range(3)] == [1, 1, 1]
+
+
 def test_fetched_ahead_and_never_taken_is_not_committed(tmp_path):
     from tasks.fetch import Fetcher
     from tasks.models import FetchDefaults, Source
