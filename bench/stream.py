@@ -19,6 +19,10 @@ is polled for the peak.
    segments alone (`translate_segments`, fresh memory, models loaded beforehand), and
    (c) the full run; prints c / (a + b) (target <= 0.75).
 
+`--sentences-per-page N` sets the polite pages' size (fewer sentences: translating takes
+less time against the same fetching); `--models DIR` keeps the base models in DIR (built
+there once) so that repeated runs skip building them.
+
 All ratios come from one invocation on the same input. Nothing is asserted; the exit
 status is 1 when a run fails.
 """
