@@ -54,7 +54,7 @@ def run_flow(
     # Prefect's temporary server starts while the flow and its stages are imported, and
     # while the first pages are fetched (flows/early.py).
     server_ready = start_temporary_server()
-    start_early_fetch(sources, only, force, output, since=since, runner=runner)
+    start_early_fetch(sources, only, force, output, since=since, runner=runner, pivot=pivot)
     try:
         from flows.nightly import FlowFailed, nightly_crawl, task_runner_for
         from flows.progress import stage_progress

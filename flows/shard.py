@@ -107,11 +107,13 @@ def run_shard_here(
 ) -> ShardRecord:
     """Compose one shard: a fetcher (the run's own in this process, or one on the shared
     per-host limits in another process), the frontier hooks, and the stream."""
+    from flows.early import fresh_keys
     from tasks.fetch import Fetcher
     from tasks.stream import ShardRun, run_shard
 
     out = Path(plan.output)
     settings = get_settings()
+    fetcher = _run_fetcher(plan.run_id, plan.defaults, out, plan.force) if in_process else None
     run = ShardRun(
         output_dir=out,
         run_id=plan.run_id,
@@ -122,10 +124,12 @@ def run_shard_here(
         window=max(1, settings.stream_window),
         batch_segments=max(1, settings.stream_batch_segments),
         process_workers=max(0, settings.stream_process_workers),
+        # translated while Prefect started (flows/early.py): recorded as fresh in this run
+        fresh_keys=fresh_keys(plan.run_id) if in_process else set(),
         tick=tick,
     )
-    if in_process:
-        return run_shard(shard.id, shard.sources, _run_fetcher(plan.run_id, plan.defaults, out, plan.force), run)
+    if fetcher is not None:
+        return run_shard(shard.id, shard.sources, fetcher, run)
     # Another process or machine: per-host limits are Prefect global concurrency limits
     # shared by every worker (a host split over several shards stays polite).
     from flows.limits import SharedHostGate

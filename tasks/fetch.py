@@ -445,6 +445,22 @@ class Fetcher:
             self._ahead_bytes += len(result.content or b"")
         return result
 
+    def peek_ahead(self, source: Source, timeout: float) -> tuple[bool, FetchResult | None]:
+        """(settled, a copy of the page fetched ahead for `source`): settled is False while
+        its fetch is under way after `timeout` s; the page is None when there is none (not
+        fetched ahead, already handed out, or left to be fetched when asked for)."""
+        with self._lock:
+            entry = self._ahead.get(source.id)
+        if entry is None or entry[0] != source.url:
+            return True, None
+        try:
+            result = entry[1].result(timeout=timeout)
+        except TimeoutError:
+            return False, None
+        except Exception:  # noqa: BLE001 - cancelled (closed)
+            return True, None
+        return True, None if result is None else result.model_copy()
+
     def _take_ahead(self, source: Source) -> FetchResult | None:
         with self._lock:
             entry = self._ahead.pop(source.id, None)

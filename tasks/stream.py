@@ -103,6 +103,7 @@ class ShardRun:
     window: int = 16  # fetched pages held at most (fetching, waiting or being processed)
     batch_segments: int = 1024  # segments waiting for the translator at most (then the shard waits)
     translator_threads: int = 0  # 0: the engine's inter_threads (CTranslate2 calls run at once)
+    fresh_keys: set[tuple[str, str]] = field(default_factory=set)  # (lang, NFC text) translated fresh in this run
     tick: Callable[[str], None] | None = None  # progress: one call per page per stage
     on_stored: Callable[[str, str], None] | None = None  # (source id, relative path)
     on_rejected: Callable[[str, str], None] | None = None  # (source id, reason)
@@ -153,6 +154,59 @@ def process_page(source: Source, fetched: FetchResult) -> Processed:
             rejection=Rejection(source_id=source.id, stage="segment", reason="no_segments", url=source.url),
         )
     return Processed(source_id=source.id, document=doc, doc_id=doc_id)
+
+
+def translate_ahead(
+    fetcher: Any, sources: list[Source], pivot: str, tm_location: str, stop: threading.Event, fresh: set[tuple[str, str]]
+) -> None:
+    """Translate the pages a Fetcher fetched ahead (`fetch_ahead`) into the translation
+    memory, before their shard starts (flows/early.py), fullest (language, token length)
+    group first, until `stop`. The shard then finds these translations in the memory; their
+    keys, added to `fresh`, make it record and count them as translated fresh in this run,
+    as if it had translated them itself (same engine, so the same words). Any error ends
+    this quietly: the shard translates what is left and reports errors itself."""
+    from tasks.memory import open_memory
+    from tasks.translate import NOT_TRANSLATABLE, EngineOptions, length_counter, preload_models, translate_segments
+
+    calls = max(1, EngineOptions.from_settings().inter_threads)
+    try:
+        preload_models({s.lang for s in sources}, pivot)
+        memory = open_memory(tm_location)
+    except Exception:  # noqa: BLE001 - the shard reports it
+        return
+    counters: dict[str, Callable[[str], int | None]] = {}
+    buckets: dict[tuple[str, int | None], list[Segment]] = {}
+    todo = list(sources)
+    try:
+        while not stop.is_set() and (todo or buckets):
+            # Every page already here goes into the buckets; then one call on the fullest.
+            while todo:
+                settled, page = fetcher.peek_ahead(todo[0], timeout=0 if buckets else 0.2)
+                if not settled:
+                    break
+                source = todo.pop(0)
+                if page is None or page.outcome != "fetched":
+                    continue
+                doc = process_page(source, page).document
+                for seg in doc.segments if doc is not None else []:
+                    if seg.lang == pivot or seg.lang in NOT_TRANSLATABLE or not seg.text.strip():
+                        continue
+                    counter = counters.get(seg.lang) or counters.setdefault(seg.lang, length_counter(seg.lang, pivot))
+                    buckets.setdefault((seg.lang, counter(seg.text)), []).append(seg)
+            if not buckets or stop.is_set():
+                continue
+            # the fullest groups, one per call the engine runs at once
+            batch: list[Segment] = []
+            for key in sorted(buckets, key=lambda k: -len(buckets[k]))[:calls]:
+                batch += buckets.pop(key)
+            translate_segments(batch, pivot, memory)
+            for seg in batch:
+                if seg.translation is not None and not seg.translation.from_memory:
+                    fresh.add((seg.lang, unicodedata.normalize("NFC", seg.text)))
+    except Exception:  # noqa: BLE001 - a missing model or a bad page: the shard reports it
+        pass
+    finally:
+        memory.close()
 
 
 def warm_up() -> None:
@@ -317,7 +371,8 @@ class _Stream:
         self.fetched_events = 0
         self.unprocessed = 0  # fetched pages whose event the shard's thread has not taken yet
         self.count_lock = threading.Lock()
-        self.fresh_keys: set[tuple[str, str]] = set()  # translated fresh in this shard
+        # Translated fresh in this run: by this shard, or before it started (translate_ahead).
+        self.fresh_keys: set[tuple[str, str]] = run.fresh_keys
         # Story versions wait for the other versions of their story in this shard.
         self.story_members: dict[str, list[str]] = {}
         for s in sources:

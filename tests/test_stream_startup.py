@@ -118,12 +118,20 @@ def test_no_temporary_server_when_an_api_url_is_set(monkeypatch):
 #    requested once, and the documents are stored by the flow with its run's ids.
 
 
+PARAS_VI = [
+    "Hội đồng thành phố đã thông qua ngân sách mới cho giao thông công cộng vào tối thứ Hai.",
+    "Các quan chức cho biết kế hoạch sẽ bổ sung thêm xe buýt cho các tuyến đông nhất vào năm tới.",
+    "Người dân hoan nghênh quyết định nhưng đề nghị cải thiện dịch vụ vào ban đêm.",
+]
+
+
 def _polite_site(srv: FaultServer, n: int, tmp_path: Path, delay: float = 0.2) -> Path:
     srv.robots("User-agent: *\nAllow: /\n")
     lines = ["defaults:", f"  min_delay_seconds: {delay}", "  per_host_concurrency: 1", "sources:"]
     for i in range(n):
-        url = srv.page(f"/n/{i}.html", html_page(f"Budget {i}", [f"{p} ({i})" for p in PARAS], lang="en"))
-        lines += [f"  - id: p{i}", f"    url: {url}", "    lang: en"]
+        lang, paras = ("en", PARAS) if i % 2 else ("vi", PARAS_VI)
+        url = srv.page(f"/n/{i}.html", html_page(f"{paras[0][:20]} {i}", [f"{p} ({i})" for p in paras], lang=lang))
+        lines += [f"  - id: p{i}", f"    url: {url}", f"    lang: {lang}"]
     path = tmp_path / "sources.yaml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -203,6 +211,15 @@ def test_local_run_takes_the_pages_fetched_while_prefect_started(prefect_harness
         out = tmp_path / "out"
         try:
             assert start_early_fetch(sources, None, False, out, since=None, runner=None) == 6
+            import flows.early
+            import time
+
+            early = flows.early._early
+            assert early is not None
+            deadline = time.monotonic() + 60
+            while not early.fresh and time.monotonic() < deadline:
+                time.sleep(0.1)  # Prefect's start-up, as it were: pages get translated ahead
+            assert early.fresh
             summary = nightly_crawl(sources_file=str(sources), output=str(out))
         finally:
             discard()
@@ -213,8 +230,14 @@ def test_local_run_takes_the_pages_fetched_while_prefect_started(prefect_harness
         docs = [p for p in (out / "docs").rglob("*.json") if p.name != "latest.json"]
         import json
 
-        provenance = [json.loads(p.read_text())["provenance"] for p in docs]
+        records = [json.loads(p.read_text()) for p in docs]
+        provenance = [r["provenance"] for r in records]
         assert len(provenance) == 6 and all(p["flow_run_id"] and p["run_id"] == summary["run_id"] for p in provenance)
+        # What was translated ahead is in the memory, and recorded and counted as
+        # translated fresh in this run, as if the shard had translated it itself.
+        translated = [s["translation"] for r in records for s in r["segments"] if s["translation"] and s["translation"]["model"] != "copy"]
+        assert translated and not any(t["from_memory"] for t in translated)
+        assert summary["translated_from_memory"] == 0 and summary["translated_fresh"] == len(translated)
 
         # A rerun of a day (--since) drops finished sources first: nothing is fetched early.
         assert start_early_fetch(sources, None, False, out, since="2026-01-01", runner=None) == 0
