@@ -38,7 +38,7 @@ from tasks.models import Document
 from tasks.vote import disputed, justext_paragraphs, readability_paragraphs, vote_paragraphs
 
 EXTRACTOR_NAME = "newsbridge-clean"
-EXTRACTOR_VERSION = "0.6"
+EXTRACTOR_VERSION = "0.7"
 
 
 def _pkg_version(name: str) -> str:
@@ -964,9 +964,15 @@ def _dense_script(*candidates: list[str]) -> bool:
 
 
 def _headlines(tree: lxml_html.HtmlElement, traf_title: str | None) -> frozenset[str]:
-    """The page's headline in every form it gives (h1, og:title, <title>, trafilatura's), folded."""
+    """The page's headline in every form it gives (h1, og:title, trafilatura's title), folded.
+
+    When one `<h1>` is the Document's title, the page's other `<h1>`s are section headings
+    (a theme with the site name, the post title and "Künstlerischer Lebenslauf" all in
+    `<h1>`): not headline forms, so such a first line stays in the text."""
     found = [traf_title or "", _meta(tree, "og:title", "twitter:title") or ""]
-    found += [h.text_content() for h in tree.xpath("//h1")[:3]]
+    h1s = [_fold(h.text_content()) for h in tree.xpath("//h1")[:3]]
+    title = _fold(_title(tree, traf_title) or "")
+    found += [h for h in h1s if h == title] if title in h1s else h1s
     return frozenset(f for f in map(_fold, found) if f)
 
 
@@ -993,10 +999,10 @@ def _drop_widget_edges(paras: list[str], widgets: frozenset[str], blocks: list[_
 
     def edges(keep: Callable[[str], bool]) -> tuple[int, int]:
         end = len(paras)
-        while end > 1 and paras[end - 1] in widgets and not keep(paras[end - 1]):
+        while end > 1 and _unlist(paras[end - 1]) in widgets and not keep(paras[end - 1]):
             end -= 1
         start = 0
-        while start < end - 1 and paras[start] in widgets and not keep(paras[start]):
+        while start < end - 1 and _unlist(paras[start]) in widgets and not keep(paras[start]):
             start += 1
         return start, end
 
@@ -1013,7 +1019,7 @@ def _drop_widget_edges(paras: list[str], widgets: frozenset[str], blocks: list[_
         inside: dict[etree._Element, bool] = {}
 
         def holds_article(p: str) -> bool:
-            el = holder.get(p)
+            el = holder.get(_unlist(p))
             if el is None:
                 return False
             if el not in inside:
@@ -1028,6 +1034,11 @@ def _drop_widget_edges(paras: list[str], widgets: frozenset[str], blocks: list[_
 _MARKUP_RE = re.compile(r"^- |\|")
 
 
+def _unlist(paragraph: str) -> str:
+    """The page's text of a trafilatura paragraph: it writes a list item as "- item"."""
+    return paragraph[2:] if paragraph.startswith("- ") else paragraph
+
+
 def _squash(text: str) -> str:
     return _SPACE_RE.sub("", text)
 
@@ -1037,7 +1048,7 @@ def _boxes(blocks: list[_Block]) -> Callable[[str], tuple[int, ...]]:
     where: dict[str, tuple[int, ...]] = {}
     for b in blocks:
         where.setdefault(b.text, tuple(reversed(b.path[-3:-1])))
-    return lambda p: where.get(p, ())
+    return lambda p: where.get(_unlist(p), ())
 
 
 def _trim(paras: list[str], heads: frozenset[str], blocks: list[_Block], boxes: Callable[[str], tuple[int, ...]]) -> list[str]:
@@ -1060,7 +1071,7 @@ def _cut_at_page_tail(paras: list[str], blocks: list[_Block]) -> list[str]:
     where: dict[str, int] = {}
     for i, b in enumerate(blocks):
         where.setdefault(b.text, i)
-    at = [where.get(p) for p in paras]
+    at = [where.get(_unlist(p)) for p in paras]
     total = sum(len(p) for p in paras)
     headline = next((i for i, b in enumerate(blocks) if b.tag == "h1"), None)
     boxes = _boxes(blocks)
@@ -1107,9 +1118,9 @@ def _generic(
     heads = frozenset() if dense else _headlines(tree, getattr(traf_doc, "title", None))
     boxes = _boxes(blocks)
     traf, dens = (_trim(c, heads, blocks, boxes) for c in (traf, dens))
-    cands = {"trafilatura": traf, "density": dens, "widgets": [p for p in dict.fromkeys(traf + dens) if p in widgets]}
+    cands = {"trafilatura": traf, "density": dens, "widgets": [p for p in dict.fromkeys(traf + dens) if _unlist(p) in widgets]}
     n_t, n_d = sum(_tokens(traf).values()), sum(_tokens(dens).values())
-    if not dense and traf and dens and disputed(traf, dens, lambda p: _reads_like_sentence(p) and p not in widgets):
+    if not dense and traf and dens and disputed(traf, dens, lambda p: _reads_like_sentence(p) and _unlist(p) not in widgets):
         # Where the two disagree, readability and jusText vote (tasks.vote; run only here).
         cands["readability"] = readability_paragraphs(tree, block_texts)
         cands["justext"] = [t for t in map(normalize_text, justext_paragraphs(tree)) if t]

@@ -220,8 +220,13 @@ def _nearly_clean(content: bytes, headers: dict[str, str] | None, markup: tuple[
         codec = canonical_charset(label)
         if codec is None or codec.startswith(("utf-16", "utf-32")) or not _is_multibyte(codec):
             continue
-        spans = _invalid_spans(content, codec, limit)
-        if spans:
+        # A declared multi-byte charset: a handful of bad bytes; for UTF-8 also (a mostly-ASCII
+        # page with a few stray Latin-1 bytes, "K\xfcchenblogs") under 5 % of the page's high
+        # bytes. UTF-8's multi-byte sequences almost never occur by chance, unlike the CJK
+        # code pages' (GBK bytes read as Shift_JIS fail on only a few of them).
+        spans = _invalid_spans(content, codec, 32)
+        few = len(spans or ()) <= limit or (codec == "utf-8" and 20 * sum(e - b for b, e in spans or ()) <= high)
+        if spans and few:
             return Decoded(content.decode(codec, errors="replace"), codec, f"{source}-lenient")
     for codec in ("utf-8", "gb18030"):
         spans = _invalid_spans(content, codec, limit)

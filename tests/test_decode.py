@@ -128,3 +128,23 @@ def test_huge_junk_is_decoded_in_bounded_time():
 
     d = decode_html(os.urandom(2_000_000), None)
     assert d.text
+
+
+def test_utf8_page_with_a_few_stray_latin1_bytes_stays_utf8():
+    # A mostly-ASCII German page declared UTF-8: 100 umlauts as UTF-8, 3 image alt texts
+    # pasted as Latin-1 ("K\xfcchenblogs"). A single-byte guess would garble every umlaut.
+    text = "So schön winterlich ist es wie schon lange nicht mehr, für alle Küchen. " * 25
+    raw = (
+        b"<html><head><meta charset='UTF-8'></head><body><p>" + text.encode("utf-8")
+        + b"</p><img alt='K\xfcchenblogs'><img alt='Hosting f\xfcr Profit' title='Hosting f\xfcr Profit'></body></html>"
+    )
+    d = decode_html(raw, None)
+    assert (d.charset, d.charset_source) == ("utf-8", "meta-lenient")
+    assert "So schön winterlich" in d.text and d.text.count("\ufffd") == 3
+
+
+def test_latin1_page_mislabelled_utf8_is_not_kept_as_utf8():
+    text = "Die Straße führt über die Brücke zur Bäckerei, wo es süße Brötchen gibt. " * 10
+    raw = b"<html><head><meta charset='UTF-8'></head><body><p>" + text.encode("latin-1") + b"</p></body></html>"
+    d = decode_html(raw, None)
+    assert d.charset != "utf-8" and "Straße führt über" in d.text

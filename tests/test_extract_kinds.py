@@ -212,3 +212,42 @@ def test_ruby_readings_are_not_text() -> None:
     doc = extract_article(page, url="https://news.example.jp/easy/1.html")
     assert f"{sentence}0" in doc.text
     assert "ほうりつ" not in doc.text
+
+
+def test_list_items_trafilatura_writes_with_a_dash_are_matched_to_the_page() -> None:
+    # trafilatura writes list items as "- item": a most-read list it kept above the article
+    # is still text the page shows only in a link list.
+    from tasks.clean import _drop_widget_edges
+
+    widgets = frozenset({"Court rules on a title dispute", "Grandparents may have to pay"})
+    paras = ["- Court rules on a title dispute", "- Grandparents may have to pay", *README]
+    assert _drop_widget_edges(paras, widgets) == README
+
+
+@pytest.mark.parametrize("title_h1", [True, False])
+def test_other_h1s_are_section_headings_when_one_h1_is_the_title(title_h1: bool) -> None:
+    # A theme puts the site name, the post title and a section heading all in <h1>: when one
+    # <h1> is the title, "Künstlerischer Lebenslauf" opening the text is the text's own heading.
+    # A news page whose one <h1> differs from og:title still loses it (it is the headline).
+    heading = "Künstlerischer Lebenslauf"
+    h1s = "<h1>Zwei gewinnt | Kabarett</h1><h1>Über uns</h1>" if title_h1 else ""
+    page = (
+        "<html><head><meta property='og:title' content='Über uns'><title>Über uns</title></head><body>"
+        f"<header>{h1s}</header><nav><a href='/'>Start</a> <a href='/blog'>Blog</a></nav><article><h1>{heading}</h1>"
+        + "".join(f"<p>{p}</p>" for p in README)
+        + "</article></body></html>"
+    ).encode()
+    doc = extract_article(page, url="https://zweigewinnt.example.org/uber-uns/")
+    assert doc.title == "Über uns"
+    assert (heading in doc.paragraphs) is title_h1
+    assert all(p in doc.paragraphs for p in README)
+
+
+def test_a_first_line_that_is_the_title_with_a_date_still_goes() -> None:
+    title = "MineralölINFO November 2021 (Mineralölabsatz)"
+    page = (
+        f"<html><head><meta property='og:title' content='{title}'></head><body><article>"
+        f"<h1><span>27.01.2022</span>{title}</h1>" + "".join(f"<p>{p}</p>" for p in README) + "</article></body></html>"
+    ).encode()
+    doc = extract_article(page, url="https://www.amt.example.de/kurzmeldung.html")
+    assert doc.title == title and doc.paragraphs[0] == README[0]
