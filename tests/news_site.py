@@ -123,6 +123,8 @@ class NewsSite:
             self.prefix = {lang: f"/{lang}" for lang in LANGS}
         self._robots: dict[int, list[str]] = {}
         self.now = datetime.now(timezone.utc)
+        # Dated URLs follow the clock: a fixed date in a URL ages past max_age_days and is skipped as old.
+        self.private_path = f"/private/secret-report-{self.now.date().isoformat()}.html"
         self.articles: list[Article] = []
         self.pairs_truth: dict[frozenset[str], str] = {}  # {url_a, url_b} -> evidence
 
@@ -227,7 +229,7 @@ class NewsSite:
         items = "".join(f'<li><a href="{pre}/{s}/">{s}</a></li>' for s in self.SECTIONS[lang])
         items += f'<li><a href="{pre}/search?q=x">search</a></li><li><a href="{pre}/tag/news/">tag</a></li>'
         items += "".join(f'<li><a href="{self.home(o)}">{_SWITCH[o]}</a></li>' for o in LANGS if o != lang)
-        items += '<li><a href="https://elsewhere.invalid/ad-campaign-2026-11-30.html">ad</a></li>'
+        items += f'<li><a href="https://elsewhere.invalid/ad-campaign-{self.now.date().isoformat()}.html">ad</a></li>'
         return f"<nav><ul>{items}</ul></nav>"
 
     def night(self, n: int) -> None:
@@ -243,14 +245,14 @@ class NewsSite:
             home_links = "".join(f'<a href="{pre}{a.path}">{html.escape(a.title)}</a>' for a in recent[-3:])
             adverts = {"vi": f'<link rel="alternate" type="application/rss+xml" href="{pre}/rss.xml">',
                        "en": f'<link rel="alternate" type="application/atom+xml" href="{pre}/atom.xml">', "zh": ""}[lang]
-            private = f'<a href="{pre}/private/secret-report-2026-11-30.html">internal</a>' if lang == "en" else ""
+            private = f'<a href="{pre}{self.private_path}">internal</a>' if lang == "en" else ""
             srv.page(pre + "/", f"<!doctype html><html><head>{adverts}</head><body>{self._nav(lang)}{home_links}{private}</body></html>")
             for i, sec in enumerate(self.SECTIONS[lang]):
                 listed = [a for a in mine if a.path.startswith(f"/{sec}/")]
                 links = "".join(f'<li><a href="{pre}{a.path}?utm_source=section">{html.escape(a.title)}</a></li>' for a in listed)
                 srv.page(f"{pre}/{sec}/", f"<html><body>{self._nav(lang)}<ul>{links}</ul></body></html>")
             if lang == "en":
-                srv.page(pre + "/private/secret-report-2026-11-30.html", "<html><body><p>private</p></body></html>")
+                srv.page(pre + self.private_path, "<html><body><p>private</p></body></html>")
             self._feeds(lang, srv, recent, mine)
         for srv in self._unique_servers():
             lines = self._robots.get(id(srv), [])

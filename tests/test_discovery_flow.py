@@ -101,12 +101,12 @@ def test_two_nights_discover_store_once_and_pair(prefect_harness, argos_test_mod
     old_en = site.url("en", "/business/old-analysis-500026.html")
     assert by_url1[old_vi]["status"] == "skipped" and by_url1[old_vi]["reason"] == "skipped_old"
     assert by_url1[old_en]["status"] == "skipped" and by_url1[old_en]["reason"] == "skipped_old"  # page date, after fetching
-    private = site.url("en", "/private/secret-report-2026-11-30.html")
+    private = site.url("en", site.private_path)
     assert by_url1[private]["reason"] == "robots_disallowed"
 
     # Night-1 requests: the old vi article (sitemap date) and the private page never asked for.
     assert site.count("vi", "/the-gioi/bao-cu-100025.html") == 0
-    assert site.count("en", "/private/secret-report-2026-11-30.html") == 0
+    assert site.count("en", site.private_path) == 0
     night1_stored = {d["url"] for d in _latest_docs(out).values()}
 
     site.clear_logs()
@@ -118,7 +118,7 @@ def test_two_nights_discover_store_once_and_pair(prefect_harness, argos_test_mod
     # Nothing stored on night 1 is requested again on night 2; nothing old or private ever.
     assert not night1_stored & site.requested_urls(), "a stored article was requested again on night 2"
     assert site.count("vi", "/the-gioi/bao-cu-100025.html") == 0
-    assert site.count("en", "/private/secret-report-2026-11-30.html") == 0
+    assert site.count("en", site.private_path) == 0
 
     # Every in-window article stored exactly once (one source folder per URL).
     docs = _latest_docs(out)
