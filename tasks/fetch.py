@@ -589,6 +589,7 @@ class Fetcher:
                 reply = self._request(current, cond, hop_delay, conc, want_body=True, max_bytes=self.defaults.max_bytes,
                                       accept=accept)
             except _Abort as ab:
+                fetched_at = datetime.now(timezone.utc)  # when the host last answered (or we gave up)
                 return self._result(source, fetched_at, outcome_of(ab.reason), reason=ab.reason, detail=ab.detail,
                                     status=ab.status, headers=ab.headers, robots=robots_seen,
                                     redirects=chain[1:], final_url=current)
@@ -619,6 +620,10 @@ class Fetcher:
                 continue
             break
 
+        # The time the page's bytes arrived, not the time the fetch was asked for: on a polite
+        # host a fetch waits its turn behind the others (seconds), and a translator reads
+        # fetched_at as the age of the text.
+        fetched_at = datetime.now(timezone.utc)
         common = dict(status=reply.status, headers=reply.headers, robots=robots_seen,
                       redirects=chain[1:], final_url=current)
         status = reply.status

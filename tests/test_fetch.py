@@ -386,6 +386,25 @@ def test_min_delay_spaces_requests_to_one_host(srv: FaultServer, tmp_path: Path)
     assert starts[-1] - starts[0] >= 0.7, gaps
 
 
+def test_fetched_at_is_when_the_page_arrived_not_when_it_was_asked_for(srv: FaultServer, tmp_path: Path):
+    # Four fetches asked for at once on a polite host wait their turns (0.25 s apart): each
+    # page's fetched_at is the time its bytes came, after the server saw its request.
+    import time
+
+    urls = [srv.page(f"/t{i}", html_page("a", [str(i)])) for i in range(4)]
+    wall_minus_mono = time.time() - time.monotonic()
+    with Fetcher(_defaults(min_delay_seconds=0.25, per_host_concurrency=1), tmp_path, settings=_settings()) as f:
+        with ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(lambda u: f.fetch(_src(u)), urls))
+    arrived = {r.path: r.at + wall_minus_mono for r in srv.requests}
+    for url, result in zip(urls, results):
+        path = "/" + url.split("/", 3)[3]
+        assert result.outcome == "fetched"
+        assert result.fetched_at.timestamp() >= arrived[path] - 0.05, (path, result.fetched_at, arrived[path])
+    stamps = sorted(r.fetched_at.timestamp() for r in results)
+    assert stamps[-1] - stamps[0] >= 0.5  # spaced like the requests, not all at the moment they were asked for
+
+
 def test_commit_ignores_rejections(srv: FaultServer, fetcher: Fetcher):
     r = fetcher.fetch(_src(srv.fault("/x", "404")))
     fetcher.commit(r)
