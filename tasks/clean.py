@@ -38,7 +38,7 @@ from tasks.models import Document
 from tasks.vote import disputed, justext_paragraphs, readability_paragraphs, vote_paragraphs
 
 EXTRACTOR_NAME = "newsbridge-clean"
-EXTRACTOR_VERSION = "0.7"
+EXTRACTOR_VERSION = "0.8"
 
 
 def _pkg_version(name: str) -> str:
@@ -118,7 +118,32 @@ def _parse(text: str) -> lxml_html.HtmlElement:
         tree = lxml_html.document_fromstring(text, parser=_PARSER)
     except (etree.ParserError, ValueError) as exc:
         raise ExtractionError("unparsable_html", str(exc)) from exc
+    _into_body(tree)
     return tree
+
+
+def _into_body(tree: lxml_html.HtmlElement) -> None:
+    """What follows <body> goes into it, as a browser puts it: after a stray `</html>` or
+    `</body>` (a header fragment included with its own closing tags) libxml2 leaves the
+    rest of the page, the article included, beside <body>, where nothing looks for it."""
+    body = tree.find("body")
+    if body is None:
+        return
+    rest = list(body.itersiblings())
+    for top in tree.itersiblings():  # libxml2 starts a second <html> after a stray </html>
+        if isinstance(top.tag, str):
+            rest += list(top)
+    rest = [el for el in rest if not (isinstance(el.tag, str) and el.tag.lower() in ("head", "body"))] + [
+        child for el in rest if isinstance(el.tag, str) and el.tag.lower() == "body" for child in el
+    ]
+    if body.tail and body.tail.strip():
+        if len(body):
+            body[-1].tail = (body[-1].tail or "") + body.tail
+        else:
+            body.text = (body.text or "") + body.tail
+    body.tail = None
+    for el in rest:
+        body.append(el)  # moves it, with its tail
 
 
 def _strip_comments(tree: lxml_html.HtmlElement) -> None:
@@ -381,6 +406,41 @@ _CONTENT_TOKENS = {"article", "content", "main", "body", "text", "post", "story"
 _STATE_TOKENS = {"has", "with", "no", "not", "is", "enabled", "disabled", "open", "active", "show", "one", "two"}
 _NOISE_SPLIT_RE = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
 _NOISE_TAGS = {"nav", "footer", "aside", "figure", "figcaption"}
+# share-widget words ("fenxiang": pinyin; "chiase": Vietnamese)
+_SHARE_TOKENS = {"share", "sharing", "fenxiang", "chiase", "social", "sns"}
+
+
+def _class_tokens(el: etree._Element) -> tuple[list[str], set[str]]:
+    """The lower-cased class/id/role words of `el`, and those words with adjacent pairs
+    joined ("binh-luan", "lien_quan", "share-bar" -> "binhluan", "lienquan")."""
+    attrs = " ".join(filter(None, (el.get("class"), el.get("id"), el.get("role"))))
+    parts = [t.lower() for t in _NOISE_SPLIT_RE.split(attrs) if t]
+    return parts, set(parts) | {a + b for a, b in zip(parts, parts[1:])}
+
+
+def _share_hook(el: etree._Element) -> bool:
+    """Named like a share widget and nothing else: "BSHARE_POP", "share-on-select",
+    "addthis_sharing" are also put on an article's own container by share-on-selection
+    scripts (`_holds_prose` tells the two apart)."""
+    if not isinstance(el.tag, str) or el.tag.lower() in _NOISE_TAGS:
+        return False
+    parts, tokens = _class_tokens(el)
+    shared = {t for t in parts if "share" in t} | (tokens & _SHARE_TOKENS)
+    strong = (tokens & _STRONG_NOISE_TOKENS) | {t for t in parts for stem in _GLUED_STEMS if stem in t}
+    return bool(shared) and strong <= shared and not (tokens & (_WEAK_NOISE_TOKENS - _SHARE_TOKENS))
+
+
+def _holds_prose(el: etree._Element, paragraphs: int = 3) -> bool:
+    """At least `paragraphs` <p> of prose (30+ characters with sentence punctuation): an
+    article's text, which no share bar, button row or counter has."""
+    found = 0
+    for p in el.iter("p"):
+        text = p.text_content()
+        if _count_chars(text) >= 30 and _SENTENCE_PUNCT_RE.search(text):
+            found += 1
+            if found >= paragraphs:
+                return True
+    return False
 
 
 def _noise_strength(el: etree._Element) -> int:
@@ -388,12 +448,9 @@ def _noise_strength(el: etree._Element) -> int:
     tag = el.tag.lower() if isinstance(el.tag, str) else ""
     if tag in _NOISE_TAGS:
         return 2
-    attrs = " ".join(filter(None, (el.get("class"), el.get("id"), el.get("role"))))
-    if not attrs:
+    if not any(el.get(a) for a in ("class", "id", "role")):
         return 1 if tag == "form" else 0
-    parts = [t.lower() for t in _NOISE_SPLIT_RE.split(attrs) if t]
-    # Adjacent pairs too: "binh-luan", "lien_quan", "share-bar" -> "binhluan", "lienquan".
-    tokens = set(parts) | {a + b for a, b in zip(parts, parts[1:])}
+    parts, tokens = _class_tokens(el)
     if tokens & _STATE_TOKENS:
         return 0
     # Strong words, glued forms too ("commentlist", "bdsharebuttonbox", "sharebar").
@@ -424,6 +481,8 @@ def _noise_elements(root: etree._Element) -> dict[etree._Element, int]:
         if not isinstance(el.tag, str) or el.tag.lower() in ("html", "body", "main", "article"):
             continue
         strength = _noise_strength(el)
+        if strength and _share_hook(el) and _holds_prose(el):
+            continue  # an article container carrying a share-on-selection hook
         if strength and _visible_chars(el) <= (0.95 if strength == 2 else 0.4) * total:
             # Credit/byline/dateline boxes are noise to the density pass but not widget
             # evidence against trafilatura's text ("(Reporting by ...)" is article text).
