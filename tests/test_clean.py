@@ -215,6 +215,12 @@ def test_no_main_text_raises_with_reason(content: bytes, reason: str) -> None:
         ("Tin liên quan", True),
         ("© 2025 Báo Mẫu. Bảo lưu mọi quyền.", True),
         ("今年共有71家单位加入联盟。", False),
+        ("正在加载...", True),
+        ("您此时的心情", True),
+        ("新闻表情排行 日/周", True),
+        ("读完这篇文章后，您心情如何？", True),
+        ("正在加载的货物于今晚启运，预计三天后抵达港口。", False),
+        ("您此时的心情决定了您对这件事的判断，专家建议冷静思考。", False),
     ],
 )
 def test_boilerplate_lines(line: str, expected: bool) -> None:
