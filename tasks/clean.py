@@ -501,7 +501,7 @@ def _metadata_box(el: etree._Element) -> bool:
 
 
 class _Block:
-    __slots__ = ("text", "chars", "link_chars", "path", "tag", "noise", "widget", "holder")
+    __slots__ = ("text", "chars", "link_chars", "path", "tag", "noise", "widget", "holder", "klass")
 
     def __init__(
         self,
@@ -513,6 +513,7 @@ class _Block:
         noise: bool,
         widget: bool = False,
         holder: etree._Element | None = None,
+        klass: str = "",
     ) -> None:
         self.text = text
         self.chars = chars
@@ -522,6 +523,7 @@ class _Block:
         self.noise = noise
         self.widget = widget  # inside an element that surely is a widget (strength 2)
         self.holder = holder  # that widget element (nested widget boxes count as one)
+        self.klass = klass  # the class attribute of the block's own element ("" when none)
 
     @property
     def link_density(self) -> float:
@@ -572,7 +574,9 @@ def _blocks(root: lxml_html.HtmlElement, url: str = "") -> list[_Block]:
             while k is not None and k > 0 and noise_flags[k - 1] == 2:
                 k -= 1
             holder = nodes[path[k]] if k is not None else None
-            blocks.append(_Block(text, chars, min(link_chars, chars), tuple(path), tag, noise_depth > 0, widget_depth > 0, holder))
+            own = next((j for j in range(len(tags) - 1, -1, -1) if tags[j] in _BLOCK_TAGS), None)
+            klass = " ".join((nodes[path[own]].get("class") or "").split()) if own is not None else ""
+            blocks.append(_Block(text, chars, min(link_chars, chars), tuple(path), tag, noise_depth > 0, widget_depth > 0, holder, klass))
         pieces.clear()
 
     links: list[bool] = [False]  # inside an <a>, per open element
@@ -1153,9 +1157,43 @@ def _cut_at_page_tail(paras: list[str], blocks: list[_Block]) -> list[str]:
         # The article's paragraphs: those under the headline when there are any.
         article = [i for i in before if under and i > headline] or before  # type: ignore[operator]
         after = [blocks[i].text for i in at[cut:] if i is not None]
-        if not _share_a_box([blocks[i].text for i in article], after, boxes, b.text):
-            return paras[:cut]
+        if _share_a_box([blocks[i].text for i in article], after, boxes, b.text):
+            continue
+        later = [blocks[i] for i in at[cut:] if i is not None]
+        if _same_kind_of_paragraph([blocks[i] for i in article], later):
+            continue
+        if b.widget and _story_goes_on(blocks, h, later):
+            continue  # an inline box ("Related Coverage", a sidebar's "Newsletter") inside the story
+        return paras[:cut]
     return paras
+
+
+def _story_goes_on(blocks: list[_Block], h: int, later: list[_Block]) -> bool:
+    """After a heading that sits in a widget (an <aside>, a "sidebar__newsletter"): does the
+    story go on? Yes when trafilatura kept, outside that widget and any other, three or more
+    sentences that share a container, and no post header (a date line) sits among them: a
+    comment thread after a page's real end has a post header on every post, and a post
+    rarely holds three paragraphs."""
+    box = blocks[h].holder
+    prose = [b for b in later if not b.widget and b.holder is not box and _reads_like_sentence(b.text)]
+    if not prose or max(Counter(b.path[:-1] for b in prose).values()) < 3:
+        return False
+    last = max(i for i, b in enumerate(blocks) if b in prose)
+    return not any(_is_dateline(b.text) for b in blocks[h + 1 : last + 1] if not b.widget)
+
+
+def _same_kind_of_paragraph(article: list[_Block], after: list[_Block]) -> bool:
+    """Does the article go on after an inline box? Its paragraphs carry one class (a template's
+    "story-body-text") and prose paragraphs after the box carry it too: a page that cuts its
+    story into sections around "Related Coverage" or an advert, with no common parent or
+    grandparent. Comments, teasers and bios after a page's real end are other elements."""
+    kinds = Counter((b.tag, b.klass) for b in article if b.klass and _reads_like_prose(b.text))
+    if not kinds:
+        return False
+    kind, n = kinds.most_common(1)[0]
+    if n < 2:
+        return False
+    return sum((b.tag, b.klass) == kind and _reads_like_prose(b.text) for b in after) >= 2
 
 
 def _generic(

@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tasks.clean import extract_article
 
 ZH = [
@@ -106,3 +108,87 @@ def test_page_after_a_stray_closing_html_tag_is_read():
     for p in GAZETTE:
         assert p in doc.text
     assert "登录" not in doc.text and "网站标识码" not in doc.text
+
+
+# 3. A story cut into sections around an inline box whose heading is page-tail vocabulary
+#    ("Related Coverage", "Newsletter"): the page-tail cut took the box for the story's end
+#    and kept 19-30 % of two real English articles (a newspaper, a science magazine).
+
+STORY = [
+    "The sale is being done in two steps, and the first will move the operating business into a new subsidiary.",
+    "It is hard to overestimate how complex an asset sale like this is, with thousands of contracts to transfer.",
+    "In the second step, at the closing, the company will sell the stock of that subsidiary to the buyer for cash.",
+    "Because it is a sale of a subsidiary, the money will be paid to the company and not to its shareholders.",
+    "The shareholders will keep the rest, a holding company whose main assets are stakes in two listed firms.",
+    "There will be no appraisal rights, because in an asset sale the law gives the shareholders only a vote.",
+    "The different standards apply because the company itself, not its shareholders, is the seller here.",
+    "Whether this is the most tax-efficient way is unclear, and the tax bill could run into the billions.",
+    "All in all, this was as complicated a deal as they come, and lawyers will study it for years to come.",
+]
+TEASERS = ["Media Problem Is Now the Buyer's to Solve", "Buyer Announces Deal for Internet Business", "Sale Ends an Era"]
+
+
+def _sections(box: str, p_class: str = "") -> bytes:
+    cls = f" class='{p_class}'" if p_class else ""
+    first = "".join(f"<p{cls}>{p}</p>" for p in STORY[:5])
+    second = "".join(f"<p{cls}>{p}</p>" for p in STORY[5:])
+    return (
+        "<html><head><title>A complicated sale</title></head><body><nav><a href='/'>Home</a> <a href='/b'>Business</a></nav>"
+        "<article><h1>A complicated sale</h1>"
+        f"<div class='s1'><div class='w'>{first}</div></div>{box}<div class='s2'><div class='w'>{second}</div></div>"
+        "</article><footer><p>© 2016 The Example Times</p></footer></body></html>"
+    ).encode()
+
+
+def test_story_goes_on_after_an_inline_related_box_in_the_story_paragraph_class():
+    teasers = "".join(f"<li><a href='/t{i}'>{t}</a></li>" for i, t in enumerate(TEASERS))
+    box = f"<div class='m1'><h2>Related Coverage</h2><ul>{teasers}</ul></div>"  # no widget name
+    text = extract_article(_sections(box, p_class="story-body-text story-content"), url="http://news.example.com/a").text
+    for p in STORY:
+        assert p in text
+    assert TEASERS[0] not in text
+
+
+def test_story_goes_on_after_a_sidebar_newsletter_box():
+    box = ("<aside class='post__sidebar'><h3>Share this article</h3><div class='sidebar__newsletter'><h3>Newsletter</h3>"
+           "<p>Get the magazine delivered to your inbox</p><form><input name='e'><button>Subscribe</button></form></div></aside>")
+    text = extract_article(_sections(box), url="http://news.example.com/b").text
+    for p in STORY:
+        assert p in text
+    assert "delivered to your inbox" not in text
+
+
+def test_a_related_box_after_the_story_still_ends_it():
+    teasers = "".join(f"<div class='x'><h3><a href='/t{i}'>{t}</a></h3><p>{t}: the story so far, and what the "
+                      f"analysts expect next from the company and its buyer.</p></div>" for i, t in enumerate(TEASERS))
+    page = (
+        "<html><head><title>A complicated sale</title></head><body><article><h1>A complicated sale</h1>"
+        + "".join(f"<p>{p}</p>" for p in STORY)
+        + f"</article><aside class='related'><h2>Related Coverage</h2>{teasers}</aside></body></html>"
+    ).encode()
+    text = extract_article(page, url="http://news.example.com/c").text
+    for p in STORY:
+        assert p in text
+    assert "the story so far" not in text
+
+
+@pytest.mark.parametrize("paragraphs_per_post", [1, 2])
+def test_comments_after_a_related_box_at_the_real_end_stay_out(paragraphs_per_post: int):
+    teasers = "".join(f"<li><a href='/t{i}'>{t}</a></li>" for i, t in enumerate(TEASERS))
+    posts = "".join(
+        f"<div class='c{i}'><div class='m'><b>user{i}</b> <span>2 hours ago</span></div>"
+        + "".join(f"<p>I think this deal is a terrible idea for the shareholders, who get nothing from sale {i}.{k}.</p>"
+                  for k in range(paragraphs_per_post))
+        + "</div>"
+        for i in range(4)
+    )
+    page = (
+        "<html><head><title>A complicated sale</title></head><body><div class='main'><div class='a'><h1>A complicated sale</h1>"
+        + "".join(f"<p>{p}</p>" for p in STORY)
+        + f"</div><aside class='related'><h2>Related Coverage</h2><ul>{teasers}</ul></aside><div class='zz'>{posts}</div></div>"
+        "</body></html>"
+    ).encode()
+    text = extract_article(page, url="http://news.example.com/d").text
+    for p in STORY:
+        assert p in text
+    assert "terrible idea" not in text
