@@ -7,6 +7,9 @@
 2. A header fragment included with its own `</body></html>`: libxml2 puts the rest of the
    page, the article included, in a second <html> beside the document's, where neither
    candidate looked (a government gazette page gave "only short lines found").
+3. English stories cut into sections around an inline box whose heading is page-tail
+   vocabulary ("Related Coverage", a sidebar's "Newsletter"); comments after a related
+   box at a page's real end still go.
 """
 
 from __future__ import annotations
