@@ -129,13 +129,17 @@ def _into_body(tree: lxml_html.HtmlElement) -> None:
     body = tree.find("body")
     if body is None:
         return
-    rest = list(body.itersiblings())
+    siblings = list(body.itersiblings())
     for top in tree.itersiblings():  # libxml2 starts a second <html> after a stray </html>
         if isinstance(top.tag, str):
-            rest += list(top)
-    rest = [el for el in rest if not (isinstance(el.tag, str) and el.tag.lower() in ("head", "body"))] + [
-        child for el in rest if isinstance(el.tag, str) and el.tag.lower() == "body" for child in el
-    ]
+            siblings += list(top)
+    rest: list[etree._Element] = []
+    for el in siblings:
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        if tag == "body":
+            rest += list(el)  # a second <body>: its children
+        elif tag != "head":
+            rest.append(el)
     if body.tail and body.tail.strip():
         if len(body):
             body[-1].tail = (body[-1].tail or "") + body.tail
@@ -418,6 +422,12 @@ def _class_tokens(el: etree._Element) -> tuple[list[str], set[str]]:
     return parts, set(parts) | {a + b for a, b in zip(parts, parts[1:])}
 
 
+def _strong_words(parts: list[str], tokens: set[str]) -> set[str]:
+    """The class/id words that name a widget outright, glued forms too ("commentlist",
+    "bdsharebuttonbox", "sharebar")."""
+    return (tokens & _STRONG_NOISE_TOKENS) | {t for t in parts if any(stem in t for stem in _GLUED_STEMS)}
+
+
 def _share_hook(el: etree._Element) -> bool:
     """Named like a share widget and nothing else: "BSHARE_POP", "share-on-select",
     "addthis_sharing" are also put on an article's own container by share-on-selection
@@ -426,8 +436,7 @@ def _share_hook(el: etree._Element) -> bool:
         return False
     parts, tokens = _class_tokens(el)
     shared = {t for t in parts if "share" in t} | (tokens & _SHARE_TOKENS)
-    strong = (tokens & _STRONG_NOISE_TOKENS) | {t for t in parts for stem in _GLUED_STEMS if stem in t}
-    return bool(shared) and strong <= shared and not (tokens & (_WEAK_NOISE_TOKENS - _SHARE_TOKENS))
+    return bool(shared) and _strong_words(parts, tokens) <= shared and not (tokens & (_WEAK_NOISE_TOKENS - _SHARE_TOKENS))
 
 
 def _holds_prose(el: etree._Element, paragraphs: int = 3) -> bool:
@@ -453,10 +462,9 @@ def _noise_strength(el: etree._Element) -> int:
     parts, tokens = _class_tokens(el)
     if tokens & _STATE_TOKENS:
         return 0
-    # Strong words, glued forms too ("commentlist", "bdsharebuttonbox", "sharebar").
-    # Next to content words they only count for a minor share of the page:
+    # Strong words next to content words only count for a minor share of the page:
     # "main-nav" is a menu, "l-sidebar-fixed l-article-body-segment" holds the article.
-    if tokens & _STRONG_NOISE_TOKENS or any(stem in t for t in parts for stem in _GLUED_STEMS):
+    if _strong_words(parts, tokens):
         return 1 if tokens & _CONTENT_TOKENS else 2
     if tokens & _CONTENT_TOKENS:
         return 0  # "post-tags" or "content-hot" may still be the article
@@ -1156,11 +1164,10 @@ def _cut_at_page_tail(paras: list[str], blocks: list[_Block]) -> list[str]:
             return paras
         # The article's paragraphs: those under the headline when there are any.
         article = [i for i in before if under and i > headline] or before  # type: ignore[operator]
-        after = [blocks[i].text for i in at[cut:] if i is not None]
-        if _share_a_box([blocks[i].text for i in article], after, boxes, b.text):
+        later = [i for i in at[cut:] if i is not None]
+        if _share_a_box([blocks[i].text for i in article], [blocks[i].text for i in later], boxes, b.text):
             continue
-        later = [blocks[i] for i in at[cut:] if i is not None]
-        if _same_kind_of_paragraph([blocks[i] for i in article], later):
+        if _same_kind_of_paragraph([blocks[i] for i in article], [blocks[i] for i in later]):
             continue
         if b.widget and _story_goes_on(blocks, h, later):
             continue  # an inline box ("Related Coverage", a sidebar's "Newsletter") inside the story
@@ -1168,18 +1175,17 @@ def _cut_at_page_tail(paras: list[str], blocks: list[_Block]) -> list[str]:
     return paras
 
 
-def _story_goes_on(blocks: list[_Block], h: int, later: list[_Block]) -> bool:
+def _story_goes_on(blocks: list[_Block], h: int, later: list[int]) -> bool:
     """After a heading that sits in a widget (an <aside>, a "sidebar__newsletter"): does the
     story go on? Yes when trafilatura kept, outside that widget and any other, three or more
     sentences that share a container, and no post header (a date line) sits among them: a
     comment thread after a page's real end has a post header on every post, and a post
     rarely holds three paragraphs."""
     box = blocks[h].holder
-    prose = [b for b in later if not b.widget and b.holder is not box and _reads_like_sentence(b.text)]
-    if not prose or max(Counter(b.path[:-1] for b in prose).values()) < 3:
+    prose = [i for i in later if not blocks[i].widget and blocks[i].holder is not box and _reads_like_sentence(blocks[i].text)]
+    if not prose or max(Counter(blocks[i].path[:-1] for i in prose).values()) < 3:
         return False
-    last = max(i for i, b in enumerate(blocks) if b in prose)
-    return not any(_is_dateline(b.text) for b in blocks[h + 1 : last + 1] if not b.widget)
+    return not any(_is_dateline(b.text) for b in blocks[h + 1 : max(prose) + 1] if not b.widget)
 
 
 def _same_kind_of_paragraph(article: list[_Block], after: list[_Block]) -> bool:
