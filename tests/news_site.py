@@ -124,7 +124,8 @@ class NewsSite:
         self._robots: dict[int, list[str]] = {}
         self.now = datetime.now(timezone.utc)
         # Dated URLs follow the clock: a fixed date in a URL ages past max_age_days and is skipped as old.
-        self.private_path = f"/private/secret-report-{self.now.date().isoformat()}.html"
+        self.today = self.now.date().isoformat()
+        self.private_path = f"/private/secret-report-{self.today}.html"
         self.articles: list[Article] = []
         self.pairs_truth: dict[frozenset[str], str] = {}  # {url_a, url_b} -> evidence
 
@@ -229,7 +230,7 @@ class NewsSite:
         items = "".join(f'<li><a href="{pre}/{s}/">{s}</a></li>' for s in self.SECTIONS[lang])
         items += f'<li><a href="{pre}/search?q=x">search</a></li><li><a href="{pre}/tag/news/">tag</a></li>'
         items += "".join(f'<li><a href="{self.home(o)}">{_SWITCH[o]}</a></li>' for o in LANGS if o != lang)
-        items += f'<li><a href="https://elsewhere.invalid/ad-campaign-{self.now.date().isoformat()}.html">ad</a></li>'
+        items += f'<li><a href="https://elsewhere.invalid/ad-campaign-{self.today}.html">ad</a></li>'
         return f"<nav><ul>{items}</ul></nav>"
 
     def night(self, n: int) -> None:

@@ -18,6 +18,15 @@ import pytest
 
 from tasks.clean import extract_article
 
+
+def _keeps(page: bytes, url: str, article: list[str], *gone: str) -> None:
+    """The Document's text holds every paragraph of `article` and none of `gone`."""
+    text = extract_article(page, url=url).text
+    for p in article:
+        assert p in text
+    for g in gone:
+        assert g not in text, g
+
 ZH = [
     "新浪科技讯 北京时间9月11日凌晨消息，某公司秋季发布会开幕，新款手机是第一个出场的硬件产品，采用双摄像头。",
     "该公司官网显示，新机国行版各容量售价分别为：64GB售5499元，128GB售5999元，256GB售6799元。",
@@ -50,11 +59,7 @@ def portal(container_class: str, share_bar: str = "", comment_class: str = "comm
 
 
 def test_article_container_with_a_share_on_selection_hook_is_kept():
-    doc = extract_article(portal("BSHARE_POP blkContainerSblkCon clearfix"), url="http://tech.example.cn/a.shtml")
-    text = doc.text
-    for p in ZH:
-        assert p in text
-    assert PROMO not in text and COMMENTS[0] not in text
+    _keeps(portal("BSHARE_POP blkContainerSblkCon clearfix"), "http://tech.example.cn/a.shtml", ZH, PROMO, COMMENTS[0])
 
 
 def test_share_hook_on_an_english_article_container():
@@ -72,20 +77,13 @@ def test_share_hook_on_an_english_article_container():
         "<p>Reader two: Who pays for this? Parking fees are already the highest in the region.</p></div>"
         "</body></html>"
     ).encode()
-    text = extract_article(page, url="http://news.example.com/night-buses").text
-    for p in paras:
-        assert p in text
-    assert "Reader one" not in text
+    _keeps(page, "http://news.example.com/night-buses", paras, "Reader one")
 
 
 def test_a_real_share_bar_and_a_comment_box_named_after_sharing_stay_widgets():
     bar = "<div class='share-bar'><a href='#'>分享到微博</a> <a href='#'>微信</a> <a href='#'>QQ空间</a> 收藏 打印</div>"
-    doc = extract_article(portal("article-main", share_bar=bar, comment_class="share-comments"),
-                          url="http://tech.example.cn/b.shtml")
-    for p in ZH:
-        assert p in doc.text
-    assert "分享到微博" not in doc.text
-    assert not any(c in doc.text for c in COMMENTS)
+    page = portal("article-main", share_bar=bar, comment_class="share-comments")
+    _keeps(page, "http://tech.example.cn/b.shtml", ZH, "分享到微博", *COMMENTS)
 
 
 GAZETTE = [
@@ -107,10 +105,7 @@ def test_page_after_a_stray_closing_html_tag_is_read():
         "<p align='center'><strong>全国人民代表大会常务委员会<br>关于批准发行特别国债的决议</strong></p>"
         f"{body}</div></div></div><div class='footer'>主办单位：国务院办公厅　网站标识码bm01000001</div></body></html>"
     ).encode("utf-8")
-    doc = extract_article(page, url="http://www.gov.example.cn/gongbao/1.htm")
-    for p in GAZETTE:
-        assert p in doc.text
-    assert "登录" not in doc.text and "网站标识码" not in doc.text
+    _keeps(page, "http://www.gov.example.cn/gongbao/1.htm", GAZETTE, "登录", "网站标识码")
 
 
 # 3. A story cut into sections around an inline box whose heading is page-tail vocabulary
@@ -146,19 +141,13 @@ def _sections(box: str, p_class: str = "") -> bytes:
 def test_story_goes_on_after_an_inline_related_box_in_the_story_paragraph_class():
     teasers = "".join(f"<li><a href='/t{i}'>{t}</a></li>" for i, t in enumerate(TEASERS))
     box = f"<div class='m1'><h2>Related Coverage</h2><ul>{teasers}</ul></div>"  # no widget name
-    text = extract_article(_sections(box, p_class="story-body-text story-content"), url="http://news.example.com/a").text
-    for p in STORY:
-        assert p in text
-    assert TEASERS[0] not in text
+    _keeps(_sections(box, p_class="story-body-text story-content"), "http://news.example.com/a", STORY, TEASERS[0])
 
 
 def test_story_goes_on_after_a_sidebar_newsletter_box():
     box = ("<aside class='post__sidebar'><h3>Share this article</h3><div class='sidebar__newsletter'><h3>Newsletter</h3>"
            "<p>Get the magazine delivered to your inbox</p><form><input name='e'><button>Subscribe</button></form></div></aside>")
-    text = extract_article(_sections(box), url="http://news.example.com/b").text
-    for p in STORY:
-        assert p in text
-    assert "delivered to your inbox" not in text
+    _keeps(_sections(box), "http://news.example.com/b", STORY, "delivered to your inbox")
 
 
 def test_a_related_box_after_the_story_still_ends_it():
@@ -169,10 +158,7 @@ def test_a_related_box_after_the_story_still_ends_it():
         + "".join(f"<p>{p}</p>" for p in STORY)
         + f"</article><aside class='related'><h2>Related Coverage</h2>{teasers}</aside></body></html>"
     ).encode()
-    text = extract_article(page, url="http://news.example.com/c").text
-    for p in STORY:
-        assert p in text
-    assert "the story so far" not in text
+    _keeps(page, "http://news.example.com/c", STORY, "the story so far")
 
 
 @pytest.mark.parametrize("paragraphs_per_post", [1, 2])
@@ -191,7 +177,4 @@ def test_comments_after_a_related_box_at_the_real_end_stay_out(paragraphs_per_po
         + f"</div><aside class='related'><h2>Related Coverage</h2><ul>{teasers}</ul></aside><div class='zz'>{posts}</div></div>"
         "</body></html>"
     ).encode()
-    text = extract_article(page, url="http://news.example.com/d").text
-    for p in STORY:
-        assert p in text
-    assert "terrible idea" not in text
+    _keeps(page, "http://news.example.com/d", STORY, "terrible idea")
