@@ -23,7 +23,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 import httpx  # noqa: E402
 from faultserver import FaultServer, Route, gzip_bomb  # noqa: E402
 
-from tasks.fetch import Fetcher  # noqa: E402
+from tasks.crawl.fetch import Fetcher  # noqa: E402
 from tasks.models import FetchDefaults, Source  # noqa: E402
 from tasks.settings import Settings  # noqa: E402
 

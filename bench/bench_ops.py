@@ -39,7 +39,7 @@ def main() -> None:
     from recording_site import recording_site
 
     from flows.nightly import nightly_crawl, task_runner_for
-    from tasks.argos_models import install_test_models
+    from tasks.translate.packages import install_test_models
 
     install_test_models()
     rows = []

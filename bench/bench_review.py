@@ -40,9 +40,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 from lxml import etree  # noqa: E402
 
 from review_support import OMEGAT_PROJECT, Sent, store_document, tmx14_dtd, xliff12_schema  # noqa: E402
-from tasks.memory import open_memory  # noqa: E402
-from tasks.export import export_documents  # noqa: E402
-from tasks.review import XLIFF12_NS, import_review  # noqa: E402
+from tasks.translate.memory import open_memory  # noqa: E402
+from tasks.review.export import export_documents  # noqa: E402
+from tasks.review.reviews import XLIFF12_NS, import_review  # noqa: E402
 
 FILES = {"vi": "newstest2019-ref.vie.txt", "zh-Hans": "newstest2019-ref.zho-CN.txt", "zh-Hant": "newstest2019-ref.zho-TW.txt"}
 OMEGAT_LANG = {"vi": "vi", "zh-Hans": "zh-CN", "zh-Hant": "zh-TW"}

@@ -31,7 +31,7 @@ def main() -> None:
     args = ap.parse_args()
     import trafilatura
 
-    from tasks.clean import ExtractionError, extract_article
+    from tasks.text.extract import ExtractionError, extract_article
 
     rows = []
     for path in sorted(args.dir.rglob("*.html")):

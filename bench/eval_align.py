@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tasks.align import LengthModel, align_sentences_detailed, length_model, sentence_length  # noqa: E402
+from tasks.align.sentences import LengthModel, align_sentences_detailed, length_model, sentence_length  # noqa: E402
 
 FILES = {"vi": "newstest2019-ref.vie.txt", "zh": "newstest2019-ref.zho-CN.txt", "zh-Hant": "newstest2019-ref.zho-TW.txt"}
 

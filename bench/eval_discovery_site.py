@@ -109,8 +109,8 @@ def main() -> None:
     ap.add_argument("--draws", type=int, default=3)
     ap.add_argument("--layout", choices=("ports", "paths"), default="ports")
     args = ap.parse_args()
-    from tasks.argos_models import install_argosmodel
-    from tasks.testmodels import build_test_packages
+    from tasks.translate.packages import install_argosmodel
+    from tasks.translate.testmodels import build_test_packages
 
     docs = load(args.data_dir)
     with tempfile.TemporaryDirectory(prefix="newsbridge-site-bench-") as tmp:

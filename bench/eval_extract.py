@@ -11,10 +11,10 @@ trafilatura runs with its defaults on the same raw bytes (`trafilatura.extract`)
 
 Honest figures (the dev pages were over-fitted once: 0.978 here, 0.944 on unseen pages):
 - a FIXED split: a page is "test" when sha1("<lang>/<id>") % 3 == 0. The first rounds of
-  tasks/clean.py were designed looking at the dev pages only; the voting round
-  (tasks/vote.py) was decided by the cross-validation below over all pages, with every
+  tasks/text/extract.py were designed looking at the dev pages only; the voting round
+  (tasks/text/vote.py) was decided by the cross-validation below over all pages, with every
   page's change in view: test pages are held out from hand tuning, not unseen.
-- 5-fold cross-validation of the rule's thresholds and votes (tasks.clean.CombineRule):
+- 5-fold cross-validation of the rule's thresholds and votes (tasks.text.extract.CombineRule):
   for each fold, the setting is chosen from a grid on the other four folds (best mean
   F1) and scored on the fold; the held-out scores of all folds are pooled.
 - per page, "worse"/"better" count pages where ours is below/above trafilatura by more
@@ -95,7 +95,7 @@ class Page:
     lang: str
     id: str
     gold: Counter[str]
-    ours: str = ""  # tasks.clean.extract_article text ("" when it raised)
+    ours: str = ""  # tasks.text.extract.extract_article text ("" when it raised)
     confidence: float | None = None
     winner: str = ""
     trafilatura: str = ""
@@ -109,7 +109,7 @@ class Page:
 def run_page(lang: str, page_id: str, content: bytes, gold: str) -> Page:
     import trafilatura
 
-    from tasks.clean import ExtractionError, extract_article, extract_candidates, extraction_confidence
+    from tasks.text.extract import ExtractionError, extract_article, extract_candidates, extraction_confidence
 
     page = Page(lang, page_id, tokens(gold))
     t0 = time.perf_counter()
@@ -131,7 +131,7 @@ def run_page(lang: str, page_id: str, content: bytes, gold: str) -> Page:
 
 
 def choose_text(page: Page, rule: object | None) -> str:
-    from tasks.clean import DEFAULT_RULE, choose_candidate
+    from tasks.text.extract import DEFAULT_RULE, choose_candidate
 
     if not page.candidates:
         return ""
@@ -160,7 +160,7 @@ def summary(rows: list[Page], texts: list[str]) -> dict[str, float]:
 
 
 def rule_grid() -> list[object]:
-    from tasks.clean import DEFAULT_RULE
+    from tasks.text.extract import DEFAULT_RULE
 
     # Two values for each departure threshold (none is identified by these pages: every
     # fold chose the default among three values each), three for each vote threshold.
@@ -173,7 +173,7 @@ def rule_grid() -> list[object]:
 
 def cross_validate(rows: list[Page]) -> tuple[list[str], list[object]]:
     """Held-out texts of every page: thresholds chosen on the other folds (mean F1 over both languages)."""
-    from tasks.clean import DEFAULT_RULE
+    from tasks.text.extract import DEFAULT_RULE
 
     grid = rule_grid()
     # texts[rule][page]: every rule's output on every page, computed once.
@@ -253,7 +253,7 @@ def main() -> None:
         )
 
     conf = [(p.confidence, p.f1(p.ours)) for p in rows if p.confidence is not None]
-    from tasks.clean import DEFAULT_RULE
+    from tasks.text.extract import DEFAULT_RULE
 
     low = [f for c, f in conf if c < DEFAULT_RULE.low_confidence]
     high = [f for c, f in conf if c >= DEFAULT_RULE.low_confidence]
@@ -262,7 +262,7 @@ def main() -> None:
         f"confidence < {DEFAULT_RULE.low_confidence}: {len(low)} page(s), ours F1 {sum(low) / max(1, len(low)):.3f}; "
         f"others: {len(high)} page(s), ours F1 {sum(high) / max(1, len(high)):.3f}"
     )
-    from tasks.clean import choose_candidate
+    from tasks.text.extract import choose_candidate
 
     winners = Counter(p.winner for p in rows)
     print("winners: " + ", ".join(f"{w} {n}" for w, n in winners.most_common()))
@@ -296,7 +296,7 @@ VARIANTS: dict[str, dict[str, bool]] = {
 
 def variants_table(data_dir: Path, langs: list[str], rows: list[Page]) -> None:
     """The whole combination with trafilatura's options changed: each option as the anchor."""
-    from tasks.clean import ExtractionError, extract_candidates
+    from tasks.text.extract import ExtractionError, extract_candidates
 
     by_id = {(p.lang, p.id): p for p in rows}
     print()
@@ -324,7 +324,7 @@ def metadata_scores(data_dir: Path) -> tuple[int, int, int, int]:
     """Date (same day) and author (exact, spaces ignored) matches on extract_zh's gold index."""
     import csv
 
-    from tasks.clean import ExtractionError, extract_article
+    from tasks.text.extract import ExtractionError, extract_article
 
     root = data_dir / "extract_zh"
     date_ok = date_n = author_ok = author_n = 0

@@ -38,7 +38,7 @@ def main() -> None:
     args = ap.parse_args()
     import trafilatura
 
-    from tasks.clean import ExtractionError, extract_article
+    from tasks.text.extract import ExtractionError, extract_article
 
     groups = {"pages": list(page_pairs(args.dir))} if args.pages else {
         lang: list(lang_pairs(args.dir, lang))

@@ -151,7 +151,7 @@ def raw_langdetect():
 
 
 def ours():
-    from tasks.detect import detect_text
+    from tasks.text.detect import detect_text
 
     return lambda text: detect_text(text).lang
 
@@ -194,7 +194,7 @@ def lines_table(items: list[Item]) -> None:
     """`newsbridge detect` semantics (detect_lines): one input per file, and one shuffled input."""
     import random
 
-    from tasks.detect import detect_lines
+    from tasks.text.detect import detect_lines
 
     sentences = [it for it in items if it.category == "sentences"]
     by_file: dict[tuple[str, str], list[Item]] = defaultdict(list)

@@ -8,7 +8,7 @@ document is an article page in each edition (vi, zh, en), written as HTML the wa
 outlets do: some pairs carry reciprocal `hreflang` links, some only an in-page link to
 the other version, most nothing at all; a share of documents exists in one edition only
 (distractors with no counterpart). The pages are read back with the same code the
-nightly pairing uses (tasks/pairing.py: page evidence with beautifulsoup4, content
+nightly pairing uses (tasks/align/pairing.py: page evidence with beautifulsoup4, content
 features, one-to-one grouping) and the predicted pairs are compared with the truth.
 
 The content threshold is calibrated on a dev half of the documents (a fixed split by a
@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tasks.pairing import (  # noqa: E402
+from tasks.align.pairing import (  # noqa: E402
     CONTENT_THRESHOLD,
     DocInfo,
     content_features,

@@ -5,7 +5,7 @@ Usage: python bench/eval_segment.py DATA_DIR [--show N]
 DATA_DIR holds `parallel_ntrex128/` (one sentence per line, DOCUMENT_IDS.tsv gives the
 document of each line). Consecutive lines of one document are joined into one
 paragraph (with a space for en/vi, with nothing for zh) and split again with
-`tasks.segment.split_sentences`; a boundary is counted right when it falls where one
+`tasks.text.segment.split_sentences`; a boundary is counted right when it falls where one
 line ended. Translators' lines are mostly, not always, single sentences (a line may hold
 two), so recall < 1 is partly the data. No clause splitting here.
 """
@@ -28,7 +28,7 @@ FILES = {
 
 
 def main() -> None:
-    from tasks.segment import split_sentences
+    from tasks.text.segment import split_sentences
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("data_dir", type=Path)

@@ -34,7 +34,7 @@ def main() -> None:
     import trafilatura
     from langdetect import detect
 
-    from tasks.clean import ExtractionError, extract_article
+    from tasks.text.extract import ExtractionError, extract_article
 
     data = json.loads((args.checkout / "tests" / "evaldata.json").read_text(encoding="utf-8"))
     rows = []

@@ -64,7 +64,7 @@ def main() -> int:
         return 2
     models = args.models
     if models is None:
-        from tasks.argos_models import ensure_test_models
+        from tasks.translate.packages import ensure_test_models
 
         models = work / "models"
         ensure_test_models(models, notice=lambda m: print(m, file=sys.stderr))

@@ -131,7 +131,7 @@ def cli_run(sources: Path, output: Path, models: Path, tmp: Path, fresh_db: bool
 
 
 def scale(args, sentences, tmp: Path) -> tuple[list[str], bool]:
-    from tasks.argos_models import install_test_models
+    from tasks.translate.packages import install_test_models
 
     models = tmp / "tiny-models"
     install_test_models(models, notice=lambda m: None)
@@ -168,9 +168,9 @@ def scale(args, sentences, tmp: Path) -> tuple[list[str], bool]:
 
 
 def polite(args, sentences, tmp: Path) -> tuple[list[str], bool]:
-    from tasks.argos_models import install_argosmodel
+    from tasks.translate.packages import install_argosmodel
     from tasks.models import FetchDefaults, Source
-    from tasks.testmodels import BASE, build_argos_package
+    from tasks.translate.testmodels import BASE, build_argos_package
 
     models = args.models or tmp / "base-models"
     build = not any(models.glob("translate-*"))
@@ -188,7 +188,7 @@ def polite(args, sentences, tmp: Path) -> tuple[list[str], bool]:
         sources = [Source(id=sid, url=url, lang=lang) for sid, url, lang in pages]
 
         # (a) fetch only: the Fetcher, the flow's thread count, the same politeness
-        from tasks.fetch import Fetcher
+        from tasks.crawl.fetch import Fetcher
         from tasks.settings import get_settings
 
         print("[polite] fetch-only run ...", file=sys.stderr, flush=True)
@@ -199,10 +199,10 @@ def polite(args, sentences, tmp: Path) -> tuple[list[str], bool]:
         fetch_s = time.monotonic() - t
 
         # (b) translation only: the same segments, a fresh memory, models loaded first
-        from tasks.memory import open_memory
-        from tasks.stream import process_page
-        from tasks.translate import EngineOptions, load_model, translate_segments
-        from tasks.argos_models import find_package
+        from tasks.translate.memory import open_memory
+        from tasks.stream.stream import process_page
+        from tasks.translate.engine import EngineOptions, load_model, translate_segments
+        from tasks.translate.packages import find_package
 
         segments = []
         for source, result in zip(sources, fetched):
@@ -266,7 +266,7 @@ def main() -> None:
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="nb-bench-stream-"))
     os.environ.setdefault("PREFECT_HOME", str(tmp / "prefect-home"))
-    from tasks.argos_models import argos_modules
+    from tasks.translate.packages import argos_modules
 
     argos_modules(tmp / "argos-first")  # Argos' paths before anything imports it
     sentences, what = load_sentences(args.data)

@@ -12,7 +12,7 @@ size of real Argos packages), on the same sentences:
   sentencizer swapped for one returning the input, so it runs offline);
 - raw:   one `Translator.translate_batch` over all sentences with Argos' decoding
   options (beam 4, length penalty 0.2, replace_unknowns) and Argos' thread defaults;
-- ours:  `tasks.translate.translate_texts` with a fresh SQLite translation memory
+- ours:  `tasks.translate.engine.translate_texts` with a fresh SQLite translation memory
   (writes included) and the engine's defaults.
 
 Model loading is excluded (each path is warmed up once). Prints sentences/s, the ratios
@@ -57,10 +57,10 @@ def rate(n: int, seconds: float) -> float:
 
 def bench_model(label: str, shape, src: str, sentences: list[str], argos_n: int, held_out: list[str], sweep: bool,
                 repeat: int):
-    from tasks.argos_models import argos_modules, find_package, install_argosmodel
-    from tasks.memory import open_memory
-    from tasks.testmodels import build_argos_package
-    from tasks.translate import EngineOptions, load_model, translate_texts
+    from tasks.translate.packages import argos_modules, find_package, install_argosmodel
+    from tasks.translate.memory import open_memory
+    from tasks.translate.testmodels import build_argos_package
+    from tasks.translate.engine import EngineOptions, load_model, translate_texts
 
     tmp = Path(tempfile.mkdtemp(prefix=f"nb-bench-{label}-"))
     t0 = time.perf_counter()
@@ -152,7 +152,7 @@ def thread_sweep(info, tokens: list[list[str]]) -> list[tuple[str, float]]:
     """Sentences/s of one-sentence calls and of our batching under several settings."""
     import ctranslate2
 
-    from tasks.translate import EngineOptions, LoadedModel
+    from tasks.translate.engine import EngineOptions, LoadedModel
 
     out = []
     opts = dict(beam_size=4, length_penalty=0.2, replace_unknowns=True)
@@ -195,8 +195,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="interleaved repetitions; the best of each is kept")
     args = ap.parse_args()
 
-    from tasks.argos_models import argos_modules
-    from tasks.testmodels import BASE, TINY
+    from tasks.translate.packages import argos_modules
+    from tasks.translate.testmodels import BASE, TINY
 
     path = args.data / FILES[args.src]
     if not path.exists():

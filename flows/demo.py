@@ -107,13 +107,13 @@ def run_demo(output: Path, as_json: bool = False) -> int:
     os.environ.setdefault("NEWSBRIDGE_ALLOW_PRIVATE_REDIRECTS", "true")
 
     console.print(f"[bold red]{TEST_MODEL_BANNER}[/bold red]")
-    from tasks.argos_models import install_test_models
+    from tasks.translate.packages import install_test_models
 
     installed = install_test_models()
     for pkg in installed:
         console.print(f"[red]installed TEST model[/red] {pkg.src}→{pkg.tgt} {pkg.version} at {pkg.path}")
 
-    from flows.cli_run import print_summary, run_flow
+    from flows.cli.run import print_summary, run_flow
 
     with serve_site() as base:
         sources = output / "demo-sources.yaml"
@@ -129,7 +129,7 @@ def run_demo(output: Path, as_json: bool = False) -> int:
 
 def export_for_review(output: Path, console) -> None:
     """Write what translators open: the side-by-side pages, TMX and XLIFF under output/export/."""
-    from tasks.export import export_documents
+    from tasks.review.export import export_documents
 
     for fmt in ("html", "tmx", "xliff"):
         written = export_documents(fmt, output, output / "export" / fmt)

@@ -6,7 +6,7 @@ On a polite host those seconds are requests not made: the night ends that much l
 So the command starts fetching the first shard's first pages at once, on the Fetcher that
 shard then uses (`adopt`, called by flows/shard.py), with the run's politeness, robots.txt
 and fetch state, and translates them into the run's translation memory as they arrive
-(`tasks.stream.translate_ahead`). The documents are still made, stored and committed by
+(`tasks.stream.stream.translate_ahead`). The documents are still made, stored and committed by
 the flow's shard, with the flow run's ids: it finds those translations in the memory and
 records them as translated fresh in this run (they are: same engine, same words). Only
 the requests and the engine's work happen earlier.
@@ -59,8 +59,8 @@ def start_early_fetch(
     """Start fetching (and translating) the first shard's first `stream_prefetch_pages`
     pages; how many."""
     global _early
-    from tasks.shards import plan_shards
-    from tasks.sources import load_sources, select_sources
+    from tasks.crawl.shards import plan_shards
+    from tasks.crawl.sources import load_sources, select_sources
 
     settings = get_settings()
     limit = settings.stream_prefetch_pages
@@ -74,17 +74,17 @@ def start_early_fetch(
         return 0
     if cfg.outlets or not selected:
         return 0
-    from tasks.fetch import Fetcher
+    from tasks.crawl.fetch import Fetcher
 
     out = Path(output).resolve()
     first = plan_shards(selected, settings.shard_max_pages)[0]
-    from tasks.stream import translate_ahead
+    from tasks.stream.stream import translate_ahead
 
     ahead = first.sources[:limit]
     fetcher = Fetcher(cfg.defaults, out, settings=settings, force=force)
     fetcher.fetch_ahead(ahead)
     early = _Early((cfg.defaults, out, force), fetcher)
-    tm_location = settings.tm_dsn or str(out / "tm.sqlite")  # as tasks.shards.shard_tm_location
+    tm_location = settings.tm_dsn or str(out / "tm.sqlite")  # as tasks.crawl.shards.shard_tm_location
     early.translator = threading.Thread(
         target=translate_ahead, args=(fetcher, ahead, pivot, tm_location, early.stop, early.fresh),
         name="translate-ahead", daemon=True,

@@ -23,7 +23,7 @@ from contextlib import AbstractContextManager
 from urllib.parse import urlsplit
 
 from tasks.models import FetchDefaults, Source
-from tasks.sources import effective_politeness
+from tasks.crawl.sources import effective_politeness
 
 PREFIX = "newsbridge-host-"
 # How long a request may wait for its host's slot before the fetch fails.

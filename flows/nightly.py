@@ -1,10 +1,10 @@
 """The nightly flow: plan shards, run them, merge their records, publish the run.
 
 Flows compose, tasks compute: the pages of a night are planned into shards
-(tasks/shards.py); each shard is one Prefect task run in this process (default), on a
+(tasks/crawl/shards.py); each shard is one Prefect task run in this process (default), on a
 Dask cluster, or a child flow run of the shard deployment on a work pool
 (flows/shard.py); inside a shard pages stream through fetch → process → translate →
-store (tasks/stream.py). Only small things cross Prefect: the shard's source list in,
+store (tasks/stream/stream.py). Only small things cross Prefect: the shard's source list in,
 a few counters out; the outcomes come back through the shard records on disk, from
 which this module writes the run's manifest, stats and Prefect artifacts.
 """
@@ -28,12 +28,12 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.shard import close_run_fetcher, run_shard_here, run_shards_on_pool
 from tasks import __version__
-from tasks.discover import Plan, discovery_rejections, discovery_report, listed_discovery
+from tasks.crawl.discover import Plan, discovery_rejections, discovery_report, listed_discovery
 from tasks.models import Provenance, Rejection, Source, SourceOutcome
 from tasks.settings import get_settings
-from tasks.shards import RunPlan, Shard, plan_shards
-from tasks.sources import load_sources, select_outlets, select_sources
-from tasks.stream import ShardRecord, read_shard_record
+from tasks.crawl.shards import RunPlan, Shard, plan_shards
+from tasks.crawl.sources import load_sources, select_outlets, select_sources
+from tasks.stream.stream import ShardRecord, read_shard_record
 
 
 class FlowFailed(RuntimeError):
@@ -109,7 +109,7 @@ class _PageCounter:
 def shard_task(
     shard: Shard, plan: RunPlan, in_process: bool = True, tick: Callable[[str], None] | None = None
 ) -> dict[str, Any]:
-    """Stream one shard (tasks/stream.py); its record (outcomes, counters) is also on disk."""
+    """Stream one shard (tasks/stream/stream.py); its record (outcomes, counters) is also on disk."""
     record = run_shard_here(shard, plan, in_process, tick)
     return {"shard": record.shard, **record.stats}
 
@@ -167,10 +167,10 @@ def nightly_crawl(
     `refresh_days` (outlets only): an article stored more than that many days ago is
     requested again, conditionally; None (default) = a stored article is never revisited.
     """
-    from tasks.clean import EXTRACTOR_SIGNATURE
-    from tasks.detect import DETECTOR_SIGNATURE
-    from tasks.reruns import finished_since, local_midnight_utc
-    from tasks.store import sweep_temp_files, write_run_records
+    from tasks.text.extract import EXTRACTOR_SIGNATURE
+    from tasks.text.detect import DETECTOR_SIGNATURE
+    from tasks.crawl.reruns import finished_since, local_midnight_utc
+    from tasks.store.files import sweep_temp_files, write_run_records
 
     logger = get_run_logger()
     settings = get_settings()
@@ -188,7 +188,7 @@ def nightly_crawl(
         selected = [s for s in selected if s.id not in done]
     run_id = _make_run_id()
     started = datetime.now(timezone.utc)
-    # Outlets -> frontier -> tonight's discovered articles (issue 14, tasks/discover.py);
+    # Outlets -> frontier -> tonight's discovered articles (issue 14, tasks/crawl/discover.py);
     # listed sources on an outlet's edition are marked `via: listed` so they can be paired.
     discovery = _plan_outlets(cfg, only, out, run_id, force, refresh_days)
     selected = [listed_discovery(cfg, s) for s in selected] + discovery.sources
@@ -353,7 +353,7 @@ def _merge(
         "untranslated": stats["untranslated"],
         "reasons": dict(sorted(reasons.items())),
         "skipped_finished": len(skipped),
-        # sources whose extraction candidates disagreed (tasks.clean): operators add a `selector`
+        # sources whose extraction candidates disagreed (tasks.text.extract): operators add a `selector`
         "low_confidence_extraction": sorted(low_confidence),
         "shards": len(shards),
         # pages a local command fetched while Prefect's temporary server started (flows/early.py)
@@ -372,9 +372,9 @@ def _plan_outlets(
     outlets = select_outlets(cfg, only)
     if not outlets:
         return Plan()
-    from tasks.discover import plan_run
-    from tasks.fetch import Fetcher
-    from tasks.frontier import open_frontier
+    from tasks.crawl.discover import plan_run
+    from tasks.crawl.fetch import Fetcher
+    from tasks.crawl.frontier import open_frontier
 
     frontier = open_frontier(out)
     # run_id: robots.txt decisions are shared with the shards' fetchers through the state store.
@@ -407,15 +407,15 @@ def _after_discovery(
     stories: list[dict[str, Any]] = []
     stored: dict[str, str | None] = {}
     if found:
-        from tasks.frontier import open_frontier
+        from tasks.crawl.frontier import open_frontier
 
         # The shards committed each article's frontier row as it was stored or rejected
-        # (tasks/stream.py); here the frontier is only read and written by pairing.
+        # (tasks/stream/stream.py); here the frontier is only read and written by pairing.
         frontier = open_frontier(out)
         by_id = {o.id: o for o in ordered}
         stored = {sid: by_id[sid].document for sid in found if sid in by_id and by_id[sid].status in ("new", "changed")}
         if stored and error is None:
-            from tasks.pairing import pair_run
+            from tasks.align.pairing import pair_run
 
             try:
                 stories = pair_run(out, stored, plan.provenance, plan.pivot, plan.run_id, frontier,  # type: ignore[arg-type]

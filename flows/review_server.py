@@ -1,4 +1,4 @@
-"""`newsbridge review serve`: the browser review app, a thin Starlette layer over tasks/review_app.py.
+"""`newsbridge review serve`: the browser review app, a thin Starlette layer over tasks/review/app.py.
 
 Routes: `GET /` (index, filters in the query string), `GET /doc/{source_id}` (document
 page), `GET /static/...` (the app's own JS/CSS), `POST /api/segments/{segment_id}`
@@ -24,8 +24,8 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainT
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from tasks import review_app
-from tasks.review import ReviewConflict
+from tasks.review import app as review_app
+from tasks.review.reviews import ReviewConflict
 
 TOKEN_COOKIE = "newsbridge_review_token"
 
@@ -41,7 +41,7 @@ def create_app(
     tm_location: str | None = None,
 ) -> Starlette:
     """The review app over one output directory (tm_location: the translation memory it writes)."""
-    from tasks.memory import open_memory
+    from tasks.translate.memory import open_memory
 
     tm = tm_location or str(output_dir / "tm.sqlite")
 

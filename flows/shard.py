@@ -25,8 +25,8 @@ from prefect import flow
 
 from tasks.models import FetchDefaults
 from tasks.settings import get_settings
-from tasks.shards import RunPlan, Shard, shard_tm_location
-from tasks.stream import ShardRecord
+from tasks.crawl.shards import RunPlan, Shard, shard_tm_location
+from tasks.stream.stream import ShardRecord
 
 FLOW_NAME = "nightly-shard"
 DEPLOYMENT_NAME = "shard"
@@ -82,7 +82,7 @@ _fetchers_lock = threading.Lock()
 
 def _run_fetcher(run_id: str, defaults: FetchDefaults, output_dir: Path, force: bool) -> Any:
     from flows.early import adopt
-    from tasks.fetch import Fetcher
+    from tasks.crawl.fetch import Fetcher
 
     with _fetchers_lock:
         fetcher = _fetchers.get(run_id)
@@ -108,8 +108,8 @@ def run_shard_here(
     """Compose one shard: a fetcher (the run's own in this process, or one on the shared
     per-host limits in another process), the frontier hooks, and the stream."""
     from flows.early import fresh_keys
-    from tasks.fetch import Fetcher
-    from tasks.stream import ShardRun, run_shard
+    from tasks.crawl.fetch import Fetcher
+    from tasks.stream.stream import ShardRun, run_shard
 
     out = Path(plan.output)
     settings = get_settings()

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-# Version carried by every tiny test translation package (tasks/testmodels.py builds them);
+# Version carried by every tiny test translation package (tasks/translate/testmodels.py builds them);
 # a model id ending in "@" + this is a test model whose output is nonsense.
 TEST_MODEL_VERSION = "0.0.1-test"
 
@@ -68,7 +68,7 @@ class Source(_Model):
     # Per-source politeness overrides (None = use defaults).
     min_delay_seconds: float | None = Field(None, ge=0)
     per_host_concurrency: int | None = Field(None, ge=1, le=32)
-    discovery: Discovery | None = None  # set by discovery (tasks/discover.py), never in sources.yaml
+    discovery: Discovery | None = None  # set by discovery (tasks/crawl/discover.py), never in sources.yaml
 
     @field_validator("id")
     @classmethod

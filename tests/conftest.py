@@ -34,8 +34,8 @@ def argos_test_models(tmp_path_factory):
     into a temp ARGOS_PACKAGES_DIR (set for the session). Returns a dict with
     `packages_dir`, `archives` {(src, tgt): .argosmodel path} and `packages`
     {(src, tgt): installed package dir}. Their output is nonsense by design."""
-    from tasks.argos_models import install_argosmodel
-    from tasks.testmodels import build_test_packages
+    from tasks.translate.packages import install_argosmodel
+    from tasks.translate.testmodels import build_test_packages
 
     root = tmp_path_factory.mktemp("argos-test-models")
     archives = build_test_packages(root / "archives")

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @contextmanager
 def review_server(output: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 60.0) -> Iterator[str]:
-    """Run `python -m flows.cli review serve --output OUTPUT --port 0 ARGS`; yield the URL of its first line; stop it."""
+    """Run `python -m flows.cli.main review serve --output OUTPUT --port 0 ARGS`; yield the URL of its first line; stop it."""
     full_env = {**os.environ, "NEWSBRIDGE_REVIEWER": "tester", **(env or {})}
     proc = subprocess.Popen(
         [sys.executable, "-m", "flows.cli", "review", "serve", "--output", str(output), "--port", "0", *args],

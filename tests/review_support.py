@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from tasks import store
+from tasks.store import files as store
 from tasks.models import AlignedPair, Document, FetchResult, Provenance, Segment, Translation
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"

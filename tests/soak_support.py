@@ -1,4 +1,4 @@
-"""Soak and crash-safety support shared by tests/test_soak.py, tests/test_reliability.py and bench/soak.py.
+"""Soak and crash-safety support shared by tests/soak/test_soak.py, tests/soak/test_reliability.py and bench/soak.py.
 
 A loopback site of many small articles sprinkled with faults (5xx, connection resets,
 503-then-OK, slow but fine, too slow, 404), a sources file for it, the real CLI run in a

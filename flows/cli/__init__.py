@@ -1,0 +1,1 @@
+"""The `newsbridge` command line: one module per command group, assembled in `main.py`."""

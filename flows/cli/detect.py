@@ -1,0 +1,39 @@
+"""`newsbridge detect` (registered by flows/cli/main.py). Imports stay cheap: no prefect, no argos."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+
+def _read_lines() -> list[str]:
+    # Bytes, decoded here: the console's locale must not decide how Vietnamese or
+    # Chinese input is read. Undecodable bytes become U+FFFD rather than a crash.
+    data = sys.stdin.buffer.read().decode("utf-8", errors="replace")
+    if data.startswith("\ufeff"):
+        data = data[1:]
+    lines = data.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # a final newline ends the last line; it does not start a new one
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
+def detect_command() -> None:
+    """Language of each stdin line: prints `lang<TAB>score` per line, same count and order.
+
+    Each line is judged on its own (no neighbours); an empty line, or one with only
+    digits/URLs/punctuation, gives `und`. Langs: vi, zh-Hans, zh-Hant, en, or another
+    code (ja, ko, th, ru, ...).
+    """
+    from tasks.text.detect import detect_lines
+
+    results = detect_lines(_read_lines())
+    out = sys.stdout.buffer
+    out.write("".join(f"{lang}\t{score:.4f}\n" for lang, score in results).encode("utf-8"))
+    out.flush()
+
+
+def register(app: typer.Typer) -> None:
+    """Add this area's commands to the app."""
+    app.command("detect")(detect_command)

@@ -1,0 +1,663 @@
+"""Pairing: find the language versions of one story among an outlet's stored articles.
+
+Evidence, strongest first, each recorded as the pair's `method` with a score:
+  hreflang  reciprocal `<link rel=alternate hreflang>` (one-way: 0.9)
+  link      an in-page link to the other edition's article ("Source: <url>", a language switch)
+  url       the same article id or slug in both editions' URLs (and content not against it)
+  content   no link at all: dates within a window, shared numbers and Latin names (the sentence
+            aligner's anchors), the aligner's vi-en / zh-en lexicon cues, length ratio;
+            one-to-one, above a threshold calibrated on held-out NTREX documents
+            (bench/eval_pairing.py). No MT is needed (real models make no difference here).
+Pairs are grouped into stories (one version per language; three editions give one story
+listing every version). A pair that would put two versions of one language in a story is
+refused. Stories found on earlier nights are kept and only grow.
+
+`pair_run` reads stored document records, writes each paired document's `story` block
+(this run's documents rewritten in place, earlier nights' as a new version) and returns
+the new pairs. Documents with a hand-written `story:` are left to tasks/align/story.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterable
+from urllib.parse import urlsplit
+
+METHODS = ("hreflang", "link", "url", "content")
+_RANK = {m: i for i, m in enumerate(METHODS)}
+CONTENT_THRESHOLD = 0.09  # calibrated on the NTREX dev half (bench/eval_pairing.py); held-out figures in docs/discovery.md
+URL_CONTENT_FLOOR = 0.12  # a URL-id match is refused when the content says clearly otherwise
+DATE_WINDOW_DAYS = 3.0
+STORED_WINDOW_DAYS = 14.0  # earlier nights' versions considered as counterparts of tonight's
+SWITCH_WORDS = ("english", "tiếng việt", "tiếng anh", "tiếng trung", "中文", "越南语", "越南文", "英文", "英语",
+                "vietnamese", "chinese", "bản tiếng", "version", "source", "nguồn", "来源", "原文")
+_URL_IN_TEXT_RE = re.compile(r"https?://[^\s<>\"'）)]+")
+_ID_RE = re.compile(r"\d{5,}")
+# Mean log ratio of sentence_length (tasks/align/sentences.py) between versions, measured on NTREX
+# (translations of one article): en/zh 0.065, en/vi -0.088, vi/zh 0.153; spread ~0.08.
+_LOG_LEN_RATIO = {("en", "zh"): 0.065, ("en", "vi"): -0.088, ("vi", "zh"): 0.153}
+_LOG_LEN_RATIO.update({(b, a): -v for (a, b), v in list(_LOG_LEN_RATIO.items())})
+_LEN_SIGMA = 0.25
+DOMINANCE = 1.25  # a content pair must beat each side's next-best candidate by this factor
+
+
+@dataclass
+class DocInfo:
+    """What pairing knows of one stored article."""
+
+    key: str  # source id
+    outlet: str
+    lang: str
+    url: str
+    urls: set[str] = field(default_factory=set)  # url, canonical, final url (canonicalised)
+    date: datetime | None = None
+    alternates: dict[str, str] = field(default_factory=dict)  # hreflang -> url
+    links: list[str] = field(default_factory=list)  # other-edition links from the page
+    switch_links: set[str] = field(default_factory=set)  # links whose anchor text names a language / source
+    text: str = ""
+    rel: str | None = None  # stored record path (pair_run)
+    story: dict[str, Any] | None = None  # the stored story block (earlier nights)
+    features: Any = None
+
+
+@dataclass
+class Pair:
+    a: str
+    b: str
+    method: str
+    score: float
+
+
+@dataclass
+class Story:
+    id: str
+    members: dict[str, str]  # lang -> doc key
+    edges: list[Pair] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- page evidence
+
+
+def page_evidence(html: bytes, base_url: str) -> tuple[dict[str, str], list[str], set[str], str | None]:
+    """(hreflang alternates, links, language-switch links, rel=canonical) of an article page."""
+    from bs4 import BeautifulSoup, SoupStrainer
+
+    from tasks.crawl.discover import canonical_url, read_page
+
+    page = read_page(html, base_url)
+    switch: set[str] = set()
+    soup = BeautifulSoup(html, "lxml", parse_only=SoupStrainer("a"))
+    for i, a in enumerate(soup.find_all("a", href=True)):
+        if i >= 5000:
+            break
+        label = " ".join(a.get_text(" ").split()).lower()[:80] + " " + str(a.get("hreflang") or "") + " " + str(a.get("lang") or "")
+        if any(w in label for w in SWITCH_WORDS) or a.get("hreflang"):
+            href = canonical_url(str(a["href"]), base_url)
+            if href:
+                switch.add(href)
+    # Menus, headers and footers link to other articles too: only a language switch counts there.
+    links = [u for u in page.links if u not in page.nav or u in switch]
+    return page.alternates, links, switch, page.canonical
+
+
+# --------------------------------------------------------------------------- content features
+
+
+@dataclass
+class Features:
+    anchors: Counter[str]
+    stems: frozenset[str]
+    length: float
+
+
+def _base(lang: str | None) -> str:
+    return (lang or "und").split("-")[0].lower()
+
+
+def content_features(text: str, lang: str) -> Features:
+    """Numbers, Latin names, English stems (or lexicon glosses) and normalised length of a text."""
+    from tasks.align.sentences import (
+        chinese_english_lexicon,
+        chinese_glosses,
+        english_stems,
+        extract_anchors,
+        sentence_length,
+        vietnamese_glosses,
+    )
+
+    lang = _base(lang)
+    text = text[:40_000]
+    anchors = Counter({k: v for k, v in extract_anchors(text, lang).items() if k[0] in "nw"})
+    if lang == "en":
+        stems: set[str] = english_stems(text)
+    elif lang == "zh":
+        lex = chinese_english_lexicon() or {}
+        stems = set().union(*chinese_glosses(text, lex)) if lex else set()
+    elif lang == "vi":
+        stems = set().union(*vietnamese_glosses(text))
+    else:
+        stems = set()
+    return Features(anchors, frozenset(stems), float(sentence_length(text, lang)))
+
+
+class ContentScorer:
+    """Similarity of two documents in different languages, with idf weights over the pool."""
+
+    def __init__(self, docs: Iterable[DocInfo]):
+        docs = list(docs)
+        n = max(1, len(docs))
+        df_a: Counter[str] = Counter()
+        df_s: Counter[str] = Counter()
+        for d in docs:
+            df_a.update(set(d.features.anchors))
+            df_s.update(d.features.stems)
+        self._idf_a = {k: math.log(1 + n / c) for k, c in df_a.items()}
+        self._idf_s = {k: math.log(1 + n / c) for k, c in df_s.items()}
+        self._max_idf = math.log(1 + n)
+
+    def _cos(self, a: Iterable[str], b: Iterable[str], idf: dict[str, float]) -> float:
+        sa, sb = set(a), set(b)
+        if not sa or not sb:
+            return 0.0
+        inter = sum(idf.get(k, self._max_idf) ** 2 for k in sa & sb)
+        na = math.sqrt(sum(idf.get(k, self._max_idf) ** 2 for k in sa))
+        nb = math.sqrt(sum(idf.get(k, self._max_idf) ** 2 for k in sb))
+        return inter / (na * nb) if na and nb else 0.0
+
+    def parts(self, a: DocInfo, b: DocInfo) -> tuple[float, float, float]:
+        """(anchor similarity, lexicon similarity, length agreement) in [0, 1]."""
+        fa, fb = a.features, b.features
+        anchors = self._cos(fa.anchors, fb.anchors, self._idf_a)
+        lexical = self._cos(fa.stems, fb.stems, self._idf_s)
+        if fa.length > 0 and fb.length > 0:
+            r = math.log(fa.length / fb.length) - _LOG_LEN_RATIO.get((_base(a.lang), _base(b.lang)), 0.0)
+            length = math.exp(-(r * r) / (2 * _LEN_SIGMA**2))
+        else:
+            length = 0.0
+        return anchors, lexical, length
+
+    def score(self, a: DocInfo, b: DocInfo) -> float:
+        """Anchors and lexicon cues, damped by an unexpected length ratio; 0 outside the date window."""
+        if a.date is not None and b.date is not None:
+            if abs((a.date - b.date).total_seconds()) > DATE_WINDOW_DAYS * 86400:
+                return 0.0
+        anchors, lexical, length = self.parts(a, b)
+        return round((0.6 * anchors + 0.4 * lexical) * length, 4)
+
+
+# --------------------------------------------------------------------------- pairing
+
+
+def _url_key(url: str) -> str | None:
+    """An article id (5+ digits) or a long slug of the URL's last segment."""
+    last = [s for s in urlsplit(url).path.split("/") if s]
+    if not last:
+        return None
+    seg = re.sub(r"\.(s?html?|php|aspx?)$", "", last[-1].lower())
+    ids = _ID_RE.findall(seg)
+    if ids:
+        return "id:" + max(ids, key=len)
+    return "slug:" + seg if seg.count("-") >= 3 else None
+
+
+def _edition_of(url: str, roots: dict[tuple[str, str], set[str]], hosts: dict[str, set[str]]) -> str | None:
+    """The one language whose stored articles share this URL's host and first path segment (or host)."""
+    parts = urlsplit(url)
+    seg = next((s for s in parts.path.split("/") if s), "")
+    for langs in (roots.get((parts.netloc, seg), set()), hosts.get(parts.netloc, set())):
+        if len(langs) == 1:
+            return next(iter(langs))
+    return None
+
+
+def named_counterparts(docs: list[DocInfo]) -> dict[str, dict[str, set[str]]]:
+    """Per document: language -> the counterpart URLs its own page names (hreflang, language switch, 'Source:').
+
+    An article page (not an edition's home page) named this way is the document's version in
+    that language, stored or not: the weaker `url` and `content` methods must not pair the
+    document with another article of that language. A switch link's language is the edition
+    of the stored articles sharing its host and first path segment.
+    """
+    from tasks.crawl.discover import canonical_url
+
+    roots: dict[tuple[str, str], set[str]] = {}
+    hosts: dict[str, set[str]] = {}
+    for d in docs:
+        for u in d.urls | {d.url}:
+            parts = urlsplit(u)
+            roots.setdefault((parts.netloc, next((s for s in parts.path.split("/") if s), "")), set()).add(_base(d.lang))
+            hosts.setdefault(parts.netloc, set()).add(_base(d.lang))
+
+    def article(u: str) -> bool:
+        return _url_key(u) is not None or len([s for s in urlsplit(u).path.split("/") if s]) >= 2
+
+    out: dict[str, dict[str, set[str]]] = {}
+    for d in docs:
+        named: dict[str, set[str]] = {}
+        found = [(code, u) for code, u in d.alternates.items()] + [("", u) for u in sorted(d.switch_links)]
+        for code, raw in found:
+            u = canonical_url(raw) or raw
+            lang = _base(code) if code else _edition_of(u, roots, hosts)
+            if lang in (None, "x", "und", _base(d.lang)) or not article(u) or u in d.urls | {d.url}:
+                continue
+            named.setdefault(lang, set()).add(u)  # type: ignore[arg-type]
+        if named:
+            out[d.key] = named
+    return out
+
+
+def _names_another(named: dict[str, dict[str, set[str]]], a: DocInfo, b: DocInfo) -> bool:
+    """True when either document's page names a counterpart in the other's language that is not the other."""
+    for x, y in ((a, b), (b, a)):
+        urls = named.get(x.key, {}).get(_base(y.lang))
+        if urls and not urls & (y.urls | {y.url}):
+            return True
+    return False
+
+
+def candidate_pairs(docs: list[DocInfo], threshold: float = CONTENT_THRESHOLD) -> list[Pair]:
+    """Every pair evidence says is a pair, strongest method first (not yet one-to-one)."""
+    # A document's own URL first, aliases (rel=canonical, final URL) after: a page whose
+    # canonical wrongly names another edition's article never takes that article's place.
+    by_url: dict[str, DocInfo] = {d.url: d for d in docs}
+    for d in docs:
+        for u in sorted(d.urls):
+            by_url.setdefault(u, d)
+    found: dict[tuple[str, str], Pair] = {}
+    named = named_counterparts(docs)
+
+    def add(a: DocInfo, b: DocInfo, method: str, score: float) -> None:
+        if a.key == b.key or _base(a.lang) == _base(b.lang) or a.outlet != b.outlet:
+            return
+        if method in ("url", "content") and _names_another(named, a, b):
+            return  # the page names its own counterpart in that language: never a weaker pair with another
+        k = (a.key, b.key) if a.key < b.key else (b.key, a.key)
+        have = found.get(k)
+        if have is None or (_RANK[method], -score) < (_RANK[have.method], -have.score):
+            found[k] = Pair(k[0], k[1], method, round(score, 4))
+
+    for a in docs:
+        for u in a.alternates.values():
+            b = by_url.get(u)
+            if b is not None:
+                mutual = any(v in a.urls | {a.url} for v in b.alternates.values())
+                add(a, b, "hreflang", 1.0 if mutual else 0.9)
+    for a in docs:
+        targets: dict[str, list[DocInfo]] = {}
+        for u in a.links:
+            b = by_url.get(u)
+            if b is not None and _base(b.lang) != _base(a.lang):
+                targets.setdefault(_base(b.lang), []).append(b)
+        for lang, bs in targets.items():
+            unique = {b.key: b for b in bs}
+            if len(unique) > 1:
+                # Several articles of one other edition: only a language switch / source link counts.
+                unique = {b.key: b for b in bs if (b.urls | {b.url}) & a.switch_links}
+            if len(unique) == 1:
+                b = next(iter(unique.values()))
+                mutual = any(by_url.get(u) is a for u in b.links)
+                add(a, b, "link", 0.95 if mutual else 0.9)
+    scorer = ContentScorer(docs) if docs else None
+    keyed: dict[str, list[DocInfo]] = {}
+    for d in docs:
+        k = _url_key(d.url)
+        if k:
+            keyed.setdefault(k, []).append(d)
+    for group in keyed.values():
+        for i, a in enumerate(group):
+            for b in group[i + 1 :]:
+                if _base(a.lang) != _base(b.lang) and scorer is not None and scorer.score(a, b) >= URL_CONTENT_FLOOR:
+                    add(a, b, "url", 0.8)
+    if scorer is not None:
+        for a, b, score in content_candidates(docs, scorer, threshold, set(found)):
+            add(a, b, "content", score)
+    return sorted(found.values(), key=lambda p: (_RANK[p.method], -p.score, p.a, p.b))
+
+
+def content_candidates(
+    docs: list[DocInfo], scorer: ContentScorer, threshold: float, decided: set[tuple[str, str]]
+) -> list[tuple[DocInfo, DocInfo, float]]:
+    """Content pairs at or above the threshold that clearly beat every rival of either side.
+
+    Rivals are the other documents of the same language (and outlet): a pair is kept only
+    when its score is DOMINANCE times the best score either side reaches with someone else,
+    so an article whose counterpart is missing does not pair with the next-closest one.
+    """
+    scores: dict[tuple[str, str], float] = {}
+    best: dict[tuple[str, str], list[float]] = {}  # (doc key, other lang) -> top two scores
+    for i, a in enumerate(docs):
+        for b in docs[i + 1 :]:
+            if _base(a.lang) == _base(b.lang) or a.outlet != b.outlet:
+                continue
+            s = scorer.score(a, b)
+            if s <= 0:
+                continue
+            scores[(a.key, b.key)] = s
+            for x, y in ((a, b), (b, a)):
+                top = best.setdefault((x.key, _base(y.lang)), [0.0, 0.0])
+                if s > top[0]:
+                    top[1], top[0] = top[0], s
+                elif s > top[1]:
+                    top[1] = s
+    by_key = {d.key: d for d in docs}
+    out = []
+    for (ka, kb), s in scores.items():
+        a, b = by_key[ka], by_key[kb]
+        k = (ka, kb) if ka < kb else (kb, ka)
+        if s < threshold or k in decided:
+            continue
+        rival = 0.0
+        for x, y in ((a, b), (b, a)):
+            top = best[(x.key, _base(y.lang))]
+            rival = max(rival, top[1] if top[0] == s else top[0])
+        if s >= DOMINANCE * rival:
+            out.append((a, b, s))
+    return out
+
+
+def group_stories(docs: list[DocInfo], pairs: list[Pair], existing: Iterable[Story] = ()) -> list[Story]:
+    """One-to-one grouping: pairs in order, never two versions of one language in a story."""
+    lang = {d.key: _base(d.lang) for d in docs}
+    by_key = {d.key: d for d in docs}
+    named = named_counterparts(docs)
+    story_of: dict[str, Story] = {}
+    stories: list[Story] = []
+    for s in existing:
+        s = Story(s.id, dict(s.members), list(s.edges))
+        stories.append(s)
+        for key in s.members.values():
+            story_of[key] = s
+    for p in pairs:
+        sa, sb = story_of.get(p.a), story_of.get(p.b)
+        if sa is not None and sa is sb:
+            continue
+        la = sa.members if sa else {lang[p.a]: p.a}
+        lb = sb.members if sb else {lang[p.b]: p.b}
+        if set(la) & set(lb):
+            continue  # a second version of one language: refused (one-to-one)
+        if p.method in ("url", "content") and any(
+            _names_another(named, by_key[x], by_key[y])
+            for x in la.values() for y in lb.values() if x in by_key and y in by_key
+        ):
+            continue  # a version names its own counterpart in that language: no joining through another's content pair
+        if sa is None and sb is None:
+            s = Story(_story_id(p.a, p.b), {**la, **lb}, [p])
+            stories.append(s)
+        else:
+            s = sa or sb  # type: ignore[assignment]
+            other = sb if s is sa else sa
+            s.members.update(lb if s is sa else la)
+            s.edges.append(p)
+            if other is not None:
+                s.edges += other.edges
+                stories.remove(other)
+        for key in s.members.values():
+            story_of[key] = s
+    return stories
+
+
+AGREEMENT_FLOOR = 0.015  # a missing version joins a story on weaker content evidence ...
+AGREEMENT_RATIO = 3.0  # ... when every version already in the story picks it, and it picks each of them, this clearly
+
+
+def join_by_agreement(docs: list[DocInfo], stories: list[Story]) -> list[Story]:
+    """Give a story its missing language when all its versions agree on one unpaired article.
+
+    A short or name-poor version (a Chinese article with every name transliterated) can
+    score under the threshold against each version alone; when the story already has two
+    versions and both, independently, pick the same unpaired article by a wide margin (and
+    it picks each of them), the evidence adds up. Recorded as `content` with its best score.
+    """
+    if not stories or not docs:
+        return stories
+    scorer = ContentScorer(docs)
+    named = named_counterparts(docs)
+    in_story = {k for st in stories for k in st.members.values()}
+    by_lang: dict[tuple[str, str], list[DocInfo]] = {}
+    for d in docs:
+        by_lang.setdefault((d.outlet, _base(d.lang)), []).append(d)
+    by_key = {d.key: d for d in docs}
+    for st in stories:
+        if len(st.members) < 2:
+            continue
+        members = [by_key[k] for k in st.members.values() if k in by_key]
+        if not members:
+            continue
+        outlet = members[0].outlet
+        for lang in ("vi", "zh", "en"):
+            if lang in st.members:
+                continue
+            pool = by_lang.get((outlet, lang), [])
+            free = [z for z in pool if z.key not in in_story]
+            if not free:
+                continue
+            choice: DocInfo | None = None
+            best_score = 0.0
+            agreed = True
+            for m in members:
+                ranked = sorted(((scorer.score(m, z), z.key) for z in pool), reverse=True)
+                top, key = ranked[0]
+                second = ranked[1][0] if len(ranked) > 1 else 0.0
+                z = by_key[key]
+                if z.key in in_story or top < AGREEMENT_FLOOR or top < AGREEMENT_RATIO * second:
+                    agreed = False
+                    break
+                # ... and the article picks this member among the member's language, just as clearly.
+                back = sorted((scorer.score(z, y) for y in by_lang.get((outlet, _base(m.lang)), []) if y.key != m.key),
+                              reverse=True)
+                if back and top < AGREEMENT_RATIO * back[0]:
+                    agreed = False
+                    break
+                if choice is not None and choice.key != z.key:
+                    agreed = False
+                    break
+                if any(_names_another(named, y, z) for y in members):
+                    agreed = False  # a version (or the article) names another counterpart in that language
+                    break
+                choice, best_score = z, max(best_score, top)
+            if agreed and choice is not None:
+                st.members[lang] = choice.key
+                for m in members:
+                    st.edges.append(Pair(*sorted((m.key, choice.key)), "content", round(scorer.score(m, choice), 4)))
+                in_story.add(choice.key)
+    return stories
+
+
+def pair_documents(docs: list[DocInfo], threshold: float = CONTENT_THRESHOLD, existing: Iterable[Story] = ()) -> list[Story]:
+    """Evidence -> one-to-one stories -> missing versions joined by agreement."""
+    return join_by_agreement(docs, group_stories(docs, candidate_pairs(docs, threshold), existing))
+
+
+def _story_id(a: str, b: str) -> str:
+    return "auto-" + hashlib.sha1("|".join(sorted((a, b))).encode()).hexdigest()[:12]
+
+
+# --------------------------------------------------------------------------- stored documents
+
+
+def doc_info_from_record(output_dir: Path, rel: str, record: dict[str, Any]) -> DocInfo | None:
+    """DocInfo of a stored record (page evidence read again from its raw snapshot)."""
+    from tasks.crawl.discover import canonical_url
+    from tasks.store.files import read_raw
+
+    disc = record.get("discovery") or {}
+    if not disc.get("outlet"):
+        return None
+    document = record.get("document") or {}
+    fetch = record.get("fetch") or {}
+    url = canonical_url(record.get("url") or "") or record.get("url") or ""
+    urls = {u for u in (canonical_url(x or "") for x in (record.get("url"), document.get("canonical_url"), fetch.get("final_url"))) if u}
+    alternates: dict[str, str] = {}
+    links: list[str] = []
+    switch: set[str] = set()
+    if fetch.get("raw_path"):
+        try:
+            html = read_raw(output_dir, fetch["raw_path"])
+            alternates, links, switch, canonical = page_evidence(html, fetch.get("final_url") or url)
+            if canonical:
+                urls.add(canonical)
+        except (OSError, ValueError):
+            pass
+    text = document.get("text") or ""
+    for m in _URL_IN_TEXT_RE.finditer(text):
+        u = canonical_url(m.group(0).rstrip(".,;"))
+        if u:
+            links.append(u)
+            switch.add(u)  # a URL written in the text ("Source: <url>") names its source
+    date = None
+    for value in (disc.get("published"), document.get("date")):
+        if value:
+            try:
+                date = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+                date = date.replace(tzinfo=timezone.utc) if date.tzinfo is None else date
+                break
+            except ValueError:
+                continue
+    lang = document.get("lang") or disc.get("edition") or "und"
+    if _base(disc.get("edition")) in ("vi", "zh", "en"):
+        lang = disc["edition"]  # the edition says what language the article is in
+    info = DocInfo(
+        key=record["source_id"], outlet=disc["outlet"], lang=lang, url=url, urls=urls, date=date,
+        alternates=alternates, links=links, switch_links=switch, text=text, rel=rel, story=record.get("story"),
+    )
+    info.features = content_features(text, lang)
+    return info
+
+
+def _existing_stories(docs: list[DocInfo]) -> list[Story]:
+    by_id: dict[str, Story] = {}
+    keys = {d.key for d in docs}
+    for d in docs:
+        st = d.story or {}
+        if not st.get("id") or not st.get("paired_by"):
+            continue
+        s = by_id.setdefault(st["id"], Story(st["id"], {}))
+        s.members[_base(d.lang)] = d.key
+        for v in st.get("versions") or []:
+            if v.get("source_id") in keys:
+                s.members.setdefault(_base(v.get("lang")), v["source_id"])
+    return list(by_id.values())
+
+
+def story_block(story: Story, doc: DocInfo, docs: dict[str, DocInfo]) -> dict[str, Any]:
+    """The `story` block of one member: id, paired_by, every version (itself included)."""
+    mine = [e for e in story.edges if doc.key in (e.a, e.b)] or story.edges
+    best = min(mine, key=lambda e: (_RANK[e.method], -e.score)) if mine else None
+    versions = [
+        {"lang": docs[k].lang, "url": docs[k].url, "source_id": k}
+        for _, k in sorted(story.members.items())
+        if k in docs
+    ]
+    return {
+        "id": story.id,
+        "paired_by": {"method": best.method, "score": best.score} if best else None,
+        "versions": versions,
+    }
+
+
+def pair_run(
+    output_dir: Path,
+    this_run: dict[str, str],
+    provenance: Any,
+    pivot: str,
+    run_id: str,
+    frontier: Any,
+    *,
+    hand_written: set[str] | None = None,
+) -> list[dict[str, Any]]:
+    """Pair tonight's stored documents with each other and with earlier nights'; write story blocks.
+
+    `this_run`: {source_id: rel path} stored (new or changed) in this run. Returns one entry
+    per story that gained a version tonight: {id, versions, paired_by per member}.
+    """
+    from tasks.store.files import latest_document
+
+    out = Path(output_dir)
+    hand_written = hand_written or set()
+    outlets: set[str] = set()
+    records: dict[str, tuple[str, dict[str, Any]]] = {}
+    for sid, rel in this_run.items():
+        rec = _load(out, rel)
+        if rec is not None and (rec.get("discovery") or {}).get("outlet") and sid not in hand_written:
+            records[sid] = (rel, rec)
+            outlets.add(rec["discovery"]["outlet"])
+    if not records:
+        return []
+    since = (datetime.now(timezone.utc) - timedelta(days=STORED_WINDOW_DAYS)).isoformat()
+    for outlet in sorted(outlets):
+        for row in frontier.stored(outlet):
+            sid = row["source_id"]
+            if sid in records or sid in hand_written or (row.get("stored_at") or "") < since:
+                continue  # versions stored long ago are not tonight's counterparts
+            rel = latest_document(out, sid)
+            rec = _load(out, rel) if rel else None
+            if rec is not None:
+                records[sid] = (rel, rec)  # type: ignore[assignment]
+    docs = [d for sid, (rel, rec) in sorted(records.items()) if (d := doc_info_from_record(out, rel, rec)) is not None]
+    by_key = {d.key: d for d in docs}
+    existing = _existing_stories(docs)
+    before = {s.id: dict(s.members) for s in existing}
+    stories = pair_documents(docs, CONTENT_THRESHOLD, existing)
+    changed: list[dict[str, Any]] = []
+    for story in stories:
+        if before.get(story.id) == story.members:
+            continue
+        if not any(k in this_run for k in story.members.values()):
+            continue
+        for key in story.members.values():
+            doc = by_key[key]
+            block = story_block(story, doc, by_key)
+            _write_story(out, doc, records[key][1], block, story, by_key, pivot, in_run=key in this_run)
+        changed.append({
+            "id": story.id,
+            "versions": [{"lang": by_key[k].lang, "url": by_key[k].url, "source_id": k} for k in story.members.values()],
+            "edges": [{"a": e.a, "b": e.b, "method": e.method, "score": e.score} for e in story.edges],
+        })
+    return changed
+
+
+def _load(out: Path, rel: str | None) -> dict[str, Any] | None:
+    if not rel:
+        return None
+    try:
+        return json.loads((out / rel).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _write_story(
+    out: Path, doc: DocInfo, record: dict[str, Any], block: dict[str, Any], story: Story,
+    docs: dict[str, DocInfo], pivot: str, *, in_run: bool,
+) -> None:
+    """Add the story block (and sentence links to the pivot version) to a document; store it."""
+    from tasks.align.sentences import align_story
+    from tasks.models import Segment
+    from tasks.store.files import sha256_hex, write_document
+
+    pivot_key = story.members.get(_base(pivot))
+    if pivot_key is not None and pivot_key != doc.key:
+        pivot_rec = _load(out, docs[pivot_key].rel)
+        if pivot_rec is not None:
+            pivot_segs = [Segment.model_validate(s) for s in pivot_rec.get("segments", [])]
+            segs = [Segment.model_validate(s) for s in record.get("segments", [])]
+            links = align_story(pivot_segs, segs, doc.lang, pivot)
+            block.update({
+                "pivot_source": pivot_key,
+                "pivot_lang": docs[pivot_key].lang,
+                "method": links[0].method if links else None,
+                "links": [link.model_dump(mode="json") for link in links],
+            })
+    record = dict(record)
+    record["story"] = block
+    if not in_run:
+        # An earlier night's document: a new version naming its counterpart(s).
+        members = "|".join(sorted(v["source_id"] for v in block["versions"]))
+        record["version"] = sha256_hex(f"{record['version']}|{block['id']}|{members}".encode())[:16]
+    write_document(out, record)

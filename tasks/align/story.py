@@ -1,0 +1,81 @@
+"""Stories: sources sharing a `story` id are language versions of one article.
+
+Every non-pivot version is aligned sentence by sentence to the pivot-language version
+(the human translation), so a translator sees original, human version and MT together.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tasks.models import Document, Segment, Source
+
+
+def _base(lang: str | None) -> str:
+    return (lang or "und").split("-")[0]
+
+
+def _stored_version(output_dir: Path, source_id: str) -> tuple[str, list[Segment]] | None:
+    """(lang, segments) of the newest stored version of a source, when there is one."""
+    from tasks.store.files import latest_document
+
+    rel = latest_document(output_dir, source_id)
+    if rel is None:
+        return None
+    try:
+        record = json.loads((output_dir / rel).read_text(encoding="utf-8"))
+        segments = [Segment.model_validate(s) for s in record.get("segments", [])]
+    except (OSError, ValueError):
+        return None
+    return record.get("document", {}).get("lang") or "und", segments
+
+
+def story_alignments(
+    sources: list[Source],
+    documents: dict[str, Document],
+    pivot: str,
+    output_dir: Path,
+) -> dict[str, dict[str, Any]]:
+    """`story` blocks for the documents processed in this run, keyed by source id.
+
+    The pivot version is the story's source whose document language is the pivot
+    language: processed in this run, or else its newest stored version. A story
+    without a pivot version, or a document already in the pivot language, gets none.
+    """
+    from tasks.align.sentences import align_story
+
+    by_story: dict[str, list[Source]] = {}
+    for source in sources:
+        if source.story:
+            by_story.setdefault(source.story, []).append(source)
+
+    blocks: dict[str, dict[str, Any]] = {}
+    for story, members in by_story.items():
+        versions: dict[str, tuple[str, list[Segment]]] = {}
+        for source in members:
+            doc = documents.get(source.id)
+            if doc is not None:
+                versions[source.id] = (doc.lang or "und", doc.segments)
+            else:
+                stored = _stored_version(output_dir, source.id)
+                if stored is not None:
+                    versions[source.id] = stored
+        pivots = [sid for sid, (lang, _) in versions.items() if _base(lang) == _base(pivot)]
+        if not pivots:
+            continue
+        pivot_id = pivots[0]
+        pivot_segments = versions[pivot_id][1]
+        for sid, (lang, segments) in versions.items():
+            if sid == pivot_id or sid not in documents or _base(lang) == _base(pivot):
+                continue
+            links = align_story(pivot_segments, segments, lang, pivot)
+            blocks[sid] = {
+                "id": story,
+                "pivot_source": pivot_id,
+                "pivot_lang": versions[pivot_id][0],
+                "method": links[0].method if links else None,
+                "links": [link.model_dump(mode="json") for link in links],
+            }
+    return blocks

@@ -1,0 +1,838 @@
+"""Discovery: each night, find an outlet's new articles in every edition and plan what to fetch.
+
+Per edition: robots.txt `Sitemap:` lines, sitemap indexes / sitemaps / news sitemaps
+(gzip too), feeds named in sources.yaml or advertised by the home page, and links on the
+home page and its section pages. Every feed, sitemap and page goes through the project's
+own Fetcher (robots.txt, per-host politeness, size limits, SSRF rule, conditional GET for
+feeds and sitemaps) and is parsed from bytes: feedparser for feeds,
+ultimate-sitemap-parser's parse-only `sitemap_from_str` for sitemaps (it never makes a
+request of its own), beautifulsoup4 with lxml for pages, courlan for canonical URLs.
+
+Then candidates of all editions are merged by canonical URL (a feed or sitemap date
+wins, a date in the URL is evidence too) and decided: seen/stored, too old, off the
+outlet's hosts, disallowed by robots.txt, over the per-edition cap, or fetched tonight.
+Every decision is returned for the run manifest. Nothing here imports prefect.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Iterable
+from urllib.parse import urljoin, urlsplit
+
+from tasks.models import Discovery, Document, FetchDefaults, Outlet, Rejection, Source, SourcesFile
+
+# Bounds: a hostile or huge site costs a bounded amount of work.
+MAX_SITEMAPS_PER_EDITION = 50  # sitemap files read per edition per run (indexes included)
+MAX_SITEMAP_DEPTH = 3  # index -> index -> sitemap
+MAX_ENTRIES_PER_FILE = 50_000  # URLs read from one feed or sitemap (the sitemap protocol's own limit)
+MAX_LINKS_PER_PAGE = 5_000  # <a href> read from one home or section page
+MAX_FEEDS_PER_EDITION = 10
+
+VIAS = ("feed", "sitemap", "page", "listed")
+_NAV_TAGS = frozenset({"nav", "header", "footer", "menu"})
+_VIA_RANK = {"feed": 0, "sitemap": 1, "page": 2, "listed": 3}
+
+_FEED_TYPES_ADVERTISED = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/json")
+_NAV_PARTS = frozenset(
+    "tag tags category categories page search login logout register signup about contact lien-he gioi-thieu "
+    "author authors video videos photo photos rss feed feeds sitemap privacy terms help".split()
+)
+_URL_DATE_RES = (
+    re.compile(r"(?<!\d)(20\d{2})[/_-](0?[1-9]|1[0-2])[/_-](0?[1-9]|[12]\d|3[01])(?!\d)"),
+    re.compile(r"(?<!\d)(20\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?!\d)"),
+)
+_ARTICLE_ID_RE = re.compile(r"\d{4,}")
+_QUERY_ID_RE = re.compile(r"(?:^|&)[a-z_]*id=\d{2,}|(?:^|&)(?:p|article|story|news)=\d{2,}", re.IGNORECASE)
+
+
+# --------------------------------------------------------------------------- URLs
+
+
+def canonical_url(url: str, base: str | None = None) -> str | None:
+    """Absolute, scheme and host lower-cased, fragment and tracking parameters dropped; None if not http(s)."""
+    from courlan import normalize_url
+
+    url = (url or "").strip()
+    if not url or url.startswith(("javascript:", "mailto:", "tel:", "data:")):
+        return None
+    if base:
+        url = urljoin(base, url)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    try:
+        return normalize_url(url, strict=True)
+    except Exception:  # noqa: BLE001 - courlan on a malformed URL: not a URL we use
+        return None
+
+
+def host_of(url: str) -> str:
+    """host[:port] of a URL, lower-cased: editions on one loopback address differ by port."""
+    from tasks.crawl.fetch import host_port
+
+    return host_port(url)
+
+
+def edition_for(url: str, outlet: Outlet) -> str | None:
+    """The edition a URL belongs to: same host, longest home-page path prefix; None when off the outlet."""
+    host, path = host_of(url), urlsplit(url).path or "/"
+    best: tuple[int, str] | None = None
+    same_host = []
+    for lang, home in outlet.editions.items():
+        if host_of(home) != host:
+            continue
+        same_host.append(lang)
+        hpath = urlsplit(home).path or "/"
+        if path.startswith(hpath.rstrip("/") + "/") or path == hpath.rstrip("/") or hpath == "/":
+            if best is None or len(hpath) > best[0]:
+                best = (len(hpath), lang)
+    if best is not None:
+        return best[1]
+    return same_host[0] if len(same_host) == 1 else None
+
+
+def url_date(url: str) -> datetime | None:
+    """A publication date written in the URL (/2026/11/30/, -20261130-), or None."""
+    path = urlsplit(url).path
+    for rx in _URL_DATE_RES:
+        m = rx.search(path)
+        if m:
+            try:
+                return datetime(int(m.group(1)), int(m.group(2)), int(m.group(3)), tzinfo=timezone.utc)
+            except ValueError:
+                continue
+    return None
+
+
+def looks_like_article(url: str, home: str) -> bool:
+    """An article-looking URL of the edition: not the home page, not a nav/tag/search page."""
+    path = urlsplit(url).path
+    if path.rstrip("/") == urlsplit(home).path.rstrip("/"):
+        return False
+    segments = [s for s in path.split("/") if s]
+    if not segments or any(s.lower() in _NAV_PARTS for s in segments):
+        return False
+    last = segments[-1].lower()
+    if last.endswith((".xml", ".rss", ".json", ".jpg", ".png", ".gif", ".pdf", ".css", ".js", ".gz", ".zip")):
+        return False
+    stem = re.sub(r"\.(s?html?|php|aspx?)$", "", last)
+    return (
+        last.endswith((".html", ".htm", ".shtml"))
+        or bool(_QUERY_ID_RE.search(urlsplit(url).query))
+        or bool(_ARTICLE_ID_RE.search(stem))
+        or stem.count("-") >= 3
+        or url_date(url) is not None
+    )
+
+
+def looks_like_section(url: str, home: str) -> bool:
+    """A section page of the edition (/the-gioi/, /world): one or two short path segments, no article shape."""
+    if looks_like_article(url, home) or urlsplit(url).query:
+        return False
+    path, hpath = urlsplit(url).path, urlsplit(home).path.rstrip("/")
+    if path.rstrip("/") == hpath:
+        return False
+    if hpath and path.startswith(hpath + "/"):
+        path = path[len(hpath):]
+    segments = [s for s in path.split("/") if s]
+    return 1 <= len(segments) <= 2 and not any(s.lower() in _NAV_PARTS for s in segments)
+
+
+def _could_be_article(url: str, outlet: Outlet) -> bool:
+    """Not an edition's home page, not a navigation page (tag, category, search...)."""
+    parts = urlsplit(url)
+    if any(url.rstrip("/") == home.rstrip("/") for home in outlet.editions.values()):
+        return False
+    segments = [s.lower() for s in parts.path.split("/") if s]
+    return bool(segments or parts.query) and not any(s in _NAV_PARTS for s in segments)
+
+
+def source_id_for(outlet: str, edition: str, url: str) -> str:
+    """Stable source id of a discovered article: outlet, edition and a hash of its canonical URL."""
+    return f"{outlet}-{edition}-{hashlib.sha1(url.encode('utf-8')).hexdigest()[:10]}"
+
+
+# --------------------------------------------------------------------------- parsing (bytes in)
+
+
+class DiscoveryParseError(ValueError):
+    """A feed or sitemap we refuse or cannot read; `reason` is a short code."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+def _xml_guard(content: bytes) -> None:
+    """Refuse XML with a DTD or entity declarations (billion laughs, XXE) before any parser sees it."""
+    head = content.lower()
+    if b"<!doctype" in head or b"<!entity" in head:
+        raise DiscoveryParseError("xml_dtd", "XML with a DTD or entity declarations is refused")
+
+
+def maybe_gunzip(content: bytes, max_bytes: int) -> bytes:
+    """Decompress a gzip body (a .xml.gz sitemap served as-is), never beyond max_bytes."""
+    if not content.startswith(b"\x1f\x8b"):
+        return content
+    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = d.decompress(content, max_bytes + 1)
+    except zlib.error as exc:
+        raise DiscoveryParseError("bad_gzip", str(exc)) from None
+    if len(out) > max_bytes or d.unconsumed_tail:
+        raise DiscoveryParseError("too_large", f"gzip body exceeds max_bytes {max_bytes} after decompression")
+    return out
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+# feedparser sets `bozo` for these on well-formed feeds (no Content-Type given, a charset
+# declaration overridden): not a broken feed.
+_BENIGN_BOZO = ("NonXMLContentType", "CharacterEncodingOverride")
+
+
+def parse_feed(content: bytes, url: str) -> list[tuple[str, datetime | None]]:
+    """(link, published) of a feed's entries (RSS, Atom, JSON Feed), at most MAX_ENTRIES_PER_FILE.
+
+    A broken feed with no usable entry raises `bad_feed`; `read_feed` also says what was wrong
+    with a broken feed feedparser recovered entries from."""
+    return read_feed(content, url)[0]
+
+
+def read_feed(content: bytes, url: str) -> tuple[list[tuple[str, datetime | None]], str | None]:
+    """(entries with a usable link, the problem of a broken feed they were recovered from, or None)."""
+    import json
+
+    stripped = content.lstrip()
+    if stripped.startswith(b"{"):
+        try:
+            data = json.loads(stripped.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise DiscoveryParseError("bad_feed", f"JSON Feed: {exc}") from None
+        items = data.get("items") if isinstance(data, dict) else None
+        out: list[tuple[str, datetime | None]] = []
+        for item in (items if isinstance(items, list) else [])[:MAX_ENTRIES_PER_FILE]:
+            if not isinstance(item, dict):
+                continue
+            link = item.get("url") or item.get("external_url")
+            when = item.get("date_published") or item.get("date_modified")
+            if isinstance(link, str):
+                out.append((link, _parse_iso(when) if isinstance(when, str) else None))
+        return out, None
+    _xml_guard(content)
+    import feedparser
+
+    parsed = feedparser.parse(content, response_headers={"content-location": url})
+    out = []
+    for entry in parsed.entries[:MAX_ENTRIES_PER_FILE]:
+        link = entry.get("link")
+        if not link or canonical_url(link, url) is None:
+            continue  # a truncated feed's last entry has no link: nothing to fetch
+        stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+        when = datetime(*stamp[:6], tzinfo=timezone.utc) if stamp else None
+        out.append((link, when))
+    exc = parsed.get("bozo_exception")
+    problem = None
+    if parsed.get("bozo") and type(exc).__name__ not in _BENIGN_BOZO:
+        problem = f"{type(exc).__name__}: {exc}" if exc is not None else "not a well-formed feed"
+    if problem and not out:
+        raise DiscoveryParseError("bad_feed", problem)
+    return out, problem
+
+
+def _parse_iso(text: str) -> datetime | None:
+    try:
+        return _as_utc(datetime.fromisoformat(text.strip().replace("Z", "+00:00")))
+    except ValueError:
+        return None
+
+
+def _index_lastmods(content: bytes) -> dict[str, datetime]:
+    """<loc> -> <lastmod> of a sitemap index (ultimate-sitemap-parser keeps only the locs)."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=True)
+    try:
+        root = etree.fromstring(content, parser)
+    except etree.XMLSyntaxError:
+        return {}
+    out: dict[str, datetime] = {}
+    if root is None:
+        return out
+    for el in root.iter("{*}sitemap"):
+        loc = el.findtext("{*}loc")
+        mod = el.findtext("{*}lastmod")
+        when = _parse_iso(mod) if mod else None
+        if loc and when:
+            out[loc.strip()] = when
+        if len(out) >= MAX_ENTRIES_PER_FILE:
+            break
+    return out
+
+
+def parse_sitemap(content: bytes, url: str) -> tuple[list[str], list[tuple[str, datetime | None]]]:
+    """(child sitemap URLs, (page URL, date)) of a sitemap or sitemap index; news dates win over lastmod."""
+    _xml_guard(content)
+    import logging
+
+    from usp.objects.sitemap import AbstractIndexSitemap
+    from usp.tree import sitemap_from_str
+
+    logging.getLogger("usp").setLevel(logging.ERROR)
+    text = content.decode("utf-8", errors="replace")
+    if text.lstrip().startswith("<") and "<urlset" not in text and "<sitemapindex" not in text:
+        raise DiscoveryParseError("bad_sitemap", "XML that is neither <urlset> nor <sitemapindex>")
+    try:
+        tree = sitemap_from_str(text)
+    except Exception as exc:  # noqa: BLE001 - a broken sitemap is a recorded rejection
+        raise DiscoveryParseError("bad_sitemap", f"{type(exc).__name__}: {exc}") from None
+    if isinstance(tree, AbstractIndexSitemap):
+        return [s.url for s in tree.sub_sitemaps][:MAX_ENTRIES_PER_FILE], []
+    pages: list[tuple[str, datetime | None]] = []
+    for page in tree.all_pages():
+        if len(pages) >= MAX_ENTRIES_PER_FILE:
+            break
+        news = page.news_story.publish_date if page.news_story is not None else None
+        pages.append((page.url, _as_utc(news or page.last_modified)))
+    return [], pages
+
+
+@dataclass
+class PageLinks:
+    """What a page says about other URLs (read with beautifulsoup4 + lxml)."""
+
+    links: list[str] = field(default_factory=list)  # canonical absolute <a href>, in page order, deduplicated
+    nav: set[str] = field(default_factory=set)  # those inside <nav>, <header>, <footer>, <menu> or role=navigation
+    feeds: list[str] = field(default_factory=list)  # advertised feeds
+    canonical: str | None = None
+    alternates: dict[str, str] = field(default_factory=dict)  # hreflang -> canonical URL
+    truncated: bool = False
+
+
+def read_page(content: bytes, base_url: str, max_links: int = MAX_LINKS_PER_PAGE) -> PageLinks:
+    """Links, feed adverts, rel=canonical and hreflang alternates of an HTML page."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(content, "lxml")
+    base = base_url
+    tag = soup.find("base", href=True)
+    if tag is not None:
+        base = urljoin(base_url, str(tag["href"]))
+    out = PageLinks()
+    seen: set[str] = set()
+    for link in soup.find_all("link", href=True):
+        rels = {r.lower() for r in (link.get("rel") or [])}
+        href = canonical_url(str(link["href"]), base)
+        if href is None:
+            continue
+        if "canonical" in rels and out.canonical is None:
+            out.canonical = href
+        if "alternate" in rels:
+            lang = str(link.get("hreflang") or "").strip().lower()
+            ltype = str(link.get("type") or "").strip().lower()
+            if lang and lang != "x-default":
+                out.alternates.setdefault(lang, href)
+            elif ltype in _FEED_TYPES_ADVERTISED and href not in out.feeds:
+                out.feeds.append(href)
+    count = 0
+    for a in soup.find_all("a", href=True):
+        count += 1
+        if count > max_links:
+            out.truncated = True
+            break
+        href = canonical_url(str(a["href"]), base)
+        if href is not None and href not in seen:
+            seen.add(href)
+            out.links.append(href)
+            if any(p.name in _NAV_TAGS or p.get("role") == "navigation" for p in a.parents if p.name):
+                out.nav.add(href)
+    return out
+
+
+# --------------------------------------------------------------------------- discovery of one outlet
+
+
+@dataclass
+class Candidate:
+    url: str
+    outlet: str
+    edition: str
+    via: str
+    found_on: str | None
+    published: datetime | None = None
+    date_source: str | None = None
+
+
+@dataclass
+class FetchLog:
+    """One feed / sitemap / page request made by discovery, with its outcome."""
+
+    url: str
+    kind: str
+    edition: str
+    outcome: str  # the Fetcher's (fetched, not_modified, rejected, failed), or partial / skipped / absent
+    reason: str | None = None
+    detail: str | None = None
+    entries: int = 0
+    outlet: str = ""
+
+    @property
+    def problem(self) -> bool:
+        """A rejection or a bounded skip: recorded in the run's manifest and rejected.jsonl."""
+        return self.outcome not in ("fetched", "not_modified", "absent") or self.reason is not None
+
+
+@dataclass
+class OutletDiscovery:
+    outlet: Outlet
+    candidates: list[Candidate] = field(default_factory=list)
+    fetches: list[FetchLog] = field(default_factory=list)
+    off_site: list[tuple[str, str]] = field(default_factory=list)  # (url, found_on): recorded, not followed
+    # Feeds and sitemaps read this run (editions under path prefixes of one host share the
+    # robots.txt `Sitemap:` lines): each is requested once, its entries go to their own edition.
+    read: set[str] = field(default_factory=set)
+
+
+def aux_source_id(outlet: str, edition: str, kind: str, url: str) -> str:
+    """Id of a feed / sitemap / page request of discovery (names it in rejected.jsonl)."""
+    return f"{outlet}-{edition}-{kind}-{hashlib.sha1(url.encode()).hexdigest()[:8]}"
+
+
+def outlet_hosts(outlet: Outlet) -> list[str]:
+    """Every host[:port] of the outlet's editions: the only hosts discovery ever requests."""
+    return sorted({host_of(url) for url in outlet.editions.values()})
+
+
+def _aux_source(outlet: Outlet, edition: str, kind: str, url: str, hosts: list[str]) -> Source:
+    return Source(
+        id=aux_source_id(outlet.id, edition, kind, url),
+        url=url,
+        lang=edition,  # type: ignore[arg-type]
+        outlet=outlet.id,
+        min_delay_seconds=outlet.min_delay_seconds,
+        per_host_concurrency=outlet.per_host_concurrency,
+        discovery=Discovery(outlet=outlet.id, edition=edition, via="page", hosts=hosts),
+    )
+
+
+class _EditionCrawler:
+    """Discovery of one edition through a shared Fetcher."""
+
+    def __init__(self, outlet: Outlet, edition: str, home: str, fetcher: Any, result: OutletDiscovery, max_bytes: int,
+                 known_article: Callable[[list[str]], set[str]] | None = None):
+        self.outlet, self.edition, self.home = outlet, edition, home
+        self.known_article = known_article
+        self.fetcher, self.result, self.max_bytes = fetcher, result, max_bytes
+        self.hosts = outlet_hosts(outlet)
+        self.host = host_of(home)
+        self.follow = re.compile(outlet.follow) if outlet.follow else None
+        self.exclude = re.compile(outlet.exclude) if outlet.exclude else None
+
+    def _get(self, url: str, kind: str, *, conditional: bool) -> bytes | None:
+        """Bytes of a feed/sitemap/page through the Fetcher, or None (recorded)."""
+        from tasks.crawl.fetch import FEED_TYPES
+
+        # The edition a feed or sitemap belongs to (by its path), else the one reading it.
+        edition = edition_for(url, self.outlet) or self.edition
+        if host_of(url) not in self.hosts:
+            self.result.off_site.append((url, self.home))
+            self.result.fetches.append(FetchLog(url, kind, edition, "skipped", "off_site",
+                                                "host outside the outlet's editions", outlet=self.outlet.id))
+            return None
+        source = _aux_source(self.outlet, edition, kind, url, self.hosts)
+        res = self.fetcher.fetch(source, accept=None if kind in ("home", "section") else FEED_TYPES)
+        log = FetchLog(url, kind, edition, res.outcome, res.reason, res.detail, outlet=self.outlet.id)
+        self.result.fetches.append(log)
+        if res.outcome != "fetched" or res.content is None:
+            return None
+        if conditional:
+            # Feeds and sitemaps: remembered now, asked conditionally next run.
+            self.fetcher.commit(res)
+        return res.content
+
+    def _add(self, url: str | None, via: str, found_on: str, published: datetime | None, date_source: str | None) -> None:
+        if url is None:
+            return
+        if host_of(url) not in self.hosts:
+            self.result.off_site.append((url, found_on))
+            return
+        if self.follow is not None and not self.follow.search(url):
+            return
+        if self.exclude is not None and self.exclude.search(url):
+            return
+        if via == "sitemap" and not _could_be_article(url, self.outlet):
+            return  # plain sitemaps list home and section pages too
+        edition = edition_for(url, self.outlet) or self.edition
+        if published is None and (d := url_date(url)) is not None:
+            published, date_source = d, "url"
+        self.result.candidates.append(Candidate(url, self.outlet.id, edition, via, found_on, published, date_source))
+
+    def run(self) -> None:
+        robots_maps = self.fetcher.robots_sitemaps(self.home)
+        home_bytes = self._get(self.home, "home", conditional=False)
+        page = self._read_page(home_bytes, self.home) if home_bytes else PageLinks()
+        feeds = [u for u in self.outlet.feeds if host_of(u) == self.host] + page.feeds
+        for feed in list(dict.fromkeys(feeds))[:MAX_FEEDS_PER_EDITION]:
+            if feed not in self.result.read:
+                self.result.read.add(feed)
+                self._read_feed(feed)
+        maps = [u for u in self.outlet.sitemaps if host_of(u) == self.host] + robots_maps
+        guessed = None
+        if not maps:
+            maps = [guessed := urljoin(self.home, "/sitemap.xml")]
+        self._read_sitemaps(list(dict.fromkeys(maps)), guessed)
+        sections = [u for u in self.outlet.sections if host_of(u) == self.host]
+        self._read_links(page, self.home, sections)
+        articles = {c.url for c in self.result.candidates}
+        # Never read an article as a section (a stored article is never requested again).
+        sections = [u for u in dict.fromkeys(sections) if u not in articles]
+        if self.known_article is not None and sections:
+            known = self.known_article(sections)
+            sections = [u for u in sections if u not in known]
+        for section in sections[: self.outlet.max_section_pages]:
+            data = self._get(section, "section", conditional=False)
+            if data:
+                self._read_links(self._read_page(data, section), section, None)
+
+    def _read_page(self, data: bytes, url: str) -> PageLinks:
+        """A home or section page's links; a page with more than MAX_LINKS_PER_PAGE is a recorded bounded skip."""
+        page = read_page(data, url)
+        if page.truncated:
+            log = self.result.fetches[-1]
+            log.outcome, log.reason = "partial", "too_many_links"
+            log.detail = f"only the first {MAX_LINKS_PER_PAGE:,} <a href> of the page were read"
+        return page
+
+    def _read_links(self, page: PageLinks, found_on: str, sections: list[str] | None) -> None:
+        for link in page.links:
+            if host_of(link) not in self.hosts:
+                self.result.off_site.append((link, found_on))  # recorded, never followed
+                continue
+            edition = edition_for(link, self.outlet)
+            home = self.outlet.editions.get(edition, self.home) if edition else self.home  # type: ignore[call-overload]
+            if link in page.nav:
+                # Navigation (menus, header, footer) leads to sections, never to tonight's articles.
+                if sections is not None and edition == self.edition and self._section_like(link):
+                    sections.append(link)
+            elif looks_like_article(link, home):
+                self._add(link, "page", found_on, None, None)
+            elif sections is not None and edition == self.edition and looks_like_section(link, self.home):
+                sections.append(link)
+
+    def _section_like(self, url: str) -> bool:
+        """A navigation link worth reading as a section: not the home page, not an article's shape, no query."""
+        if urlsplit(url).query or url.rstrip("/") == self.home.rstrip("/"):
+            return False
+        if looks_like_section(url, self.home):
+            return True
+        segments = [s.lower() for s in urlsplit(url).path.split("/") if s]
+        if any(s in _NAV_PARTS for s in segments):
+            return False  # search, tag, login... pages
+        last = (segments or [""])[-1]
+        stem = re.sub(r"\.(s?html?|php|aspx?)$", "", last)
+        return bool(stem) and not _ARTICLE_ID_RE.search(stem) and stem.count("-") < 3 and url_date(url) is None
+
+    def _read_feed(self, url: str) -> None:
+        data = self._get(url, "feed", conditional=True)
+        if not data:
+            return
+        log = self.result.fetches[-1]
+        try:
+            entries, problem = read_feed(maybe_gunzip(data, self.max_bytes), url)
+        except DiscoveryParseError as exc:
+            self._parse_failed(exc)
+            return
+        log.entries = len(entries)
+        if problem:
+            # A broken feed feedparser recovered entries from: they are kept, the reason recorded.
+            log.outcome, log.reason = "partial", "bad_feed"
+            log.detail = f"broken feed, {len(entries)} entr{'y' if len(entries) == 1 else 'ies'} with a link recovered: {problem}"
+        for link, when in entries:
+            self._add(canonical_url(link, url), "feed", url, when, "feed" if when else None)
+
+    def _read_sitemaps(self, roots: list[str], guessed: str | None = None) -> None:
+        """Read sitemaps breadth-first; `guessed`: the /sitemap.xml tried when none is named (its 404 is no problem)."""
+        # (sitemap URL, depth, the index's <lastmod> for it: its undated entries are no newer)
+        queue: list[tuple[str, int, datetime | None]] = [(u, 0, None) for u in roots]
+        seen: set[str] = set()
+        while queue and len(seen) < MAX_SITEMAPS_PER_EDITION:
+            url, depth, bound = queue.pop(0)
+            if url in seen or url in self.result.read:
+                continue  # circular or repeated index entries, or read for another edition tonight
+            seen.add(url)
+            self.result.read.add(url)
+            data = self._get(url, "sitemap", conditional=True)
+            if not data:
+                log = self.result.fetches[-1]
+                if url == guessed and log.reason in ("http_404", "http_410"):
+                    log.outcome, log.reason = "absent", None
+                    log.detail = f"no sitemap named in robots.txt or sources.yaml; the guessed one: {log.detail}"
+                continue
+            try:
+                children, pages = parse_sitemap(maybe_gunzip(data, self.max_bytes), url)
+            except DiscoveryParseError as exc:
+                self._parse_failed(exc)
+                continue
+            log = self.result.fetches[-1]
+            log.entries = len(children) + len(pages)
+            if children and depth + 1 > MAX_SITEMAP_DEPTH:
+                log.outcome, log.reason = "skipped", "sitemap_depth"
+                log.detail = f"index deeper than {MAX_SITEMAP_DEPTH}: its {len(children)} child sitemap(s) not read"
+                continue
+            lastmods = _index_lastmods(maybe_gunzip(data, self.max_bytes)) if children else {}
+            for child in children:
+                c = canonical_url(child, url)
+                if c is not None and c not in seen:
+                    queue.append((c, depth + 1, lastmods.get(child)))
+            for link, when in pages:
+                if when is None and bound is not None:
+                    when_src: str | None = "sitemap-index"
+                    when = bound
+                else:
+                    when_src = "sitemap" if when else None
+                self._add(canonical_url(link, url), "sitemap", url, when, when_src)
+        if queue:
+            self.result.fetches.append(FetchLog(self.home, "sitemap", self.edition, "skipped", "sitemap_cap",
+                                                f"{len(queue)} sitemap(s) over the cap of {MAX_SITEMAPS_PER_EDITION}",
+                                                outlet=self.outlet.id))
+
+    def _parse_failed(self, exc: DiscoveryParseError) -> None:
+        log = self.result.fetches[-1]
+        log.outcome, log.reason, log.detail = "rejected", exc.reason, exc.detail
+
+
+def discover_outlet(
+    outlet: Outlet, fetcher: Any, defaults: FetchDefaults, known_article: Callable[[list[str]], set[str]] | None = None
+) -> OutletDiscovery:
+    """Every candidate article of every edition of one outlet (not yet decided).
+
+    `known_article(urls)`: those of `urls` the frontier knows as articles (never read as sections)."""
+    result = OutletDiscovery(outlet)
+    for edition, home in outlet.editions.items():
+        _EditionCrawler(outlet, edition, home, fetcher, result, defaults.max_bytes, known_article).run()
+    return result
+
+
+# --------------------------------------------------------------------------- merge and decide
+
+
+@dataclass
+class Decision:
+    """What a run does with one discovered article (every one is recorded)."""
+
+    url: str
+    source_id: str
+    outlet: str
+    edition: str
+    outcome: str  # "fetch" | "skipped_seen" | "skipped_old" | "skipped_cap" | "robots_disallowed"
+    reason: str | None
+    discovery: Discovery
+
+
+@dataclass
+class Plan:
+    sources: list[Source] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+    fetches: list[FetchLog] = field(default_factory=list)
+    off_site: list[tuple[str, str]] = field(default_factory=list)
+    stats: Counter[str] = field(default_factory=Counter)
+
+
+def merge_candidates(candidates: Iterable[Candidate]) -> list[Candidate]:
+    """One candidate per canonical URL: a feed/sitemap date wins over a URL date; the best `via` is kept."""
+    merged: dict[str, Candidate] = {}
+    for c in candidates:
+        have = merged.get(c.url)
+        if have is None:
+            merged[c.url] = Candidate(**vars(c))
+            continue
+        if c.published is not None and (have.published is None or (have.date_source == "url" and c.date_source != "url")):
+            have.published, have.date_source = c.published, c.date_source
+        if _VIA_RANK[c.via] < _VIA_RANK[have.via]:
+            have.via, have.found_on = c.via, c.found_on
+    return list(merged.values())
+
+
+def decide(
+    outlet: Outlet,
+    candidates: list[Candidate],
+    known: dict[str, dict[str, Any]],
+    *,
+    now: datetime,
+    force: bool = False,
+    refresh_days: float | None = None,
+    robots: Any = None,
+) -> list[Decision]:
+    """Decide each merged candidate: skip seen/stored, skip old (before fetching), cap per edition."""
+    cutoff = now - timedelta(days=outlet.max_age_days)
+    hosts = outlet_hosts(outlet)
+    decisions: list[Decision] = []
+    wanted: dict[str, list[tuple[Candidate, Discovery, str]]] = {}
+    for c in candidates:
+        sid = source_id_for(outlet.id, c.edition, c.url)
+        disc = Discovery(
+            outlet=outlet.id, edition=c.edition, via=c.via, found_on=c.found_on,  # type: ignore[arg-type]
+            published=c.published.isoformat() if c.published else None, date_source=c.date_source,
+            max_age_days=outlet.max_age_days, hosts=hosts,
+        )
+        row = known.get(c.url)
+        if row is not None and not force and row.get("status") in ("stored", "skipped_old", "rejected"):
+            stored_at = _parse_iso(row.get("stored_at") or "") if row.get("stored_at") else None
+            revisit = refresh_days is not None and stored_at is not None and stored_at < now - timedelta(days=refresh_days)
+            if not revisit:
+                decisions.append(Decision(c.url, sid, outlet.id, c.edition, "skipped_seen", f"already {row['status']}", disc))
+                continue
+        if c.published is not None and c.published < cutoff:
+            decisions.append(Decision(c.url, sid, outlet.id, c.edition, "skipped_old",
+                                      f"published {c.published.date()} ({c.date_source}) before {cutoff.date()}", disc))
+            continue
+        if robots is not None and robots(c.url) == "disallowed":
+            decisions.append(Decision(c.url, sid, outlet.id, c.edition, "robots_disallowed", "robots.txt disallows it; never requested", disc))
+            continue
+        wanted.setdefault(c.edition, []).append((c, disc, sid))
+    for edition, items in wanted.items():
+        # Newest first; undated last (they are checked after fetching).
+        items.sort(key=lambda t: (t[0].published is None, -(t[0].published.timestamp() if t[0].published else 0), t[0].url))
+        for i, (c, disc, sid) in enumerate(items):
+            if i >= outlet.max_new_per_run:
+                decisions.append(Decision(c.url, sid, outlet.id, edition, "skipped_cap", f"over max_new_per_run {outlet.max_new_per_run}", disc))
+            else:
+                decisions.append(Decision(c.url, sid, outlet.id, edition, "fetch", None, disc))
+    return decisions
+
+
+def source_for(outlet: Outlet, d: Decision) -> Source:
+    return Source(
+        id=d.source_id, url=d.url, lang=d.edition,  # type: ignore[arg-type]
+        outlet=outlet.id, tags=list(outlet.tags),
+        min_delay_seconds=outlet.min_delay_seconds, per_host_concurrency=outlet.per_host_concurrency,
+        discovery=d.discovery,
+    )
+
+
+def listed_discovery(cfg: SourcesFile, source: Source) -> Source:
+    """A hand-written source on an outlet's edition host gets `discovery.via = listed` (it can be paired)."""
+    if source.discovery is not None:
+        return source
+    for outlet in cfg.outlets:
+        edition = edition_for(source.url, outlet)
+        if edition is not None or source.outlet == outlet.id:
+            edition = edition or (source.lang if source.lang != "auto" else "und")
+            disc = Discovery(outlet=outlet.id, edition=edition, via="listed", max_age_days=outlet.max_age_days,
+                             hosts=outlet_hosts(outlet))
+            return source.model_copy(update={"discovery": disc})
+    return source
+
+
+def plan_run(
+    cfg: SourcesFile,
+    outlets: list[Outlet],
+    fetcher: Any,
+    frontier: Any,
+    *,
+    run_id: str,
+    force: bool = False,
+    refresh_days: float | None = None,
+    now: datetime | None = None,
+) -> Plan:
+    """Discover every outlet, merge, decide, remember in the frontier; the sources to fetch tonight."""
+    now = now or datetime.now(timezone.utc)
+    plan = Plan()
+    for outlet in outlets:
+        found = discover_outlet(outlet, fetcher, cfg.defaults, lambda urls: set(frontier.get_many(urls)))
+        plan.fetches += found.fetches
+        plan.off_site += found.off_site
+        # Articles found on earlier nights and not fetched yet (capped) are candidates again.
+        pending = [
+            Candidate(r["url"], outlet.id, r["edition"], r["via"], r["found_on"], _parse_iso(r["published"] or ""), r["date_source"])
+            for r in frontier.pending(outlet.id)
+        ]
+        merged = merge_candidates(found.candidates + pending)
+        known = frontier.get_many([c.url for c in merged])
+        decisions = decide(outlet, merged, known, now=now, force=force, refresh_days=refresh_days,
+                           robots=fetcher.robots_decision)
+        frontier.record(decisions, run_id)
+        plan.decisions += decisions
+        plan.sources += [source_for(outlet, d) for d in decisions if d.outcome == "fetch"]
+        plan.stats["discovered"] += len(merged)
+        for d in decisions:
+            if d.outcome != "fetch":
+                plan.stats[d.outcome] += 1
+    return plan
+
+
+OFF_SITE_SAMPLE = 20  # off-site URLs listed by name in the manifest (all are counted)
+
+
+def discovery_rejections(plan: Plan) -> list[Rejection]:
+    """Every feed / sitemap / page problem of discovery as a rejection (stage `discover`) for rejected.jsonl."""
+    return [
+        Rejection(source_id=aux_source_id(f.outlet, f.edition, f.kind, f.url), stage="discover",
+                  reason=f.reason or f.outcome, detail=f.detail, url=f.url)
+        for f in plan.fetches if f.problem
+    ]
+
+
+def discovery_report(plan: Plan, sample: int = OFF_SITE_SAMPLE) -> dict[str, Any]:
+    """The manifest's `discovery` section: requests by kind and outcome, every problem, off-site links (bounded)."""
+    requests: Counter[str] = Counter(f"{f.kind} {f.outcome}" for f in plan.fetches)
+    problems = [
+        {"outlet": f.outlet, "edition": f.edition, "kind": f.kind, "url": f.url, "outcome": f.outcome,
+         "reason": f.reason or f.outcome, "detail": f.detail, "entries": f.entries}
+        for f in plan.fetches if f.problem
+    ]
+    first: dict[str, str] = {}
+    for url, found_on in plan.off_site:
+        first.setdefault(url, found_on)
+    hosts = Counter(host_of(u) for u in first)
+    return {
+        "requests": dict(sorted(requests.items())),
+        "rejected": problems,
+        "rejected_reasons": dict(sorted(Counter(p["reason"] for p in problems).items())),
+        "off_site": {
+            "links": len(plan.off_site),
+            "urls": len(first),
+            "hosts": dict(hosts.most_common(sample)),
+            "sample": [{"url": u, "found_on": f} for u, f in list(first.items())[:sample]],
+        },
+    }
+
+
+def too_old(source: Source, doc: Document, now: datetime | None = None) -> Rejection | None:
+    """After fetching an undated discovered article: its page date before the window -> skipped_old."""
+    disc = source.discovery
+    if disc is None or disc.via == "listed" or disc.published is not None or not doc.date:
+        return None
+    when = _parse_iso(doc.date)
+    if when is None:
+        return None
+    cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=disc.max_age_days)
+    # A page date is a day: compare days so an article of the window's first day is kept.
+    if when.date() < cutoff.date():
+        return Rejection(source_id=source.id, stage="discover", reason="skipped_old",
+                         detail=f"page date {when.date()} before {cutoff.date()}", url=source.url)
+    return None
+
+
+def discovery_record(source: Source, doc: Document) -> dict[str, object]:
+    """The stored document's `discovery` block: {outlet, edition, via, found_on, published, date_source}."""
+    disc = source.discovery
+    assert disc is not None
+    published, date_source = disc.published, disc.date_source
+    if published is None and doc.date:
+        published, date_source = doc.date, "page"
+    return {
+        "outlet": disc.outlet, "edition": disc.edition, "via": disc.via, "found_on": disc.found_on,
+        "published": published, "date_source": date_source,
+    }

@@ -1,0 +1,216 @@
+"""TMX 1.4b export: one file per language pair, one `tu` per aligned pair, with provenance props.
+
+Two kinds of file:
+- `<src>-<tgt>.tmx`: each translated segment (an `mt-1:1` pair: source segment ↔ its
+  machine or reviewed translation), props carrying source id, URL, fetched-at, model,
+  TM state, language and score, alignment method and score.
+- `<src>-<tgt>.story.tmx`: for documents that belong to a story, one `tu` per story link
+  (this version's segments ↔ the human version's segments), props for method and score.
+
+Written with lxml against the LISA TMX 1.4b DTD (`<!DOCTYPE tmx SYSTEM "tmx14.dtd">`);
+the tests validate every file against that DTD and read it with OmegaT.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from tasks import __version__
+from tasks.review.reviews import StoredDocument, parse_time, xml_text
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+DOCTYPE = '<!DOCTYPE tmx SYSTEM "tmx14.dtd">'
+# Scripts written without spaces between words: joined segments get no separator.
+_NO_SPACE_LANGS = ("zh", "ja")
+
+
+def tmx_date(value: datetime | None) -> str | None:
+    """TMX date format: YYYYMMDDThhmmssZ in UTC."""
+    if value is None:
+        return None
+    return value.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+@dataclass
+class TmxUnit:
+    tuid: str
+    src_lang: str
+    tgt_lang: str
+    source: str
+    target: str
+    created: datetime | None
+    changed: datetime | None
+    props: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _prop_value(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    return str(value)
+
+
+def translation_units(doc: StoredDocument) -> list[TmxUnit]:
+    """One unit per translated segment of a document (copies and untranslated skipped)."""
+    record = doc.record
+    fetch = record.get("fetch") or {}
+    fetched_at = parse_time(fetch.get("fetched_at"))
+    url = fetch.get("final_url") or record.get("url")
+    pair_of: dict[str, dict[str, Any]] = {}
+    for pair in record.get("alignment") or []:
+        for sid in pair.get("src") or []:
+            pair_of[sid] = pair
+    units: list[TmxUnit] = []
+    for seg in record.get("segments") or []:
+        tr = seg.get("translation")
+        if not tr or tr.get("state") == "copy" or not tr.get("text") or tr.get("src") == tr.get("tgt"):
+            continue
+        reviewed_at = parse_time(tr.get("reviewed_at"))
+        pair = pair_of.get(seg["id"]) or {}
+        props = [
+            ("x-source-id", record.get("source_id")),
+            ("x-doc-id", record.get("doc_id")),
+            ("x-version", record.get("version")),
+            ("x-segment", seg["id"]),
+            ("x-url", url),
+            ("x-fetched-at", fetch.get("fetched_at")),
+            ("x-model", tr.get("model")),
+            ("x-engine", tr.get("engine")),
+            ("x-state", tr.get("state")),
+            ("x-from-memory", tr.get("from_memory")),
+            ("x-reviewed-at", tr.get("reviewed_at")),
+            ("x-reference", tr.get("reference")),
+            ("x-lang", seg.get("lang")),
+            ("x-lang-score", seg.get("lang_score")),
+            ("x-align-method", pair.get("method")),
+            ("x-align-score", pair.get("score")),
+        ]
+        units.append(
+            TmxUnit(
+                tuid=seg["id"],
+                src_lang=tr["src"],
+                tgt_lang=tr["tgt"],
+                source=seg.get("text", ""),
+                target=tr["text"],
+                created=fetched_at,
+                changed=reviewed_at or fetched_at,
+                props=[(k, v) for k, v in ((k, _prop_value(v)) for k, v in props) if v is not None],
+            )
+        )
+    return units
+
+
+def _join(texts: list[str], lang: str) -> str:
+    sep = "" if lang.split("-")[0] in _NO_SPACE_LANGS else " "
+    return sep.join(t for t in texts if t)
+
+
+def story_units(doc: StoredDocument, partner: dict[str, Any] | None) -> list[TmxUnit]:
+    """One unit per story link with text on both sides (1:0 and 0:1 links carry no pair)."""
+    story = doc.record.get("story") or {}
+    links = story.get("links") or []
+    if not links or partner is None:
+        return []
+    mine = {s["id"]: s for s in doc.record.get("segments") or []}
+    theirs = {s["id"]: s for s in partner.get("segments") or []}
+    fetch = doc.record.get("fetch") or {}
+    pfetch = partner.get("fetch") or {}
+    created = max(filter(None, [parse_time(fetch.get("fetched_at")), parse_time(pfetch.get("fetched_at"))]), default=None)
+    units: list[TmxUnit] = []
+    for link in links:
+        src_segs = [mine[i] for i in link.get("src") or [] if i in mine]
+        tgt_segs = [theirs[i] for i in link.get("tgt") or [] if i in theirs]
+        if not src_segs or not tgt_segs:
+            continue
+        src_lang = src_segs[0].get("lang") or doc.record["document"].get("lang") or "und"
+        tgt_lang = tgt_segs[0].get("lang") or partner["document"].get("lang") or "und"
+        props = [
+            ("x-source-id", doc.record.get("source_id")),
+            ("x-pivot-source", story.get("pivot_source")),
+            ("x-url", fetch.get("final_url") or doc.record.get("url")),
+            ("x-pivot-url", pfetch.get("final_url") or partner.get("url")),
+            ("x-fetched-at", fetch.get("fetched_at")),
+            ("x-segments", " ".join(s["id"] for s in src_segs)),
+            ("x-pivot-segments", " ".join(s["id"] for s in tgt_segs)),
+            ("x-method", link.get("method")),
+            ("x-score", link.get("score")),
+            ("x-state", "human"),
+        ]
+        units.append(
+            TmxUnit(
+                tuid=f"{src_segs[0]['id']}>{tgt_segs[0]['id']}",
+                src_lang=src_lang,
+                tgt_lang=tgt_lang,
+                source=_join([s.get("text", "") for s in src_segs], src_lang),
+                target=_join([s.get("text", "") for s in tgt_segs], tgt_lang),
+                created=created,
+                changed=created,
+                props=[(k, v) for k, v in ((k, _prop_value(v)) for k, v in props) if v is not None],
+            )
+        )
+    return units
+
+
+def build_tmx(units: list[TmxUnit], src_lang: str, created: datetime | None = None) -> bytes:
+    """A TMX 1.4b document (UTF-8, with the DTD's DOCTYPE) for units of one language pair."""
+    from lxml import etree
+
+    root = etree.Element("tmx", version="1.4")
+    header = etree.SubElement(
+        root,
+        "header",
+        creationtool="newsbridge",
+        creationtoolversion=__version__,
+        segtype="sentence",
+        **{"o-tmf": "newsbridge-json", "adminlang": "en", "srclang": src_lang, "datatype": "plaintext"},
+    )
+    stamp = tmx_date(created)
+    if stamp:
+        header.set("creationdate", stamp)
+    body = etree.SubElement(root, "body")
+    for unit in units:
+        tu = etree.SubElement(body, "tu", tuid=xml_text(unit.tuid), srclang=unit.src_lang)
+        if unit.created:
+            tu.set("creationdate", tmx_date(unit.created) or "")
+        if unit.changed:
+            tu.set("changedate", tmx_date(unit.changed) or "")
+        for key, value in unit.props:
+            prop = etree.SubElement(tu, "prop", type=key)
+            prop.text = xml_text(value)
+        for lang, text in ((unit.src_lang, unit.source), (unit.tgt_lang, unit.target)):
+            tuv = etree.SubElement(tu, "tuv", {XML_LANG: lang})
+            etree.SubElement(tuv, "seg").text = xml_text(text)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True, doctype=DOCTYPE)
+
+
+def export_tmx(docs: list[StoredDocument], to_dir: Path, partners: dict[str, dict[str, Any] | None] | None = None) -> list[Path]:
+    """Write `<src>-<tgt>.tmx` (translations) and `<src>-<tgt>.story.tmx` (story links) into to_dir."""
+    from tasks.store.files import write_atomic
+
+    partners = partners or {}
+    groups: dict[tuple[str, str, str], list[TmxUnit]] = {}
+    for doc in docs:
+        for unit in translation_units(doc):
+            groups.setdefault(("", unit.src_lang, unit.tgt_lang), []).append(unit)
+        for unit in story_units(doc, partners.get(doc.rel)):
+            groups.setdefault((".story", unit.src_lang, unit.tgt_lang), []).append(unit)
+    written: list[Path] = []
+    now = datetime.now(timezone.utc)
+    for (kind, src, tgt), units in sorted(groups.items()):
+        name = f"{_safe_lang(src)}-{_safe_lang(tgt)}{kind}.tmx"
+        path = to_dir / name
+        write_atomic(path, build_tmx(units, src, created=now))
+        written.append(path)
+    return written
+
+
+def _safe_lang(lang: str) -> str:
+    """Language codes become file names: keep letters, digits and '-' only."""
+    cleaned = "".join(ch for ch in lang if ch.isascii() and (ch.isalnum() or ch == "-"))
+    return cleaned or "und"

@@ -1,0 +1,5 @@
+"""Translate: offline machine translation with a memory.
+
+Owns the engine (Argos packages through batched CTranslate2), the packages directory and
+installs, the translation memory (SQLite, PostgreSQL) and the tiny test models.
+"""

@@ -1,0 +1,260 @@
+"""The nightly deployment for real: `prefect server start`, `newsbridge serve`, a UI-style rerun.
+
+Sequence (the issue's Done-when): start a real Prefect server on a free loopback port,
+run `newsbridge serve` against it, find the `0 2 * * *` schedule with its timezone,
+trigger the deployment with `only: ["<one id>"]`, wait for the run to complete and find
+its artifacts. Pages come from a loopback site; translations from the tiny test models.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from flows.demo import serve_site
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.slow
+
+SOURCES = """\
+defaults:
+  min_delay_seconds: 0
+  timeout_seconds: 10
+sources:
+  - id: demo-vi-science
+    url: {base}/vi-hop-tac-khoa-hoc.html
+    lang: vi
+  - id: demo-en-science
+    url: {base}/en-guangxi-science.html
+    lang: en
+  - id: demo-missing
+    url: {base}/no-such-page.html
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(what: str, check, timeout: float, proc: subprocess.Popen | None = None, log: Path | None = None):
+    """Poll `check()` until it returns something truthy; fail with the process log otherwise."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            pytest.fail(f"{what}: process exited with {proc.returncode}\n{log.read_text() if log else ''}")
+        try:
+            value = check()
+        except httpx.HTTPError:
+            value = None
+        if value:
+            return value
+        time.sleep(0.5)
+    pytest.fail(f"timed out after {timeout}s waiting for {what}\n{log.read_text()[-4000:] if log else ''}")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def prefect_server(tmp_path_factory):
+    """A real `prefect server start` on 127.0.0.1:<free port> with its own home and SQLite."""
+    tmp_path = tmp_path_factory.mktemp("prefect-server")
+    home = tmp_path / "server-home"
+    home.mkdir()
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "DO_NOT_TRACK": "1",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_UI_ENABLED": "false",
+        # Let the scheduler put the cron runs on the calendar within seconds, not a minute.
+        "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "2",
+    }
+    env.pop("PREFECT_API_URL", None)
+    log = tmp_path / "server.log"
+    with log.open("wb") as fh:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+            env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    api = f"http://127.0.0.1:{port}/api"
+    try:
+        _wait("prefect server health", lambda: httpx.get(f"{api}/health", timeout=2).status_code == 200, 120, proc, log)
+        yield api
+    finally:
+        _stop(proc)
+
+
+@pytest.mark.parametrize("runner", [None, "dask"])
+def test_served_nightly_deployment_schedule_rerun_and_artifacts(prefect_server, argos_test_models, tmp_path, runner):
+    """`--runner dask`: the served runs (child processes) use a Dask cluster and the shared host limits."""
+    api = prefect_server
+    out = tmp_path / "out"
+    with serve_site() as base:
+        sources = tmp_path / "sources.yaml"
+        sources.write_text(SOURCES.format(base=base), encoding="utf-8")
+        env = {
+            **os.environ,
+            "PREFECT_API_URL": api,
+            "PREFECT_HOME": str(tmp_path / "serve-home"),
+            "ARGOS_PACKAGES_DIR": str(argos_test_models["packages_dir"]),
+            "PREFECT_LOGGING_LEVEL": "INFO",
+        }
+        log = tmp_path / "serve.log"
+        with log.open("wb") as fh:
+            serve = subprocess.Popen(
+                [sys.executable, "-m", "flows.cli", "serve", "--sources", str(sources), "--output", str(out),
+                 "--timezone", "Asia/Ho_Chi_Minh", *(["--runner", runner] if runner else [])],
+                cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        try:
+            with httpx.Client(base_url=api, timeout=10) as client:
+
+                def deployment():
+                    # (an earlier serve on this server left one: wait for ours)
+                    r = client.get("/deployments/name/nightly-crawl/nightly")
+                    ours = r.status_code == 200 and r.json()["parameters"].get("sources_file") == str(sources.resolve())
+                    return r.json() if ours else None
+
+                dep = _wait("deployment nightly-crawl/nightly", deployment, 90, serve, log)
+                [sched] = dep["schedules"]
+                assert sched["schedule"]["cron"] == "0 2 * * *"
+                assert sched["schedule"]["timezone"] == "Asia/Ho_Chi_Minh"
+                assert sched["active"] is True
+                assert dep["parameters"]["output"] == str(out.resolve())
+                assert {"only", "force", "since", "pivot", "sources_file", "output"} <= set(
+                    dep["parameter_openapi_schema"]["properties"]
+                )
+                # The nightly schedule has put runs on the calendar at 02:00 Ho Chi Minh City time.
+                def upcoming():
+                    return client.post(
+                        "/flow_runs/filter",
+                        json={"flow_runs": {"deployment_id": {"any_": [dep["id"]]},
+                                            "state": {"type": {"any_": ["SCHEDULED"]}}}},
+                    ).json()
+
+                scheduled = _wait("runs scheduled by the cron", upcoming, 60, serve, log)
+                assert scheduled, "the cron schedule created upcoming runs"
+                for run in scheduled:
+                    assert run["expected_start_time"].endswith(("T19:00:00Z", "T19:00:00+00:00")), run["expected_start_time"]
+
+                # A rerun of one source, as from the UI's custom-run form.
+                def create_run():
+                    r = client.post(
+                        f"/deployments/{dep['id']}/create_flow_run",
+                        json={"parameters": {"only": ["demo-vi-science"]}},
+                    )
+                    # 503 = the server's SQLite was busy (the scheduler writes too): ask again.
+                    assert r.status_code in (200, 201, 503), r.text
+                    return r.json() if r.status_code != 503 else None
+
+                run_id = _wait("a flow run created from the deployment", create_run, 30, serve, log)["id"]
+
+                def finished():
+                    run = client.get(f"/flow_runs/{run_id}").json()
+                    return run if run["state"]["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
+
+                run = _wait("the rerun to finish", finished, 150, serve, log)
+                assert run["state"]["type"] == "COMPLETED", log.read_text()[-4000:]
+                assert run["name"] == "rerun demo-vi-science"
+                assert run["parameters"]["only"] == ["demo-vi-science"]
+
+                artifacts = client.post(
+                    "/artifacts/filter", json={"artifacts": {"flow_run_id": {"any_": [run_id]}}}
+                ).json()
+                by_type = {a["type"]: a for a in artifacts}
+                assert set(by_type) == {"markdown", "table"}, artifacts
+                assert by_type["markdown"]["key"].startswith("nightly-summary-20")
+                assert by_type["table"]["key"].startswith("nightly-sources-20")
+                markdown = by_type["markdown"]["data"]
+                assert "## new (1)" in markdown and "demo-vi-science" in markdown
+                assert "export/html/index.html" in markdown
+                table = by_type["table"]["data"]
+                rows = json.loads(table) if isinstance(table, str) else table
+                assert [(r["id"], r["status"]) for r in rows] == [("demo-vi-science", "new")]
+                if runner is None:
+                    # A scheduled run is named by its scheduled day in the schedule's timezone,
+                    # even when it starts late: schedule one 26 h ago (yesterday or before there).
+                    when = datetime.now(timezone.utc) - timedelta(hours=26)
+                    day = when.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date().isoformat()
+
+                    def create_scheduled():
+                        r = client.post(
+                            f"/deployments/{dep['id']}/create_flow_run",
+                            json={"state": {"type": "SCHEDULED", "state_details": {"scheduled_time": when.isoformat()}}},
+                        )
+                        assert r.status_code in (200, 201, 503), r.text
+                        return r.json() if r.status_code != 503 else None
+
+                    late_id = _wait("a late scheduled run", create_scheduled, 30, serve, log)["id"]
+
+                    def late_finished():
+                        run = client.get(f"/flow_runs/{late_id}").json()
+                        return run if run["state"]["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
+
+                    late = _wait("the late scheduled run to finish", late_finished, 150, serve, log)
+                    assert late["state"]["type"] == "COMPLETED", log.read_text()[-4000:]
+                    assert late["name"] == f"nightly {day}"
+                    keys = {a["key"] for a in client.post(
+                        "/artifacts/filter", json={"artifacts": {"flow_run_id": {"any_": [late_id]}}}
+                    ).json()}
+                    assert keys == {f"nightly-summary-{day}", f"nightly-sources-{day}"}
+
+                # Dask workers fetched through the host's global limits, created by the run.
+                limits = client.post("/v2/concurrency_limits/filter", json={}).json()
+                host_limits = {lim["name"] for lim in limits if lim["name"].startswith("newsbridge-host-127-0-0-1")}
+                assert bool(host_limits) == (runner == "dask"), limits
+        finally:
+            _stop(serve)
+
+    # The rerun wrote its records for the one source asked for (and one document for it).
+    records = [json.loads(m.read_text()) for m in (out / "runs").glob("*/manifest.json")]
+    [record] = [r for r in records if r["flow_run_id"] == run_id]
+    assert record["only"] == ["demo-vi-science"]
+    assert [s["id"] for s in record["sources"]] == ["demo-vi-science"]
+    assert "demo-vi-science" in {p.parent.parent.name for p in (out / "docs").glob("*/*/*.json")}
+
+def test_prefect_yaml_deploys_the_same_deployment_to_a_work_pool(prefect_server, tmp_path):
+    """`prefect deploy --all` with our prefect.yaml: same entrypoint, cron, timezone, parameters."""
+    api = prefect_server
+    env = {**os.environ, "PREFECT_API_URL": api, "PREFECT_HOME": str(tmp_path / "deploy-home")}
+    with httpx.Client(base_url=api, timeout=10) as client:
+        created = client.post("/work_pools/", json={"name": "newsbridge", "type": "process"})
+        assert created.status_code in (200, 201, 409), created.text
+        proc = subprocess.run(
+            [sys.executable, "-m", "prefect", "--no-prompt", "deploy", "--all"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        dep = client.get("/deployments/name/nightly-crawl/nightly").json()
+    assert dep["entrypoint"] == "flows/nightly.py:nightly_crawl"
+    assert dep["work_pool_name"] == "newsbridge"
+    [sched] = dep["schedules"]
+    assert (sched["schedule"]["cron"], sched["schedule"]["timezone"]) == ("0 2 * * *", "Asia/Ho_Chi_Minh")
+    assert dep["parameters"] == {
+        "sources_file": "sources.yaml", "output": "output", "only": None, "force": False, "since": None, "refresh_days": None,
+        "pivot": "en",
+    }
+    assert dep["pull_steps"][0]["prefect.deployments.steps.set_working_directory"]["directory"] == "{{ $NEWSBRIDGE_HOME }}"
