@@ -12,7 +12,17 @@ os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "90"
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
+import glob  # noqa: E402
+import pwd  # noqa: E402
+import shutil  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
 from pathlib import Path  # noqa: E402
+
+import httpx  # noqa: E402
 
 import pytest  # noqa: E402
 
@@ -48,3 +58,112 @@ def argos_test_models(tmp_path_factory):
         os.environ.pop("ARGOS_PACKAGES_DIR", None)
     else:
         os.environ["ARGOS_PACKAGES_DIR"] = previous
+
+
+# --- a throwaway PostgreSQL cluster (the memory and frontier on PostgreSQL) ---
+
+def _pg_bin(name: str) -> str | None:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return found[-1] if found else shutil.which(name)
+
+
+def _as_cluster_owner(cmd: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root: use the `postgres` account then."""
+    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
+
+
+@pytest.fixture(scope="module")
+def pg_dsn():
+    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
+    if not initdb or not pg_ctl:
+        message = "PostgreSQL server binaries not found (Debian: apt-get install -y postgresql)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message + " — CI must install them (.ci/run)")
+        pytest.skip(message)
+    # A private dir directly under the temp root: pytest's tmp dirs are 0700 root-only.
+    root = Path(tempfile.mkdtemp(prefix="newsbridge-pg-"))
+    if os.geteuid() == 0:
+        pw = pwd.getpwnam("postgres")
+        os.chown(root, pw.pw_uid, pw.pw_gid)
+    data, log = root / "data", root / "server.log"
+    with socket.socket() as s:  # names the socket file only; nothing listens on TCP
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    run = lambda cmd: subprocess.run(_as_cluster_owner(cmd), capture_output=True, text=True, timeout=120)  # noqa: E731
+    init = run([initdb, "-D", str(data), "-U", "newsbridge", "-A", "trust", "-E", "UTF8", "--no-sync"])
+    assert init.returncode == 0, init.stdout + init.stderr
+    options = f"-k {root} -p {port} -c listen_addresses='' -c fsync=off"
+    start = run([pg_ctl, "-D", str(data), "-o", options, "-l", str(log), "-w", "-t", "60", "start"])
+    assert start.returncode == 0, start.stdout + start.stderr + (log.read_text() if log.exists() else "")
+    try:
+        yield f"postgresql://newsbridge@/postgres?host={root}&port={port}"
+    finally:
+        run([pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"])
+        shutil.rmtree(root, ignore_errors=True)
+
+
+
+# --- a real `prefect server start` (deployments, work pools, events) ---
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(what: str, check, timeout: float, proc: subprocess.Popen | None = None, log: Path | None = None):
+    """Poll `check()` until it returns something truthy; fail with the process log otherwise."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            pytest.fail(f"{what}: process exited with {proc.returncode}\n{log.read_text() if log else ''}")
+        try:
+            value = check()
+        except httpx.HTTPError:
+            value = None
+        if value:
+            return value
+        time.sleep(0.5)
+    pytest.fail(f"timed out after {timeout}s waiting for {what}\n{log.read_text()[-4000:] if log else ''}")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def prefect_server(tmp_path_factory):
+    """A real `prefect server start` on 127.0.0.1:<free port> with its own home and SQLite."""
+    tmp_path = tmp_path_factory.mktemp("prefect-server")
+    home = tmp_path / "server-home"
+    home.mkdir()
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "DO_NOT_TRACK": "1",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_UI_ENABLED": "false",
+        # Let the scheduler put the cron runs on the calendar within seconds, not a minute.
+        "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "2",
+    }
+    env.pop("PREFECT_API_URL", None)
+    log = tmp_path / "server.log"
+    with log.open("wb") as fh:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+            env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    api = f"http://127.0.0.1:{port}/api"
+    try:
+        _wait("prefect server health", lambda: httpx.get(f"{api}/health", timeout=2).status_code == 200, 120, proc, log)
+        yield api
+    finally:
+        _stop(proc)
+

@@ -56,3 +56,24 @@ def recording_site(hold_seconds: float = 0.1) -> Iterator[tuple[str, Log]]:
     log = Log(hold_seconds)
     with serve_loopback(_handler(log)) as base:
         yield base, log
+
+
+# Six pages of the demo site on one host (limits and Dask tests).
+PAGES = [
+    "vi-hop-tac-khoa-hoc.html", "en-guangxi-science.html", "zh-zhiye-jiaoyu.gbk.html",
+    "mixed-bilingual.html", "no-such-page.html", "private/internal.html",
+]
+
+
+def sources_yaml(base: str, concurrency: int, delay: float) -> str:
+    lines = [
+        "defaults:",
+        f"  min_delay_seconds: {delay}",
+        f"  per_host_concurrency: {concurrency}",
+        "  timeout_seconds: 10",
+        "sources:",
+    ]
+    for i, page in enumerate(PAGES):
+        lines += [f"  - id: page-{i}", f"    url: {base}/{page}"]
+    return "\n".join(lines) + "\n"
+

@@ -8,11 +8,14 @@ as the nightly flow stores them; the raw snapshot is stored content-addressed to
 from __future__ import annotations
 
 import hashlib
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
+from flows.demo import serve_loopback
 from tasks.store import files as store
 from tasks.models import AlignedPair, Document, FetchResult, Provenance, Segment, Translation
 
@@ -387,3 +390,40 @@ def run_omegat(project: Path, *args: str) -> Any:
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc
+
+
+# A page whose title and text try to inject script (review e2e tests).
+HOSTILE_PAGE_TITLE = "<script>alert(1)</script> Tin nóng"
+
+
+HOSTILE_PAGE = """<!DOCTYPE html>
+<html lang="vi"><head><meta charset="utf-8">
+<title>&lt;script&gt;alert(1)&lt;/script&gt; Tin nóng</title></head>
+<body><main><article>
+<h1>&lt;script&gt;alert(1)&lt;/script&gt; Tin nóng</h1>
+<p>Ngày 20/2/2025, tại Hà Nội, đoàn công tác đã làm việc với các doanh nghiệp về chuyển đổi số và đổi mới sáng tạo trong năm nay.</p>
+<p>&lt;img src=x onerror="window.__xss=1"&gt; Các chuyên gia cho biết thị trường công nghệ đang tăng trưởng mạnh mẽ trong khu vực.</p>
+<p>Người dân có thể xem thêm tại &lt;a href="javascript:window.__xss=2"&gt;đây&lt;/a&gt; và theo dõi các bản tin tiếp theo của chúng tôi.</p>
+<p>Kết thúc buổi làm việc, hai bên thống nhất sẽ ký kết biên bản ghi nhớ hợp tác trong năm nay tại Hà Nội.</p>
+</article></main></body></html>
+""".encode()
+
+
+@contextmanager
+def serve(pages: dict[str, bytes]) -> Iterator[str]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            body = pages.get(self.path)
+            self.send_response(200 if body is not None else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8" if body is not None else "text/plain")
+            body = body if body is not None else b"not found"
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    with serve_loopback(Handler) as base:
+        yield base
+

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from faultserver import FaultServer, Route  # tests/ is on sys.path (rootdir-less import)
-from test_tm_postgres import pg_dsn  # noqa: F401 - the throwaway PostgreSQL cluster fixture
 
 from tasks.crawl.discover import (
     DiscoveryParseError,

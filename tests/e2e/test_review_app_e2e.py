@@ -14,7 +14,7 @@ import pytest
 
 from review_app_support import ROOT, press, review_server, select_all, type_text, wait_for
 from review_support import Chromium, chromium_binary
-from test_review_e2e import HOSTILE_PAGE, HOSTILE_TITLE, serve
+from review_support import HOSTILE_PAGE, HOSTILE_PAGE_TITLE, serve
 
 pytestmark = pytest.mark.slow
 EDIT = "On 20 February 2025, in Hanoi, the Ministry met the Guangxi delegation."
@@ -67,7 +67,7 @@ def test_crawl_review_in_chromium_then_forced_recrawl(argos_test_models, tmp_pat
             links = browser.evaluate("[...document.querySelectorAll('a[data-source-id]')].map(a => [a.dataset.sourceId, a.getAttribute('href'), a.textContent])")
             by_source = {sid: (href, text) for sid, href, text in links}
             assert set(by_source) == {"vi-normal", "vi-hostile"}
-            assert by_source["vi-hostile"][1] == HOSTILE_TITLE
+            assert by_source["vi-hostile"][1] == HOSTILE_PAGE_TITLE
 
             doc_url = app.rstrip("/") + by_source["vi-normal"][0]
             browser.open(doc_url)
@@ -95,7 +95,7 @@ def test_crawl_review_in_chromium_then_forced_recrawl(argos_test_models, tmp_pat
             assert browser.evaluate(f"{row}.dataset.state") == "reviewed"
 
             browser.open(app.rstrip("/") + by_source["vi-hostile"][0])
-            assert browser.evaluate("document.querySelector('h1').textContent") == HOSTILE_TITLE
+            assert browser.evaluate("document.querySelector('h1').textContent") == HOSTILE_PAGE_TITLE
             assert browser.evaluate("typeof window.__xss") == "undefined"
             assert browser.evaluate("typeof window.__dialog") == "undefined"
             assert browser.evaluate("document.querySelectorAll('script').length") == 1

@@ -7,54 +7,17 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Iterator
 
 import lxml.html
 import pytest
 from lxml import etree
 
-from flows.demo import serve_loopback
-from review_support import Chromium, chromium_binary, tmx14_dtd, xliff12_schema
+from review_support import HOSTILE_PAGE, Chromium, chromium_binary, serve, tmx14_dtd, xliff12_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 NS = {"x": "urn:oasis:names:tc:xliff:document:1.2"}
 pytestmark = pytest.mark.slow
-
-HOSTILE_TITLE = "<script>alert(1)</script> Tin nóng"
-HOSTILE_PAGE = """<!DOCTYPE html>
-<html lang="vi"><head><meta charset="utf-8">
-<title>&lt;script&gt;alert(1)&lt;/script&gt; Tin nóng</title></head>
-<body><main><article>
-<h1>&lt;script&gt;alert(1)&lt;/script&gt; Tin nóng</h1>
-<p>Ngày 20/2/2025, tại Hà Nội, đoàn công tác đã làm việc với các doanh nghiệp về chuyển đổi số và đổi mới sáng tạo trong năm nay.</p>
-<p>&lt;img src=x onerror="window.__xss=1"&gt; Các chuyên gia cho biết thị trường công nghệ đang tăng trưởng mạnh mẽ trong khu vực.</p>
-<p>Người dân có thể xem thêm tại &lt;a href="javascript:window.__xss=2"&gt;đây&lt;/a&gt; và theo dõi các bản tin tiếp theo của chúng tôi.</p>
-<p>Kết thúc buổi làm việc, hai bên thống nhất sẽ ký kết biên bản ghi nhớ hợp tác trong năm nay tại Hà Nội.</p>
-</article></main></body></html>
-""".encode()
-
-
-@contextmanager
-def serve(pages: dict[str, bytes]) -> Iterator[str]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
-            body = pages.get(self.path)
-            self.send_response(200 if body is not None else 404)
-            self.send_header("Content-Type", "text/html; charset=utf-8" if body is not None else "text/plain")
-            body = body if body is not None else b"not found"
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    with serve_loopback(Handler) as base:
-        yield base
-
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "flows.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)

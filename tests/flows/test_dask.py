@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from recording_site import recording_site  # tests/ is on sys.path (pytest rootdir-less import)
-from test_ops_throttle import sources_yaml
+from recording_site import sources_yaml
 
 pytestmark = pytest.mark.slow
 

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -22,6 +19,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from conftest import _stop, _wait
 from flows.demo import serve_site
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,69 +40,6 @@ sources:
   - id: demo-missing
     url: {base}/no-such-page.html
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait(what: str, check, timeout: float, proc: subprocess.Popen | None = None, log: Path | None = None):
-    """Poll `check()` until it returns something truthy; fail with the process log otherwise."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            pytest.fail(f"{what}: process exited with {proc.returncode}\n{log.read_text() if log else ''}")
-        try:
-            value = check()
-        except httpx.HTTPError:
-            value = None
-        if value:
-            return value
-        time.sleep(0.5)
-    pytest.fail(f"timed out after {timeout}s waiting for {what}\n{log.read_text()[-4000:] if log else ''}")
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def prefect_server(tmp_path_factory):
-    """A real `prefect server start` on 127.0.0.1:<free port> with its own home and SQLite."""
-    tmp_path = tmp_path_factory.mktemp("prefect-server")
-    home = tmp_path / "server-home"
-    home.mkdir()
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PREFECT_HOME": str(home),
-        "DO_NOT_TRACK": "1",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_UI_ENABLED": "false",
-        # Let the scheduler put the cron runs on the calendar within seconds, not a minute.
-        "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "2",
-    }
-    env.pop("PREFECT_API_URL", None)
-    log = tmp_path / "server.log"
-    with log.open("wb") as fh:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-            env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-    api = f"http://127.0.0.1:{port}/api"
-    try:
-        _wait("prefect server health", lambda: httpx.get(f"{api}/health", timeout=2).status_code == 200, 120, proc, log)
-        yield api
-    finally:
-        _stop(proc)
 
 
 @pytest.mark.parametrize("runner", [None, "dask"])

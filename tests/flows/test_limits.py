@@ -11,28 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from recording_site import recording_site  # tests/ is on sys.path (pytest rootdir-less import)
+from recording_site import recording_site, sources_yaml  # tests/ is on sys.path (pytest rootdir-less import)
 
 pytestmark = pytest.mark.slow
-
-PAGES = [
-    "vi-hop-tac-khoa-hoc.html", "en-guangxi-science.html", "zh-zhiye-jiaoyu.gbk.html",
-    "mixed-bilingual.html", "no-such-page.html", "private/internal.html",
-]
-
-
-def sources_yaml(base: str, concurrency: int, delay: float) -> str:
-    lines = [
-        "defaults:",
-        f"  min_delay_seconds: {delay}",
-        f"  per_host_concurrency: {concurrency}",
-        "  timeout_seconds: 10",
-        "sources:",
-    ]
-    for i, page in enumerate(PAGES):
-        lines += [f"  - id: page-{i}", f"    url: {base}/{page}"]
-    return "\n".join(lines) + "\n"
-
 
 @pytest.mark.parametrize("concurrency, delay", [(1, 0.3), (3, 0.0)])
 def test_fetch_gates_throttle_one_host(prefect_harness, argos_test_models, tmp_path, concurrency, delay):

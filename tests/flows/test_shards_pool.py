@@ -22,8 +22,7 @@ import httpx
 import pytest
 from faultserver import FaultServer
 from soak_support import article
-from test_ops_deployment import _stop, prefect_server  # noqa: F401 - fixture
-from test_tm_postgres import pg_dsn  # noqa: F401 - fixture
+from conftest import _stop  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 POOL = "newsbridge"

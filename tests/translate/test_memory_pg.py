@@ -8,14 +8,8 @@ Without the binaries the tests skip locally, but FAIL in CI (`CI=true`): CI inst
 
 from __future__ import annotations
 
-import glob
-import os
-import pwd
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import unicodedata
 from pathlib import Path
@@ -27,46 +21,6 @@ from tasks.translate.memory import open_memory, source_hash
 ROOT = Path(__file__).resolve().parents[2]
 M1 = "argos:vi-en@1.0"
 M2 = "argos:vi-en@1.1"
-
-
-def _pg_bin(name: str) -> str | None:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    return found[-1] if found else shutil.which(name)
-
-
-def _as_cluster_owner(cmd: list[str]) -> list[str]:
-    """PostgreSQL refuses to run as root: use the `postgres` account then."""
-    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
-
-
-@pytest.fixture(scope="module")
-def pg_dsn():
-    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
-    if not initdb or not pg_ctl:
-        message = "PostgreSQL server binaries not found (Debian: apt-get install -y postgresql)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message + " — CI must install them (.ci/run)")
-        pytest.skip(message)
-    # A private dir directly under the temp root: pytest's tmp dirs are 0700 root-only.
-    root = Path(tempfile.mkdtemp(prefix="newsbridge-pg-"))
-    if os.geteuid() == 0:
-        pw = pwd.getpwnam("postgres")
-        os.chown(root, pw.pw_uid, pw.pw_gid)
-    data, log = root / "data", root / "server.log"
-    with socket.socket() as s:  # names the socket file only; nothing listens on TCP
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    run = lambda cmd: subprocess.run(_as_cluster_owner(cmd), capture_output=True, text=True, timeout=120)  # noqa: E731
-    init = run([initdb, "-D", str(data), "-U", "newsbridge", "-A", "trust", "-E", "UTF8", "--no-sync"])
-    assert init.returncode == 0, init.stdout + init.stderr
-    options = f"-k {root} -p {port} -c listen_addresses='' -c fsync=off"
-    start = run([pg_ctl, "-D", str(data), "-o", options, "-l", str(log), "-w", "-t", "60", "start"])
-    assert start.returncode == 0, start.stdout + start.stderr + (log.read_text() if log.exists() else "")
-    try:
-        yield f"postgresql://newsbridge@/postgres?host={root}&port={port}"
-    finally:
-        run([pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"])
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture()
