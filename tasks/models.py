@@ -228,8 +228,13 @@ class Document(_Model):
 class AlignedPair(_Model):
     src: list[str]  # segment ids on the source side (empty for 0:1)
     tgt: list[str]  # segment ids (or translation refs) on the target side (empty for 1:0)
-    score: float
-    method: str  # "mt-1:1" | "length+anchors" | "length+anchors+lexicon" | "mt-bridge"
+    score: float  # the probability that the link is right (calibrated; see docs/translators.md)
+    method: str  # "mt-1:1" | "length+anchors" | "length+anchors+lexicon" | "mt-bridge" | "evidence" ...
+    # Whether the link is trusted enough to leave the aligner: only exported links go to the
+    # translation memory, the TMX and the XLIFF human-version notes; the rest show as "unsure".
+    export: bool = True
+    # The evidence behind the link (feature name -> value), for provenance and review.
+    features: dict[str, float] = Field(default_factory=dict)
 
 
 class Rejection(_Model):
