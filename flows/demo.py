@@ -113,7 +113,7 @@ def run_demo(output: Path, as_json: bool = False) -> int:
     for pkg in installed:
         console.print(f"[red]installed TEST model[/red] {pkg.src}→{pkg.tgt} {pkg.version} at {pkg.path}")
 
-    from flows.cli.run import print_summary, run_flow
+    from flows.local import print_summary, run_flow
 
     with serve_site() as base:
         sources = output / "demo-sources.yaml"
