@@ -11,7 +11,7 @@ trafilatura runs with its defaults on the same raw bytes (`trafilatura.extract`)
 
 Honest figures (the dev pages were over-fitted once: 0.978 here, 0.944 on unseen pages):
 - a FIXED split: a page is "test" when sha1("<lang>/<id>") % 3 == 0. The first rounds of
-  tasks/text/extract.py were designed looking at the dev pages only; the voting round
+  tasks/text/extract/ were designed looking at the dev pages only; the voting round
   (tasks/text/vote.py) was decided by the cross-validation below over all pages, with every
   page's change in view: test pages are held out from hand tuning, not unseen.
 - 5-fold cross-validation of the rule's thresholds and votes (tasks.text.extract.CombineRule):

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.text.extract import _blocks, _parse, _self_link, extract_article, is_boilerplate_line
+from tasks.text.extract import extract_article, is_boilerplate_line
+from tasks.text.extract.density import _blocks, _self_link
+from tasks.text.extract.parse import _parse
 
 PROSE = [
     "Python lets you give a function argument a default value, which is a great feature of the language but can "
@@ -217,7 +219,7 @@ def test_ruby_readings_are_not_text() -> None:
 def test_list_items_trafilatura_writes_with_a_dash_are_matched_to_the_page() -> None:
     # trafilatura writes list items as "- item": a most-read list it kept above the article
     # is still text the page shows only in a link list.
-    from tasks.text.extract import _drop_widget_edges
+    from tasks.text.extract.trimming import _drop_widget_edges
 
     widgets = frozenset({"Court rules on a title dispute", "Grandparents may have to pay"})
     paras = ["- Court rules on a title dispute", "- Grandparents may have to pay", *README]

@@ -500,7 +500,7 @@ def test_comment_heading_at_the_top_is_not_the_end() -> None:
 
 
 def test_a_label_line_does_not_take_a_paragraph_with_it() -> None:
-    from tasks.text.extract import _drop_boilerplate
+    from tasks.text.extract.boilerplate import _drop_boilerplate
 
     assert _drop_boilerplate(["发布机构：", "市人民政府办公厅", ZH_ARTICLE[0]]) == [ZH_ARTICLE[0]]
     assert _drop_boilerplate(["编辑：", ZH_ARTICLE[0]]) == [ZH_ARTICLE[0]]
