@@ -2,7 +2,8 @@
 
 Routes: `GET /` (index, filters in the query string), `GET /doc/{source_id}` (document
 page), `GET /static/...` (the app's own JS/CSS), `POST /api/segments/{segment_id}`
-(JSON {text, state, version} + header X-CSRF-Token). Every request passes the Host
+(JSON {text, state, version} + header X-CSRF-Token), `POST /api/links/{source_id}/{n}` (JSON
+{decision: confirm|reject, version}: a translator's decision on an unsure story link). Every request passes the Host
 check and, when NEWSBRIDGE_REVIEW_TOKEN is set, the reviewer token check; every answer
 carries the Content-Security-Policy and the other security headers.
 """
@@ -86,6 +87,32 @@ def create_app(
             return JSONResponse({"error": str(exc)}, status_code=exc.status)
         return JSONResponse(view)
 
+    async def decide(request: Request) -> Response:
+        if not review_app.same_secret(csrf, request.headers.get("x-csrf-token")):
+            return JSONResponse({"error": "missing or wrong X-CSRF-Token (reload the page: the server may have restarted)"}, status_code=403)
+        body = await request.body()
+        if len(body) > review_app.MAX_BODY_BYTES:
+            return JSONResponse({"error": "request body too large"}, status_code=413)
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return JSONResponse({"error": "body is not JSON"}, status_code=400)
+
+        def save() -> dict[str, Any]:
+            with open_memory(tm) as memory:
+                return review_app.write_link(
+                    output_dir, request.path_params["source_id"], int(request.path_params["n"]), payload, memory, reviewer=reviewer
+                )
+
+        try:
+            view = await run_in_threadpool(save)
+        except ReviewConflict as exc:
+            return JSONResponse({"error": "this link changed since the page was loaded; nothing was written", "current": exc.current},
+                                status_code=409)
+        except review_app.ReviewRequestError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=exc.status)
+        return JSONResponse(view)
+
     async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         response = await _check(request, call_next, allowed=allowed, token=token)
         for name, value in review_app.SECURITY_HEADERS.items():
@@ -97,6 +124,7 @@ def create_app(
             Route("/", index),
             Route("/doc/{source_id}", document),
             Route("/api/segments/{segment_id}", write, methods=["POST"]),
+            Route("/api/links/{source_id}/{n:int}", decide, methods=["POST"]),
             Route("/static/page.css", lambda request: FileResponse(review_app.PAGE_CSS, media_type="text/css")),
             Mount("/static", app=StaticFiles(directory=review_app.STATIC_DIR), name="static"),
         ],

@@ -13,6 +13,8 @@ module. Nothing here knows about HTTP beyond status codes in errors:
   `tasks.review.reviews.apply_edits`, the very function `review import` uses (translation memory,
   stored document rewritten atomically, append-only audit log; a stale version writes
   nothing and raises `ReviewConflict`);
+- `write_link(...)`: a reviewer confirms or rejects an unsure story link
+  (`tasks.review.link_review.decide_link`: memory, stored document, audit log);
 - the request checks: CSRF token, reviewer token (`NEWSBRIDGE_REVIEW_TOKEN`), Host header.
 
 Page text is hostile (crawled titles and segments): the templates under
@@ -234,6 +236,47 @@ def write_segment(
     return report.segments[segment_id]
 
 
+def parse_link_decision(payload: Any, reviewer_default: str | None) -> tuple[str, str, str | None]:
+    """(decision, version, reviewer) of a link decision body; ReviewRequestError(400) when bad."""
+    from tasks.review.link_state import LINK_DECISIONS
+
+    if not isinstance(payload, dict):
+        raise ReviewRequestError(400, "expected a JSON object {decision, version}")
+    unknown = set(payload) - {"decision", "version", "reviewer"}
+    if unknown:
+        raise ReviewRequestError(400, f"unknown field(s): {', '.join(sorted(unknown))}")
+    decision, version = payload.get("decision"), payload.get("version")
+    if decision not in LINK_DECISIONS:
+        raise ReviewRequestError(400, f"decision must be one of {', '.join(LINK_DECISIONS)}")
+    if not isinstance(version, str) or not re.fullmatch(r"[0-9a-f]{16}", version):
+        raise ReviewRequestError(400, "version must be the link's data-link-version")
+    reviewer = payload.get("reviewer")
+    if reviewer in (None, ""):
+        reviewer = reviewer_default
+    elif not isinstance(reviewer, str) or not _REVIEWER_RE.match(reviewer.strip()):
+        raise ReviewRequestError(400, "reviewer: 1-64 characters, no markup or control characters")
+    else:
+        reviewer = reviewer.strip()
+    return decision, version, reviewer
+
+
+def write_link(output_dir: Path, source_id: str, n: int, payload: Any, memory: ReviewMemory, *, reviewer: str | None) -> dict[str, Any]:
+    """Confirm or reject one story link from the browser; returns the link's view after the write.
+
+    Raises ReviewRequestError (400 bad body, 404 unknown link, 409 not decidable) or
+    ReviewConflict (the link changed since the page was loaded: nothing written).
+    """
+    from tasks.review.link_review import LinkDecisionError, decide_link
+
+    decision, version, who = parse_link_decision(payload, reviewer)
+    if not SOURCE_ID_RE.match(source_id):
+        raise ReviewRequestError(404, "no such link")
+    try:
+        return decide_link(output_dir, source_id, n, decision, version, memory, via="browser", reviewer=who)
+    except LinkDecisionError as exc:
+        raise ReviewRequestError(exc.status, str(exc)) from exc
+
+
 # --------------------------------------------------------------------------- index
 
 
@@ -380,6 +423,7 @@ def _row_segment_ids(record: dict[str, Any], anchor: str) -> list[str]:
 
 def document_view(output_dir: Path, source_id: str) -> dict[str, Any] | None:
     """The latest stored document of a source as page rows with editable segments; None when not stored."""
+    from tasks.review.link_review import link_view
     from tasks.review.page import document_rows, test_models_of, web_href
     from tasks.store.files import latest_document
 
@@ -405,7 +449,11 @@ def document_view(output_dir: Path, source_id: str) -> dict[str, Any] | None:
             view["editable"] = tr.get("state") != "copy"
             view["lang"] = tr.get("tgt")
             units.append(view)
-        view_rows.append({"row": row, "units": units})
+        link = None
+        if row.anchor.startswith("l") and row.link in ("unsure", "rejected", "confirmed"):
+            n = int(row.anchor[1:])
+            link = link_view(record, n, record["story"]["links"][n])
+        view_rows.append({"row": row, "units": units, "link": link})
     document = record.get("document") or {}
     fetch = record.get("fetch") or {}
     url = fetch.get("final_url") or record.get("url")
@@ -425,6 +473,7 @@ def document_view(output_dir: Path, source_id: str) -> dict[str, Any] | None:
         "test_models": test_models_of(record),
         "columns": columns,
         "rows": view_rows,
+        "unsure_links": sum(1 for r in view_rows if r["link"] and r["link"]["status"] == "unsure"),
     }
 
 

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from tasks import __version__
 from tasks.models import TEST_MODEL_VERSION
+from tasks.review.link_state import link_status
 from tasks.review.reviews import StoredDocument
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; form-action 'none'"
@@ -80,6 +81,22 @@ class Row:
     state: str
     new_paragraph: bool
     cells: list[Cell] = field(default_factory=list)
+    link: str | None = None  # story rows: the link's state (exported, confirmed, unsure, rejected)
+
+
+# A story link's state -> the badge of its human-version cell ("unsure": the aligner did not
+# export it and no translator has confirmed it; it is in no memory, TMX or XLIFF reference).
+LINK_BADGE = {"exported": "human", "confirmed": "human", "unsure": "unsure", "rejected": "rejected"}
+
+
+def _link_info(link: dict[str, Any], status: str) -> str:
+    info = f"{link.get('method')} · score {float(link.get('score') or 0):.2f}"
+    review = link.get("review") or {}
+    if status in ("confirmed", "rejected"):
+        info += f" · {status}" + (f" by {review['by']}" if review.get("by") else "")
+    elif status == "unsure":
+        info += " · unsure: not in the memory or exports until confirmed"
+    return info
 
 
 def _lang_info(segs: list[dict[str, Any]]) -> str:
@@ -120,19 +137,21 @@ def document_rows(record: dict[str, Any], partner: dict[str, Any] | None) -> tup
             tgt = [theirs[i] for i in link.get("tgt") or [] if i in theirs]
             para = src[0]["paragraph"] if src else last_para
             mt_cell, state = _translation_cell(src, columns[2]) if src else (Cell(columns[2], ""), "human")
+            status = link_status(link)
             rows.append(
                 Row(
                     anchor=f"l{n}",
                     state=state,
                     new_paragraph=para != last_para,
+                    link=status,
                     cells=[
                         Cell(columns[0], " ".join(s.get("text", "") for s in src), lang=src[0].get("lang") if src else None, info=_lang_info(src) or None),
                         Cell(
                             columns[1],
                             " ".join(s.get("text", "") for s in tgt),
                             lang=tgt[0].get("lang") if tgt else None,
-                            badge="human",
-                            info=f"{link.get('method')} · score {float(link.get('score') or 0):.2f}",
+                            badge=LINK_BADGE[status],
+                            info=_link_info(link, status),
                         ),
                         mt_cell,
                     ],
@@ -208,6 +227,9 @@ def render_document(doc: StoredDocument, page: Path, output_dir: Path, index: Pa
     story_note = None
     if story.get("links"):
         story_note = f"story with {story.get('pivot_source')}" + ("" if partner else " (human version not stored)")
+        unsure = sum(1 for link in story["links"] if isinstance(link, dict) and link_status(link) == "unsure")
+        if partner and unsure:
+            story_note += f" · {unsure} unsure link{'s' if unsure != 1 else ''} (confirm or reject in the review app)"
     return _env().get_template(f"{TEMPLATES}/document.html").render(
         csp=CSP,
         style=_style(),

@@ -4,8 +4,9 @@ Two kinds of file:
 - `<src>-<tgt>.tmx`: each translated segment (an `mt-1:1` pair: source segment ↔ its
   machine or reviewed translation), props carrying source id, URL, fetched-at, model,
   TM state, language and score, alignment method and score.
-- `<src>-<tgt>.story.tmx`: for documents that belong to a story, one `tu` per story link
-  (this version's segments ↔ the human version's segments), props for method and score.
+- `<src>-<tgt>.story.tmx`: for documents that belong to a story, one `tu` per exported
+  story link (this version's segments ↔ the human version's segments), props for method,
+  score and link state (`exported` or `confirmed`; unsure and rejected links are left out).
 
 Written with lxml against the LISA TMX 1.4b DTD (`<!DOCTYPE tmx SYSTEM "tmx14.dtd">`);
 the tests validate every file against that DTD and read it with OmegaT.
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks import __version__
+from tasks.review.link_state import exported_links, link_status
 from tasks.review.reviews import StoredDocument, parse_time, xml_text
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -112,9 +114,12 @@ def _join(texts: list[str], lang: str) -> str:
 
 
 def story_units(doc: StoredDocument, partner: dict[str, Any] | None) -> list[TmxUnit]:
-    """One unit per story link with text on both sides (1:0 and 0:1 links carry no pair)."""
+    """One unit per exported story link with text on both sides (1:0 and 0:1 links carry no pair).
+
+    Unsure links (not exported by the aligner, not confirmed by a translator) and rejected
+    ones are left out (tasks/review/link_state.py)."""
     story = doc.record.get("story") or {}
-    links = story.get("links") or []
+    links = exported_links(story.get("links"))
     if not links or partner is None:
         return []
     mine = {s["id"]: s for s in doc.record.get("segments") or []}
@@ -140,6 +145,8 @@ def story_units(doc: StoredDocument, partner: dict[str, Any] | None) -> list[Tmx
             ("x-pivot-segments", " ".join(s["id"] for s in tgt_segs)),
             ("x-method", link.get("method")),
             ("x-score", link.get("score")),
+            ("x-link", link_status(link)),
+            ("x-confirmed-by", (link.get("review") or {}).get("by")),
             ("x-state", "human"),
         ]
         units.append(

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks import __version__
+from tasks.review.link_state import exported_links, link_status
 from tasks.review.reviews import XLIFF12_NS, XLIFF12_STATE, XML_NS, StoredDocument, xml_text
 
 _X = f"{{{XLIFF12_NS}}}"
@@ -39,15 +40,15 @@ def _kv(pairs: list[tuple[str, Any]]) -> str:
 
 
 def _human_versions(record: dict[str, Any], partner: dict[str, Any] | None) -> dict[str, tuple[str, dict[str, Any]]]:
-    """segment id -> (the story's human-version text linked to it, the link)."""
+    """segment id -> (the story's human-version text linked to it, the link); exported links only."""
     story = record.get("story") or {}
-    if partner is None or not story.get("links"):
+    if partner is None or not exported_links(story.get("links")):
         return {}
     theirs = {s["id"]: s for s in partner.get("segments") or []}
     lang = (partner.get("document") or {}).get("lang") or ""
     sep = "" if lang.split("-")[0] in ("zh", "ja") else " "
     out: dict[str, tuple[str, dict[str, Any]]] = {}
-    for link in story["links"]:
+    for link in exported_links(story["links"]):
         text = sep.join(theirs[i].get("text", "") for i in link.get("tgt") or [] if i in theirs)
         if text:
             for sid in link.get("src") or []:
@@ -58,8 +59,9 @@ def _human_versions(record: dict[str, Any], partner: dict[str, Any] | None) -> d
 def build_xliff(doc: StoredDocument, pivot: str | None = None, partner: dict[str, Any] | None = None) -> bytes:
     """The XLIFF 1.2 document for one stored document version.
 
-    With `partner` (the latest record of the story's human version), each linked segment
-    also carries the human translation as `<alt-trans alttranstype="reference">`.
+    With `partner` (the latest record of the story's human version), each segment of an
+    exported link also carries the human translation as `<alt-trans alttranstype="reference">`
+    (unsure and rejected links carry none: tasks/review/link_state.py).
     """
     from lxml import etree
 
@@ -143,7 +145,7 @@ def build_xliff(doc: StoredDocument, pivot: str | None = None, partner: dict[str
                 _X + "alt-trans",
                 {
                     "alttranstype": "reference",
-                    "origin": xml_text(f"human version: {story_source} ({link.get('method')})"),
+                    "origin": xml_text(f"human version: {story_source} ({link.get('method')}, {link_status(link)})"),
                     "match-quality": f"{float(link.get('score') or 0):.2f}",
                 },
             )

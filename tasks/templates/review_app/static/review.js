@@ -191,9 +191,56 @@
     }).catch(function () { status("not saved: the review server did not answer", true); });
   }
 
+  // A story link the aligner was not sure of: the translator confirms or rejects it.
+  function decideLink(box, decision) {
+    var rows = box.closest("[data-source-id]");
+    if (!rows) { return Promise.resolve(); }
+    var body = { decision: decision, version: box.getAttribute("data-link-version") };
+    var who = reviewerEl ? reviewerEl.value.trim() : "";
+    if (who) { body.reviewer = who; }
+    status("saving…", false);
+    var url = "/api/links/" + encodeURIComponent(rows.getAttribute("data-source-id")) + "/" + encodeURIComponent(box.getAttribute("data-link"));
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify(body)
+    }).then(function (resp) {
+      return resp.json().catch(function () { return {}; }).then(function (data) {
+        if (!resp.ok) {
+          status("not saved: " + (data.error || resp.status), true);
+          return;
+        }
+        box.setAttribute("data-link-version", data.version);
+        box.setAttribute("data-link-status", data.status);
+        var row = box.closest(".row");
+        if (row) { row.setAttribute("data-link", data.status); }
+        var note = box.querySelector("[data-link-note]");
+        if (note) { note.textContent = data.status + (data.decided_by ? " by " + data.decided_by : ""); }
+        box.querySelectorAll("button[data-link-action]").forEach(function (b) {
+          var action = b.getAttribute("data-link-action");
+          b.hidden = !(data.status === "rejected" && action === "confirm");
+        });
+        var cell = box.closest(".cell");
+        var badge = cell ? cell.querySelector(".badge") : null;
+        if (badge) {
+          var shown = data.status === "confirmed" ? "human" : data.status;
+          badge.textContent = shown;
+          badge.className = "badge state-" + shown;
+        }
+        status("link " + data.status, false);
+      });
+    }).catch(function () { status("not saved: the review server did not answer", true); });
+  }
+
   document.addEventListener("click", function (ev) {
     var el = ev.target instanceof Element ? ev.target : null;
     if (!el) { return; }
+    var linkButton = el.closest("button[data-link-action]");
+    if (linkButton) {
+      decideLink(linkButton.closest(".link-decision"), linkButton.getAttribute("data-link-action"));
+      return;
+    }
     var u = el.closest("[data-segment-id]");
     if (!u) { return; }
     var button = el.closest("button[data-action]");
