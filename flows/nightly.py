@@ -12,7 +12,6 @@ which this module writes the run's manifest, stats and Prefect artifacts.
 from __future__ import annotations
 
 import threading
-import traceback
 from collections import Counter
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
@@ -28,12 +27,13 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.shard import close_run_fetcher, run_shard_here, run_shards_on_pool
 from tasks import __version__
-from tasks.crawl.discover import Plan, discovery_rejections, discovery_report, listed_discovery
-from tasks.models import Provenance, Rejection, Source, SourceOutcome
+from tasks.crawl.discover import Plan, discovery_report, listed_discovery
+from tasks.models import Provenance, SourceOutcome
 from tasks.settings import get_settings
 from tasks.crawl.shards import RunPlan, Shard, plan_shards
 from tasks.crawl.sources import load_sources, select_outlets, select_sources
-from tasks.stream.stream import ShardRecord, read_shard_record
+from tasks.night.merge import after_shards, merge_shards
+from tasks.stream.stream import read_shard_record
 
 
 class FlowFailed(RuntimeError):
@@ -226,10 +226,10 @@ def nightly_crawl(
     finally:
         close_run_fetcher(run_id)
         records = {s.id: read_shard_record(out, run_id, s.id) for s in shards}
-        summary, ordered, rejections = _merge(run_id, selected, shards, records, skipped, error)
+        summary, ordered, rejections = merge_shards(run_id, selected, shards, records, skipped, error)
         # Discovery and pairing (issue 14): the frontier learns every outcome, tonight's
         # versions are paired with each other and earlier nights', every decision is listed.
-        ordered, rejections = _after_discovery(out, summary, ordered, rejections, selected, discovery, plan, error)
+        ordered, rejections = after_shards(out, summary, ordered, rejections, selected, discovery, plan, error)
         run_dir = write_run_records(
             out,
             run_id,
@@ -305,63 +305,6 @@ def _run_shards_on_pool(shards: list[Shard], plan: RunPlan, deployment: str) -> 
     return None
 
 
-def _merge(
-    run_id: str,
-    selected: list[Source],
-    shards: list[Shard],
-    records: dict[str, ShardRecord | None],
-    skipped: list[str],
-    error: BaseException | None,
-) -> tuple[dict[str, Any], list[SourceOutcome], list[Rejection]]:
-    """One outcome per selected source from the shard records (a source a shard never
-    recorded is failed `run_aborted`), the run's counters, and its rejections."""
-    outcomes: dict[str, SourceOutcome] = {}
-    rejections: list[Rejection] = []
-    stats: Counter[str] = Counter()
-    low_confidence: list[str] = []
-    fetched_early = 0
-    for shard in shards:
-        record = records.get(shard.id)
-        if record is None:
-            continue
-        outcomes.update({o.id: o for o in record.outcomes})
-        rejections.extend(record.rejections)
-        stats.update(record.stats)
-        low_confidence.extend(record.low_confidence)
-        fetched_early += record.fetched_early
-    why = "shard did not finish" if error is None else (traceback.format_exception_only(type(error), error)[-1].strip())
-    for s in selected:
-        if s.id not in outcomes:
-            outcomes[s.id] = SourceOutcome(id=s.id, status="failed", reason="run_aborted", detail=why)
-    ordered = [outcomes[s.id] for s in selected]
-    counts = Counter(o.status for o in ordered)
-    reasons = Counter(o.reason for o in ordered if o.reason)
-    summary = {
-        "run_id": run_id,
-        "sources": len(selected),
-        "fetched": stats["fetched"],
-        "not_modified": stats["not_modified"],
-        "new": counts["new"],
-        "changed": counts["changed"],
-        "unchanged": counts["unchanged"],
-        "rejected": counts["rejected"],
-        "failed": counts["failed"],
-        "segments": stats["segments"],
-        "translated_fresh": stats["translated_fresh"],
-        "translated_from_memory": stats["translated_from_memory"],
-        "copied": stats["copied"],
-        "untranslated": stats["untranslated"],
-        "reasons": dict(sorted(reasons.items())),
-        "skipped_finished": len(skipped),
-        # sources whose extraction candidates disagreed (tasks.text.extract): operators add a `selector`
-        "low_confidence_extraction": sorted(low_confidence),
-        "shards": len(shards),
-        # pages a local command fetched while Prefect's temporary server started (flows/early.py)
-        "fetched_early": fetched_early,
-    }
-    return summary, ordered, rejections
-
-
 # --------------------------------------------------------------------------- discovery and pairing (issue 14)
 
 
@@ -388,137 +331,21 @@ def _plan_outlets(
     return plan
 
 
-def _after_discovery(
-    out: Path,
-    summary: dict[str, Any],
-    ordered: list[SourceOutcome],
-    rejections: list[Rejection],
-    selected: list[Source],
-    discovery: Plan,
-    plan: RunPlan,
-    error: BaseException | None,
-) -> tuple[list[SourceOutcome], list[Rejection]]:
-    """Pairing, `skipped` outcomes for every article not fetched, discovery counters."""
-    found = {s.id: s for s in selected if s.discovery is not None}
-    # An undated article whose page date was too old is skipped, not rejected.
-    late_old = {r.source_id for r in rejections if r.reason == "skipped_old" and r.source_id in found}
-    ordered = [o.model_copy(update={"status": "skipped"}) if o.id in late_old else o for o in ordered]
-    rejections = [r for r in rejections if r.source_id not in late_old]
-    stories: list[dict[str, Any]] = []
-    stored: dict[str, str | None] = {}
-    if found:
-        from tasks.crawl.frontier import open_frontier
-
-        # The shards committed each article's frontier row as it was stored or rejected
-        # (tasks/stream/stream.py); here the frontier is only read and written by pairing.
-        frontier = open_frontier(out)
-        by_id = {o.id: o for o in ordered}
-        stored = {sid: by_id[sid].document for sid in found if sid in by_id and by_id[sid].status in ("new", "changed")}
-        if stored and error is None:
-            from tasks.align.pairing import pair_run
-
-            try:
-                stories = pair_run(out, stored, plan.provenance, plan.pivot, plan.run_id, frontier,  # type: ignore[arg-type]
-                                   hand_written={s.id for s in selected if s.story})
-            except Exception as exc:  # noqa: BLE001 - pairing is recorded as failed; the stored documents stand
-                get_run_logger().error("pairing failed: %s", traceback.format_exc(limit=5))
-                summary["pairing_error"] = f"{type(exc).__name__}: {exc}"
-        frontier.close()
-    decided = {s.id: (s.url, s.discovery) for s in found.values()}
-    decided.update({d.source_id: (d.url, d.discovery) for d in discovery.decisions})
-    listed = [o for o in ordered]
-    for d in discovery.decisions:
-        if d.outcome != "fetch":
-            listed.append(SourceOutcome(id=d.source_id, status="skipped", reason=d.outcome, detail=d.reason))
-    final = []
-    for o in listed:
-        url, disc = decided.get(o.id, (None, None))
-        if disc is not None:
-            o = o.model_copy(update={
-                "url": url,
-                "discovery": disc.model_dump(mode="json", include={"outlet", "edition", "via", "found_on", "published"}),
-            })
-        final.append(o)
-    counts = Counter(o.status for o in final)
-    # Feed / sitemap / page rejections and bounded skips of discovery: recorded, never silent.
-    found_problems = discovery_rejections(discovery)
-    rejections = rejections + found_problems
-    summary.update({
-        "rejected": counts["rejected"],
-        "skipped": counts["skipped"],
-        "discovered": discovery.stats["discovered"],
-        "skipped_seen": discovery.stats["skipped_seen"],
-        "skipped_old": discovery.stats["skipped_old"] + len(late_old),
-        "skipped_cap": discovery.stats["skipped_cap"],
-        "discovery_rejected": len(found_problems),
-        "discovery_reasons": dict(sorted(Counter(r.reason for r in found_problems).items())),
-        "off_site": len({u for u, _ in discovery.off_site}),
-        # new pairs: pairwise links of tonight's stories that touch a version stored tonight
-        "paired": sum(1 for st in stories for e in st["edges"] if e["a"] in stored or e["b"] in stored),
-        "stories": stories,
-        "reasons": dict(sorted(Counter(o.reason for o in final if o.reason).items())),
-    })
-    return final, rejections
-
-
 def _publish_artifacts(
     summary: dict[str, Any], outcomes: list[SourceOutcome], run_dir: Path, out: Path, day: str, skipped: list[str]
 ) -> None:
     """A markdown summary and a per-source table in the Prefect UI, one key per day (reruns add versions)."""
     from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-    by_status: dict[str, list[SourceOutcome]] = {}
-    for o in outcomes:
-        by_status.setdefault(o.status, []).append(o)
-    review = out / "export" / "html" / "index.html"
-    lines = [
-        f"# newsbridge {day} — run {summary['run_id']}",
-        "",
-        f"- sources: {summary['sources']} — new {summary['new']}, changed {summary['changed']}, "
-        f"unchanged {summary['unchanged']}, rejected {summary['rejected']}, failed {summary['failed']}",
-        f"- segments: {summary['segments']} — translated fresh {summary['translated_fresh']}, "
-        f"from memory {summary['translated_from_memory']}, copied {summary['copied']}, "
-        f"untranslated {summary['untranslated']}",
-        f"- review pages: [{review}]({review.as_uri()})"
-        + ("" if review.exists() else f" (not built yet: `newsbridge export --format html --output {out}`)"),
-        f"- run records: [{run_dir / 'manifest.json'}]({(run_dir / 'manifest.json').as_uri()})",
-    ]
-    if summary.get("discovered"):
-        lines.append(
-            f"- discovery: {summary['discovered']} article(s) found — skipped seen {summary['skipped_seen']}, "
-            f"old {summary['skipped_old']}, over the cap {summary['skipped_cap']}; new pairs {summary['paired']}"
-        )
-        if summary.get("discovery_rejected") or summary.get("off_site"):
-            reasons = ", ".join(f"`{r}` {n}" for r, n in summary["discovery_reasons"].items())
-            lines.append(f"- discovery problems (feeds, sitemaps, pages): {summary['discovery_rejected']}"
-                         + (f" ({reasons})" if reasons else "") + f"; off-site links recorded, not followed: {summary['off_site']}")
-        for story in summary.get("stories", [])[:50]:
-            versions = ", ".join(f"{v['lang']} {v['url']}" for v in story["versions"])
-            methods = ", ".join(sorted({e["method"] for e in story["edges"]}))
-            lines.append(f"  - story `{story['id']}` ({methods}): {versions}")
-    if skipped:
-        lines.append(f"- skipped, already finished since {day}: {', '.join(skipped)}")
-    if summary.get("low_confidence_extraction"):
-        lines.append(f"- low-confidence extraction (add a `selector`): {', '.join(summary['low_confidence_extraction'])}")
-    for status in ("new", "changed", "unchanged", "rejected", "failed"):
-        if status in by_status:
-            lines += ["", f"## {status} ({len(by_status[status])})", ""]
-            for o in by_status[status]:
-                why = f" — `{o.reason}`" + (f": {o.detail}" if o.detail else "") if o.reason else ""
-                doc = f" ([document]({(out / o.document).as_uri()}))" if o.document else ""
-                lines.append(f"- {o.id}{why}{doc}")
-    if summary["reasons"]:
-        lines += ["", "## Reasons", ""] + [f"- `{r}`: {n}" for r, n in summary["reasons"].items()]
+    from tasks.night.summary import outcome_rows, summary_markdown
+
     try:
         create_markdown_artifact(
-            markdown="\n".join(lines), key=f"nightly-summary-{day}", description=f"newsbridge run summary, {day}"
+            markdown=summary_markdown(summary, outcomes, run_dir, out, day, skipped),
+            key=f"nightly-summary-{day}", description=f"newsbridge run summary, {day}",
         )
         create_table_artifact(
-            table=[o.model_dump(mode="json") for o in outcomes]
-            + [{"id": sid, "status": "skipped", "reason": f"finished since {day}", "detail": None, "document": None} for sid in skipped]
-            or [{"id": "", "status": "no sources"}],
-            key=f"nightly-sources-{day}",
-            description=f"per-source outcomes, {day}",
+            table=outcome_rows(outcomes, day, skipped), key=f"nightly-sources-{day}", description=f"per-source outcomes, {day}",
         )
     except Exception as exc:  # noqa: BLE001 - artifacts are a view; the run records are the truth
         get_run_logger().warning("could not publish artifacts: %s", exc)

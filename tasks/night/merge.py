@@ -1,0 +1,161 @@
+"""A night's record from its shards: one outcome per source, the run's counters, then the
+after-shards steps (pairing tonight's versions, a `skipped` outcome for every discovered
+article not fetched, discovery counters).
+
+Pure functions over the shard records (tasks/stream/stream.py) and discovery's plan
+(tasks/crawl/discover.py); the nightly flow (flows/nightly.py) only calls them.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from tasks.crawl.discover import Plan, discovery_rejections
+from tasks.crawl.shards import RunPlan, Shard
+from tasks.models import Rejection, Source, SourceOutcome
+from tasks.stream.stream import ShardRecord
+
+
+def run_logger() -> Any:
+    """Prefect's run logger inside a flow run, else this module's logger."""
+    try:
+        from prefect import get_run_logger
+
+        return get_run_logger()
+    except Exception:  # noqa: BLE001 - outside a run context
+        import logging
+
+        return logging.getLogger(__name__)
+
+
+def merge_shards(
+    run_id: str,
+    selected: list[Source],
+    shards: list[Shard],
+    records: dict[str, ShardRecord | None],
+    skipped: list[str],
+    error: BaseException | None,
+) -> tuple[dict[str, Any], list[SourceOutcome], list[Rejection]]:
+    """One outcome per selected source from the shard records (a source a shard never
+    recorded is failed `run_aborted`), the run's counters, and its rejections."""
+    outcomes: dict[str, SourceOutcome] = {}
+    rejections: list[Rejection] = []
+    stats: Counter[str] = Counter()
+    low_confidence: list[str] = []
+    fetched_early = 0
+    for shard in shards:
+        record = records.get(shard.id)
+        if record is None:
+            continue
+        outcomes.update({o.id: o for o in record.outcomes})
+        rejections.extend(record.rejections)
+        stats.update(record.stats)
+        low_confidence.extend(record.low_confidence)
+        fetched_early += record.fetched_early
+    why = "shard did not finish" if error is None else (traceback.format_exception_only(type(error), error)[-1].strip())
+    for s in selected:
+        if s.id not in outcomes:
+            outcomes[s.id] = SourceOutcome(id=s.id, status="failed", reason="run_aborted", detail=why)
+    ordered = [outcomes[s.id] for s in selected]
+    counts = Counter(o.status for o in ordered)
+    reasons = Counter(o.reason for o in ordered if o.reason)
+    summary = {
+        "run_id": run_id,
+        "sources": len(selected),
+        "fetched": stats["fetched"],
+        "not_modified": stats["not_modified"],
+        "new": counts["new"],
+        "changed": counts["changed"],
+        "unchanged": counts["unchanged"],
+        "rejected": counts["rejected"],
+        "failed": counts["failed"],
+        "segments": stats["segments"],
+        "translated_fresh": stats["translated_fresh"],
+        "translated_from_memory": stats["translated_from_memory"],
+        "copied": stats["copied"],
+        "untranslated": stats["untranslated"],
+        "reasons": dict(sorted(reasons.items())),
+        "skipped_finished": len(skipped),
+        # sources whose extraction candidates disagreed (tasks.text.extract): operators add a `selector`
+        "low_confidence_extraction": sorted(low_confidence),
+        "shards": len(shards),
+        # pages a local command fetched while Prefect's temporary server started (flows/early.py)
+        "fetched_early": fetched_early,
+    }
+    return summary, ordered, rejections
+
+
+def after_shards(
+    out: Path,
+    summary: dict[str, Any],
+    ordered: list[SourceOutcome],
+    rejections: list[Rejection],
+    selected: list[Source],
+    discovery: Plan,
+    plan: RunPlan,
+    error: BaseException | None,
+) -> tuple[list[SourceOutcome], list[Rejection]]:
+    """Pairing, `skipped` outcomes for every article not fetched, discovery counters."""
+    found = {s.id: s for s in selected if s.discovery is not None}
+    # An undated article whose page date was too old is skipped, not rejected.
+    late_old = {r.source_id for r in rejections if r.reason == "skipped_old" and r.source_id in found}
+    ordered = [o.model_copy(update={"status": "skipped"}) if o.id in late_old else o for o in ordered]
+    rejections = [r for r in rejections if r.source_id not in late_old]
+    stories: list[dict[str, Any]] = []
+    stored: dict[str, str | None] = {}
+    if found:
+        from tasks.crawl.frontier import open_frontier
+
+        # The shards committed each article's frontier row as it was stored or rejected
+        # (tasks/stream/stream.py); here the frontier is only read and written by pairing.
+        frontier = open_frontier(out)
+        by_id = {o.id: o for o in ordered}
+        stored = {sid: by_id[sid].document for sid in found if sid in by_id and by_id[sid].status in ("new", "changed")}
+        if stored and error is None:
+            from tasks.align.pairing import pair_run
+
+            try:
+                stories = pair_run(out, stored, plan.provenance, plan.pivot, plan.run_id, frontier,  # type: ignore[arg-type]
+                                   hand_written={s.id for s in selected if s.story})
+            except Exception as exc:  # noqa: BLE001 - pairing is recorded as failed; the stored documents stand
+                run_logger().error("pairing failed: %s", traceback.format_exc(limit=5))
+                summary["pairing_error"] = f"{type(exc).__name__}: {exc}"
+        frontier.close()
+    decided = {s.id: (s.url, s.discovery) for s in found.values()}
+    decided.update({d.source_id: (d.url, d.discovery) for d in discovery.decisions})
+    listed = [o for o in ordered]
+    for d in discovery.decisions:
+        if d.outcome != "fetch":
+            listed.append(SourceOutcome(id=d.source_id, status="skipped", reason=d.outcome, detail=d.reason))
+    final = []
+    for o in listed:
+        url, disc = decided.get(o.id, (None, None))
+        if disc is not None:
+            o = o.model_copy(update={
+                "url": url,
+                "discovery": disc.model_dump(mode="json", include={"outlet", "edition", "via", "found_on", "published"}),
+            })
+        final.append(o)
+    counts = Counter(o.status for o in final)
+    # Feed / sitemap / page rejections and bounded skips of discovery: recorded, never silent.
+    found_problems = discovery_rejections(discovery)
+    rejections = rejections + found_problems
+    summary.update({
+        "rejected": counts["rejected"],
+        "skipped": counts["skipped"],
+        "discovered": discovery.stats["discovered"],
+        "skipped_seen": discovery.stats["skipped_seen"],
+        "skipped_old": discovery.stats["skipped_old"] + len(late_old),
+        "skipped_cap": discovery.stats["skipped_cap"],
+        "discovery_rejected": len(found_problems),
+        "discovery_reasons": dict(sorted(Counter(r.reason for r in found_problems).items())),
+        "off_site": len({u for u, _ in discovery.off_site}),
+        # new pairs: pairwise links of tonight's stories that touch a version stored tonight
+        "paired": sum(1 for st in stories for e in st["edges"] if e["a"] in stored or e["b"] in stored),
+        "stories": stories,
+        "reasons": dict(sorted(Counter(o.reason for o in final if o.reason).items())),
+    })
+    return final, rejections
