@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup demo test docs screenshots clean
+.PHONY: setup system-packages demo test docs screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,10 +15,15 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
+# The Debian packages the tests use (chromium, omegat, postgresql): listed once in
+# .ci/apt-packages; installed when missing (as root with apt-get), else one line says what to install.
+system-packages:
+	@.ci/system-packages
+
 demo: setup
 	$(VENV)/bin/newsbridge demo --output output/demo
 
-test: setup
+test: system-packages setup
 	$(PY) -m pytest -q
 
 docs: setup

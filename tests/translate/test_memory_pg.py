@@ -3,7 +3,7 @@
 The cluster is made with the Debian `postgresql` binaries (`initdb`, `pg_ctl`), listens
 only on a unix socket in a private temp dir (no TCP, no fixed port), runs as the
 `postgres` user when the tests run as root (CI), and is stopped and removed at the end.
-Without the binaries the tests skip locally, but FAIL in CI (`CI=true`): CI installs them.
+Without the binaries the tests FAIL (never skip): `make test` installs them (.ci/apt-packages).
 """
 
 from __future__ import annotations
