@@ -1,6 +1,10 @@
 """`newsbridge extract FILE [--url URL]`: one page's cleaned text and metadata as JSON.
 
 Imports only the clean stage (lxml, trafilatura, htmldate); never prefect or argostranslate.
+A gzip, zstd or brotli file (judged by its bytes, not its name) is decompressed within the
+fetcher's max_bytes; binary input is refused. Exit codes: 0 JSON printed, 1 no main text
+(`{"error": reason}`), 2 the file cannot be read, 3 input refused (`binary_body`,
+`too_large`, `bad_compressed_body`; `{"error": reason}` too).
 """
 
 from __future__ import annotations
@@ -22,6 +26,9 @@ def register(app: typer.Typer) -> None:
             None, "--content-type", help="HTTP Content-Type header as fetched (charset hint)."
         ),
         segments: bool = typer.Option(False, "--segments", help="Also print sentence segments with offsets."),
+        max_bytes: int = typer.Option(
+            10_000_000, "--max-bytes", min=1, help="Largest page read, compressed or decompressed (the fetcher's max_bytes)."
+        ),
     ) -> None:
         """Extract title, date, author, canonical URL, charset and main-text paragraphs as JSON."""
         import json
@@ -29,14 +36,25 @@ def register(app: typer.Typer) -> None:
 
         from tasks.text.extract import ExtractionError, extract_article
 
-        if str(file) == "-":
-            content = sys.stdin.buffer.read()
-        else:
-            try:
-                content = file.read_bytes()
-            except OSError as exc:
-                typer.echo(f"error: cannot read {file}: {exc.strerror or exc}", err=True)
-                raise typer.Exit(2) from exc
+        from tasks.text.decode import BodyError, unwrap_body
+
+        try:
+            if str(file) == "-":
+                content = sys.stdin.buffer.read(max_bytes + 1)
+            else:
+                with file.open("rb") as fh:
+                    content = fh.read(max_bytes + 1)
+        except OSError as exc:
+            typer.echo(f"error: cannot read {file}: {exc.strerror or exc}", err=True)
+            raise typer.Exit(2) from exc
+        try:
+            if len(content) > max_bytes:
+                raise BodyError("too_large", f"input exceeds max_bytes {max_bytes}")
+            content, _ = unwrap_body(content, max_bytes)
+        except BodyError as exc:
+            typer.echo(json.dumps({"error": exc.reason, "detail": exc.detail}, ensure_ascii=False))
+            typer.echo(f"error: {file} refused: {exc.detail}", err=True)
+            raise typer.Exit(3) from exc
         headers = {"Content-Type": content_type} if content_type else None
         try:
             doc = extract_article(content, url=url, headers=headers, selector=selector)

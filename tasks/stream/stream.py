@@ -118,10 +118,19 @@ def process_page(source: Source, fetched: FetchResult) -> Processed:
     from tasks.text.detect import detect_segments
     from tasks.text.segment import segment_document
     from tasks.store.files import doc_id_for
+    from tasks.text.decode import BodyError, unwrap_body
 
     try:
+        # Compressed bytes labelled text/html are decompressed (same budget); binary is refused.
+        content, _ = unwrap_body(fetched.content or b"")
+    except BodyError as exc:
+        return Processed(
+            source_id=source.id,
+            rejection=Rejection(source_id=source.id, stage="decode", reason=exc.reason, detail=exc.detail, url=source.url),
+        )
+    try:
         doc = extract_article(
-            fetched.content or b"",
+            content,
             url=fetched.final_url or fetched.url,
             source_id=source.id,
             headers=fetched.headers,

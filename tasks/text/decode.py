@@ -264,3 +264,128 @@ def _detect(content: bytes) -> Decoded | None:
             return Decoded(content.decode(codec, errors="replace"), codec, "detector")
         except LookupError:
             return None
+
+
+# --------------------------------------------------------------------------- compressed and binary bodies
+
+# A body is judged by its first bytes, never by its label: gzip bytes served as text/html
+# (no Content-Encoding) must not become a document of binary garbage.
+_GZIP_MAGIC = b"\x1f\x8b"
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+# Formats that are never a page (images, archives, documents): refused with their name.
+_BINARY_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff", "jpeg"), (b"GIF87a", "gif"), (b"GIF89a", "gif"),
+    (b"%PDF-", "pdf"), (b"PK\x03\x04", "zip"), (b"7z\xbc\xaf\x27\x1c", "7z"), (b"\xfd7zXZ\x00", "xz"),
+    (b"BZh", "bzip2"), (b"Rar!\x1a\x07", "rar"), (b"\x7fELF", "elf"), (b"MZ", "exe"),
+    (b"\x00\x00\x01\x00", "ico"), (b"OggS", "ogg"), (b"ID3", "mp3"), (b"\x1aE\xdf\xa3", "webm"),
+)
+MAX_LAYERS = 3  # gzip inside zstd inside gzip... a few layers at most
+
+
+class BodyError(ValueError):
+    """A body we refuse to read as a page; `reason` is a short code for rejections and exit messages."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+def _gunzip(content: bytes, max_bytes: int) -> bytes:
+    import zlib
+
+    out = bytearray()
+    data = content
+    while data.startswith(_GZIP_MAGIC):  # concatenated members, as gzip(1) writes them
+        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            out += d.decompress(data, max_bytes + 1 - len(out))
+        except zlib.error as exc:
+            raise BodyError("bad_compressed_body", f"gzip: {exc}") from None
+        if len(out) > max_bytes or d.unconsumed_tail:
+            raise BodyError("too_large", f"gzip body exceeds max_bytes {max_bytes} after decompression")
+        if not d.eof:
+            raise BodyError("bad_compressed_body", "gzip: truncated stream")
+        data = d.unused_data
+    return bytes(out)
+
+
+def _unzstd(content: bytes, max_bytes: int) -> bytes:
+    import io
+
+    import zstandard
+
+    try:
+        with zstandard.ZstdDecompressor().stream_reader(io.BytesIO(content), read_across_frames=True) as reader:
+            out = reader.read(max_bytes + 1)
+    except zstandard.ZstdError as exc:
+        raise BodyError("bad_compressed_body", f"zstd: {exc}") from None
+    if len(out) > max_bytes:
+        raise BodyError("too_large", f"zstd body exceeds max_bytes {max_bytes} after decompression")
+    return bytes(out)
+
+
+def _unbrotli(content: bytes, max_bytes: int) -> bytes | None:
+    """Brotli has no magic bytes: a body that decodes completely as brotli is brotli, else None."""
+    import brotli
+
+    d = brotli.Decompressor()
+    try:
+        out = bytearray(d.process(content, output_buffer_limit=max_bytes + 1))
+        while len(out) <= max_bytes and not d.is_finished() and not d.can_accept_more_data():
+            out += d.process(b"", output_buffer_limit=max_bytes + 1 - len(out))
+    except brotli.error:
+        return None
+    if len(out) > max_bytes:
+        raise BodyError("too_large", f"brotli body exceeds max_bytes {max_bytes} after decompression")
+    return bytes(out) if d.is_finished() and out else None
+
+
+def _looks_binary(content: bytes) -> bool:
+    """More than 1 in 20 of the first 512 bytes are control bytes no 8-bit or multi-byte text
+    charset uses (NUL and ESC aside: UTF-16 and ISO-2022 have them)."""
+    head = content[:512]
+    return bool(head) and sum(b < 0x09 and b != 0 or 0x0E <= b < 0x1B or 0x1C <= b < 0x20 for b in head) > len(head) // 20
+
+
+def _is_utf16(content: bytes) -> bool:
+    """UTF-16 text without a BOM (Cyrillic, Greek, Vietnamese code units hold control bytes)."""
+    head = content[: 4096 & ~1]
+    for codec in ("utf-16-le", "utf-16-be"):
+        try:
+            head.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        return True
+    return False
+
+
+def unwrap_body(content: bytes, max_bytes: int | None = None) -> tuple[bytes, list[str]]:
+    """(page bytes, the compressions removed): gzip, zstd (magic bytes) and brotli (a body that
+    is not text and decodes completely as brotli) are decompressed within `max_bytes`; images,
+    archives, other known binary formats and bytes full of control codes raise
+    BodyError("binary_body"). Anything else is returned as it is (the decoder and the
+    extractor judge it). `max_bytes`: the fetcher's limit, sources.yaml's default when None."""
+    if max_bytes is None:
+        from tasks.models import FetchDefaults
+
+        max_bytes = FetchDefaults().max_bytes
+    layers: list[str] = []
+    while len(layers) <= MAX_LAYERS:
+        if content.startswith(_GZIP_MAGIC):
+            content, kind = _gunzip(content, max_bytes), "gzip"
+        elif content.startswith(_ZSTD_MAGIC):
+            content, kind = _unzstd(content, max_bytes), "zstd"
+        else:
+            for magic, name in _BINARY_MAGIC:
+                if content.startswith(magic):
+                    raise BodyError("binary_body", f"{name} bytes, not a page")
+            binary = _looks_binary(content)
+            plain = _unbrotli(content, max_bytes) if binary else None
+            if plain is None:
+                if binary and not _is_utf16(content):
+                    raise BodyError("binary_body", "control bytes no text has, and not gzip, zstd or brotli")
+                return content, layers
+            content, kind = plain, "brotli"
+        layers.append(kind)
+    raise BodyError("bad_compressed_body", f"more than {MAX_LAYERS} layers of compression ({'+'.join(layers)})")
