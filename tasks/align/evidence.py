@@ -14,11 +14,7 @@ import re
 import unicodedata
 from collections import Counter
 
-
-def base_lang(lang: str) -> str:
-    """'zh-Hant' -> 'zh', 'en-GB' -> 'en'."""
-    return lang.split("-")[0].split("_")[0].lower() if lang else "und"
-
+from tasks.langs import HAN, base_lang
 
 
 # --------------------------------------------------------------------------- features
@@ -26,7 +22,7 @@ def base_lang(lang: str) -> str:
 _WS_RE = re.compile(r"\s+")
 
 
-_HAN_RE = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+_HAN_RE = re.compile(rf"[\u3000-\u303f{HAN}\uff00-\uffef]")  # Han, CJK punctuation, full-width forms
 _HAN_WEIGHT = 3  # one Han character carries about as much as three Latin letters
 
 

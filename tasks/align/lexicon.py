@@ -16,7 +16,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Callable
 
-from tasks.align.evidence import base_lang
+from tasks.langs import base_lang
 
 _LEX_WEIGHT = 12.0
 _VI_LEX_WEIGHT = 12.0

@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import urlsplit
 
+from tasks.langs import base_lang
+
 METHODS = ("hreflang", "link", "url", "content")
 _RANK = {m: i for i, m in enumerate(METHODS)}
 CONTENT_THRESHOLD = 0.09  # calibrated on the NTREX dev half (bench/eval_pairing.py); held-out figures in docs/discovery.md
@@ -117,10 +119,6 @@ class Features:
     length: float
 
 
-def _base(lang: str | None) -> str:
-    return (lang or "und").split("-")[0].lower()
-
-
 def content_features(text: str, lang: str) -> Features:
     """Numbers, Latin names, English stems (or lexicon glosses) and normalised length of a text."""
     from tasks.align.sentences import (
@@ -132,7 +130,7 @@ def content_features(text: str, lang: str) -> Features:
         vietnamese_glosses,
     )
 
-    lang = _base(lang)
+    lang = base_lang(lang)
     text = text[:40_000]
     anchors = Counter({k: v for k, v in extract_anchors(text, lang).items() if k[0] in "nw"})
     if lang == "en":
@@ -177,7 +175,7 @@ class ContentScorer:
         anchors = self._cos(fa.anchors, fb.anchors, self._idf_a)
         lexical = self._cos(fa.stems, fb.stems, self._idf_s)
         if fa.length > 0 and fb.length > 0:
-            r = math.log(fa.length / fb.length) - _LOG_LEN_RATIO.get((_base(a.lang), _base(b.lang)), 0.0)
+            r = math.log(fa.length / fb.length) - _LOG_LEN_RATIO.get((base_lang(a.lang), base_lang(b.lang)), 0.0)
             length = math.exp(-(r * r) / (2 * _LEN_SIGMA**2))
         else:
             length = 0.0
@@ -232,8 +230,8 @@ def named_counterparts(docs: list[DocInfo]) -> dict[str, dict[str, set[str]]]:
     for d in docs:
         for u in d.urls | {d.url}:
             parts = urlsplit(u)
-            roots.setdefault((parts.netloc, next((s for s in parts.path.split("/") if s), "")), set()).add(_base(d.lang))
-            hosts.setdefault(parts.netloc, set()).add(_base(d.lang))
+            roots.setdefault((parts.netloc, next((s for s in parts.path.split("/") if s), "")), set()).add(base_lang(d.lang))
+            hosts.setdefault(parts.netloc, set()).add(base_lang(d.lang))
 
     def article(u: str) -> bool:
         return _url_key(u) is not None or len([s for s in urlsplit(u).path.split("/") if s]) >= 2
@@ -244,8 +242,8 @@ def named_counterparts(docs: list[DocInfo]) -> dict[str, dict[str, set[str]]]:
         found = [(code, u) for code, u in d.alternates.items()] + [("", u) for u in sorted(d.switch_links)]
         for code, raw in found:
             u = canonical_url(raw) or raw
-            lang = _base(code) if code else _edition_of(u, roots, hosts)
-            if lang in (None, "x", "und", _base(d.lang)) or not article(u) or u in d.urls | {d.url}:
+            lang = base_lang(code) if code else _edition_of(u, roots, hosts)
+            if lang in (None, "x", "und", base_lang(d.lang)) or not article(u) or u in d.urls | {d.url}:
                 continue
             named.setdefault(lang, set()).add(u)  # type: ignore[arg-type]
         if named:
@@ -256,7 +254,7 @@ def named_counterparts(docs: list[DocInfo]) -> dict[str, dict[str, set[str]]]:
 def _names_another(named: dict[str, dict[str, set[str]]], a: DocInfo, b: DocInfo) -> bool:
     """True when either document's page names a counterpart in the other's language that is not the other."""
     for x, y in ((a, b), (b, a)):
-        urls = named.get(x.key, {}).get(_base(y.lang))
+        urls = named.get(x.key, {}).get(base_lang(y.lang))
         if urls and not urls & (y.urls | {y.url}):
             return True
     return False
@@ -274,7 +272,7 @@ def candidate_pairs(docs: list[DocInfo], threshold: float = CONTENT_THRESHOLD) -
     named = named_counterparts(docs)
 
     def add(a: DocInfo, b: DocInfo, method: str, score: float) -> None:
-        if a.key == b.key or _base(a.lang) == _base(b.lang) or a.outlet != b.outlet:
+        if a.key == b.key or base_lang(a.lang) == base_lang(b.lang) or a.outlet != b.outlet:
             return
         if method in ("url", "content") and _names_another(named, a, b):
             return  # the page names its own counterpart in that language: never a weaker pair with another
@@ -293,8 +291,8 @@ def candidate_pairs(docs: list[DocInfo], threshold: float = CONTENT_THRESHOLD) -
         targets: dict[str, list[DocInfo]] = {}
         for u in a.links:
             b = by_url.get(u)
-            if b is not None and _base(b.lang) != _base(a.lang):
-                targets.setdefault(_base(b.lang), []).append(b)
+            if b is not None and base_lang(b.lang) != base_lang(a.lang):
+                targets.setdefault(base_lang(b.lang), []).append(b)
         for lang, bs in targets.items():
             unique = {b.key: b for b in bs}
             if len(unique) > 1:
@@ -313,7 +311,7 @@ def candidate_pairs(docs: list[DocInfo], threshold: float = CONTENT_THRESHOLD) -
     for group in keyed.values():
         for i, a in enumerate(group):
             for b in group[i + 1 :]:
-                if _base(a.lang) != _base(b.lang) and scorer is not None and scorer.score(a, b) >= URL_CONTENT_FLOOR:
+                if base_lang(a.lang) != base_lang(b.lang) and scorer is not None and scorer.score(a, b) >= URL_CONTENT_FLOOR:
                     add(a, b, "url", 0.8)
     if scorer is not None:
         for a, b, score in content_candidates(docs, scorer, threshold, set(found)):
@@ -334,14 +332,14 @@ def content_candidates(
     best: dict[tuple[str, str], list[float]] = {}  # (doc key, other lang) -> top two scores
     for i, a in enumerate(docs):
         for b in docs[i + 1 :]:
-            if _base(a.lang) == _base(b.lang) or a.outlet != b.outlet:
+            if base_lang(a.lang) == base_lang(b.lang) or a.outlet != b.outlet:
                 continue
             s = scorer.score(a, b)
             if s <= 0:
                 continue
             scores[(a.key, b.key)] = s
             for x, y in ((a, b), (b, a)):
-                top = best.setdefault((x.key, _base(y.lang)), [0.0, 0.0])
+                top = best.setdefault((x.key, base_lang(y.lang)), [0.0, 0.0])
                 if s > top[0]:
                     top[1], top[0] = top[0], s
                 elif s > top[1]:
@@ -355,7 +353,7 @@ def content_candidates(
             continue
         rival = 0.0
         for x, y in ((a, b), (b, a)):
-            top = best[(x.key, _base(y.lang))]
+            top = best[(x.key, base_lang(y.lang))]
             rival = max(rival, top[1] if top[0] == s else top[0])
         if s >= DOMINANCE * rival:
             out.append((a, b, s))
@@ -364,7 +362,7 @@ def content_candidates(
 
 def group_stories(docs: list[DocInfo], pairs: list[Pair], existing: Iterable[Story] = ()) -> list[Story]:
     """One-to-one grouping: pairs in order, never two versions of one language in a story."""
-    lang = {d.key: _base(d.lang) for d in docs}
+    lang = {d.key: base_lang(d.lang) for d in docs}
     by_key = {d.key: d for d in docs}
     named = named_counterparts(docs)
     story_of: dict[str, Story] = {}
@@ -422,7 +420,7 @@ def join_by_agreement(docs: list[DocInfo], stories: list[Story]) -> list[Story]:
     in_story = {k for st in stories for k in st.members.values()}
     by_lang: dict[tuple[str, str], list[DocInfo]] = {}
     for d in docs:
-        by_lang.setdefault((d.outlet, _base(d.lang)), []).append(d)
+        by_lang.setdefault((d.outlet, base_lang(d.lang)), []).append(d)
     by_key = {d.key: d for d in docs}
     for st in stories:
         if len(st.members) < 2:
@@ -450,7 +448,7 @@ def join_by_agreement(docs: list[DocInfo], stories: list[Story]) -> list[Story]:
                     agreed = False
                     break
                 # ... and the article picks this member among the member's language, just as clearly.
-                back = sorted((scorer.score(z, y) for y in by_lang.get((outlet, _base(m.lang)), []) if y.key != m.key),
+                back = sorted((scorer.score(z, y) for y in by_lang.get((outlet, base_lang(m.lang)), []) if y.key != m.key),
                               reverse=True)
                 if back and top < AGREEMENT_RATIO * back[0]:
                     agreed = False
@@ -521,7 +519,7 @@ def doc_info_from_record(output_dir: Path, rel: str, record: dict[str, Any]) -> 
             except ValueError:
                 continue
     lang = document.get("lang") or disc.get("edition") or "und"
-    if _base(disc.get("edition")) in ("vi", "zh", "en"):
+    if base_lang(disc.get("edition")) in ("vi", "zh", "en"):
         lang = disc["edition"]  # the edition says what language the article is in
     info = DocInfo(
         key=record["source_id"], outlet=disc["outlet"], lang=lang, url=url, urls=urls, date=date,
@@ -539,10 +537,10 @@ def _existing_stories(docs: list[DocInfo]) -> list[Story]:
         if not st.get("id") or not st.get("paired_by"):
             continue
         s = by_id.setdefault(st["id"], Story(st["id"], {}))
-        s.members[_base(d.lang)] = d.key
+        s.members[base_lang(d.lang)] = d.key
         for v in st.get("versions") or []:
             if v.get("source_id") in keys:
-                s.members.setdefault(_base(v.get("lang")), v["source_id"])
+                s.members.setdefault(base_lang(v.get("lang")), v["source_id"])
     return list(by_id.values())
 
 
@@ -641,7 +639,7 @@ def _write_story(
     from tasks.models import Segment
     from tasks.store.files import sha256_hex, write_document
 
-    pivot_key = story.members.get(_base(pivot))
+    pivot_key = story.members.get(base_lang(pivot))
     if pivot_key is not None and pivot_key != doc.key:
         pivot_rec = _load(out, docs[pivot_key].rel)
         if pivot_rec is not None:

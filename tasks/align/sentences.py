@@ -35,7 +35,6 @@ from dataclasses import dataclass, field
 
 from tasks.align.evidence import (
     _ngrams,
-    base_lang,
     count_sentences,
     extract_anchors,
     mt_similarity,
@@ -50,6 +49,7 @@ from tasks.align.lexicon import (
     lexical_similarity,
     vietnamese_glosses,
 )
+from tasks.langs import base_lang
 from tasks.models import AlignedPair, Segment
 
 # Re-exported: story pairing and the tests import these cues from here.

@@ -10,11 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from tasks.langs import base_lang
 from tasks.models import Document, Segment, Source
-
-
-def _base(lang: str | None) -> str:
-    return (lang or "und").split("-")[0]
 
 
 def _stored_version(output_dir: Path, source_id: str) -> tuple[str, list[Segment]] | None:
@@ -62,13 +59,13 @@ def story_alignments(
                 stored = _stored_version(output_dir, source.id)
                 if stored is not None:
                     versions[source.id] = stored
-        pivots = [sid for sid, (lang, _) in versions.items() if _base(lang) == _base(pivot)]
+        pivots = [sid for sid, (lang, _) in versions.items() if base_lang(lang) == base_lang(pivot)]
         if not pivots:
             continue
         pivot_id = pivots[0]
         pivot_segments = versions[pivot_id][1]
         for sid, (lang, segments) in versions.items():
-            if sid == pivot_id or sid not in documents or _base(lang) == _base(pivot):
+            if sid == pivot_id or sid not in documents or base_lang(lang) == base_lang(pivot):
                 continue
             links = align_story(pivot_segments, segments, lang, pivot)
             blocks[sid] = {

@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from tasks import __version__
+from tasks.langs import written_without_spaces
 from tasks.review.link_state import exported_links, link_status
 from tasks.review.reviews import StoredDocument, parse_time, xml_text
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 DOCTYPE = '<!DOCTYPE tmx SYSTEM "tmx14.dtd">'
 # Scripts written without spaces between words: joined segments get no separator.
-_NO_SPACE_LANGS = ("zh", "ja")
 
 
 def tmx_date(value: datetime | None) -> str | None:
@@ -109,7 +109,7 @@ def translation_units(doc: StoredDocument) -> list[TmxUnit]:
 
 
 def _join(texts: list[str], lang: str) -> str:
-    sep = "" if lang.split("-")[0] in _NO_SPACE_LANGS else " "
+    sep = "" if written_without_spaces(lang) else " "
     return sep.join(t for t in texts if t)
 
 

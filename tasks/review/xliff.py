@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks import __version__
+from tasks.langs import written_without_spaces
 from tasks.review.link_state import exported_links, link_status
 from tasks.review.reviews import XLIFF12_NS, XLIFF12_STATE, XML_NS, StoredDocument, xml_text
 
@@ -46,7 +47,7 @@ def _human_versions(record: dict[str, Any], partner: dict[str, Any] | None) -> d
         return {}
     theirs = {s["id"]: s for s in partner.get("segments") or []}
     lang = (partner.get("document") or {}).get("lang") or ""
-    sep = "" if lang.split("-")[0] in ("zh", "ja") else " "
+    sep = "" if written_without_spaces(lang) else " "
     out: dict[str, tuple[str, dict[str, Any]]] = {}
     for link in exported_links(story["links"]):
         text = sep.join(theirs[i].get("text", "") for i in link.get("tgt") or [] if i in theirs)

@@ -18,11 +18,11 @@ from __future__ import annotations
 import bisect
 import re
 
+from tasks.langs import HAN_RE
 from tasks.models import Document, Segment
 
 DEFAULT_MAX_CHARS = 400
 
-_HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 _LETTER_RE = re.compile(r"[^\W\d_]")
 
 # Closing quotes/brackets that stay with the sentence they end.
@@ -80,7 +80,7 @@ _LOOKBACK = 64  # characters; longer "words" are never abbreviations
 
 
 def _is_han_text(text: str) -> bool:
-    han = len(_HAN_RE.findall(text))
+    han = len(HAN_RE.findall(text))
     letters = len(_LETTER_RE.findall(text))
     return letters > 0 and han / letters >= 0.3
 
@@ -113,7 +113,7 @@ def _latin_is_boundary(text: str, m: re.Match[str]) -> bool:
         return True
     nxt = after.group(1)
     # Next sentence must start like a sentence: capital, digit, opening quote/bracket, or Han.
-    if not (nxt.isupper() or nxt.isdigit() or nxt in _OPENERS or nxt in "-–—•" or _HAN_RE.match(nxt)):
+    if not (nxt.isupper() or nxt.isdigit() or nxt in _OPENERS or nxt in "-–—•" or HAN_RE.match(nxt)):
         return False
     if punct[0] != ".":
         return True

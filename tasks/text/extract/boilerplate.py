@@ -9,8 +9,8 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from tasks.langs import HAN_RE
 from tasks.text.extract.parse import (
-    _HAN_RE,
     _has_a_sentence,
     _reads_like_prose,
     _reads_like_sentence,
@@ -55,7 +55,7 @@ def is_metadata_line(text: str) -> bool:
     A full sentence in a script with spaces is never one ("By Monday, all schools will be
     closed." / "Published in 2019, the report found 12 leaks." are article text).
     """
-    if _reads_like_sentence(text) and not _HAN_RE.search(text):
+    if _reads_like_sentence(text) and not HAN_RE.search(text):
         return False
     return len(text) <= 120 and _matches("meta", text)
 

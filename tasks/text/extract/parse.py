@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from lxml import etree
 from lxml import html as lxml_html
 
+from tasks.langs import HAN, HAN_RE
+
 
 class ExtractionError(Exception):
     """Nothing usable could be extracted; `reason` is a short code for rejections."""
@@ -36,18 +38,16 @@ def _decode(content: bytes, headers: dict[str, str] | None) -> tuple[str, str, s
 
 # --------------------------------------------------------------------------- text helpers
 
-_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _CJK_PUNCT = r"\u3000-\u303f\uff00-\uffef"
-_CJK_ANY = _HAN + _CJK_PUNCT + r"\u3040-\u30ff"
+_CJK_ANY = HAN + _CJK_PUNCT + r"\u3040-\u30ff"
 # A line break between two CJK characters is a wrap in the source, not a space
 # (spaces typed between CJK fields, e.g. "来源：新华社 作者：张三", are kept).
 _CJK_GAP_RE = re.compile(rf"(?<=[{_CJK_ANY}])[ \t\u3000]*[\r\n]\s*(?=[{_CJK_ANY}])")
 _SPACE_RE = re.compile(r"[ \t\r\n\f\v\u00a0\u2000-\u200b\u202f\u205f\ufeff]+")
 _CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffe\uffff]")
-_HAN_RE = re.compile(rf"[{_HAN}]")
 # Scripts written without spaces between words (Han, kana) or in dense syllable blocks
 # (Hangul): their length is measured in characters, never in "words".
-_DENSE_RE = re.compile(rf"[{_HAN}\u3040-\u30ff\u31f0-\u31ff\uac00-\ud7af]")
+_DENSE_RE = re.compile(rf"[{HAN}\u3040-\u30ff\u31f0-\u31ff\uac00-\ud7af]")
 _WORD_RE = re.compile(r"\w+")
 
 
@@ -194,10 +194,10 @@ def _count_chars(text: str) -> int:
 
 def _reads_like_prose(text: str) -> bool:
     """At least a short sentence: 10+ Han characters or 6+ words."""
-    return len(_HAN_RE.findall(text)) >= 10 or len(_WORD_RE.findall(text)) >= 6
+    return len(HAN_RE.findall(text)) >= 10 or len(_WORD_RE.findall(text)) >= 6
 
 
-_TOKEN_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]|[^\W_]+")
+_TOKEN_RE = re.compile(rf"[\u3040-\u30ff{HAN}\uac00-\ud7af]|[^\W_]+")
 
 
 def _tokens(paras: list[str]) -> Counter[str]:
@@ -216,7 +216,7 @@ _SENTENCE_STOP_RE = re.compile(r"[.!?。！？…]['\"”’」』)）]*(\s|$)")
 
 def _reads_like_sentence(text: str) -> bool:
     """A full sentence: 8+ words (or 15+ Han chars) ending in sentence punctuation."""
-    long_enough = len(_HAN_RE.findall(text)) >= 15 or len(_WORD_RE.findall(text)) >= 8
+    long_enough = len(HAN_RE.findall(text)) >= 15 or len(_WORD_RE.findall(text)) >= 8
     return long_enough and bool(_SENTENCE_END_RE.search(text))
 
 
