@@ -23,7 +23,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 import httpx  # noqa: E402
 from faultserver import FaultServer, Route, gzip_bomb  # noqa: E402
 
-from tasks.crawl.fetch import Fetcher  # noqa: E402
+from tasks.crawl.fetch import Fetcher, request_for  # noqa: E402
 from tasks.models import FetchDefaults, Source  # noqa: E402
 from tasks.settings import Settings  # noqa: E402
 
@@ -49,7 +49,7 @@ def main() -> None:
         defaults = FetchDefaults(min_delay_seconds=0, max_bytes=a.max_mb * 1_000_000)
         with Fetcher(defaults, Path(tmp), settings=Settings()) as f:
             f.robots_decision(url)  # robots.txt outside the measurement
-            ours_mb, result, ours_s = _peak(lambda: f.fetch(Source(id="bomb", url=url)))
+            ours_mb, result, ours_s = _peak(lambda: f.fetch(request_for(Source(id="bomb", url=url), f.defaults)))
         plain_mb, resp, plain_s = _peak(lambda: httpx.get(url, timeout=60))
     print(f"gzip bomb: {len(bomb) / 1e3:.0f} kB on the wire, {a.inflated_mb} MB inflated, max_bytes {a.max_mb} MB")
     print(f"newsbridge Fetcher : peak {ours_mb:8.1f} MB  {ours_s:6.2f} s  -> {result.outcome}/{result.reason}")  # type: ignore[attr-defined]

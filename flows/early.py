@@ -74,7 +74,7 @@ def start_early_fetch(
         return 0
     if cfg.outlets or not selected:
         return 0
-    from tasks.crawl.fetch import Fetcher
+    from tasks.crawl.fetch import Fetcher, request_for
 
     out = Path(output).resolve()
     first = plan_shards(selected, settings.shard_max_pages)[0]
@@ -82,7 +82,7 @@ def start_early_fetch(
 
     ahead = first.sources[:limit]
     fetcher = Fetcher(cfg.defaults, out, settings=settings, force=force)
-    fetcher.fetch_ahead(ahead)
+    fetcher.fetch_ahead([request_for(s, cfg.defaults) for s in ahead])
     early = _Early((cfg.defaults, out, force), fetcher)
     tm_location = settings.tm_dsn or str(out / "tm.sqlite")  # as tasks.crawl.shards.shard_tm_location
     early.translator = threading.Thread(

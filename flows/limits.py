@@ -22,6 +22,7 @@ import time
 from contextlib import AbstractContextManager
 from urllib.parse import urlsplit
 
+from tasks.crawl.fetch.gates import HostGate
 from tasks.models import FetchDefaults, Source
 from tasks.crawl.sources import effective_politeness
 
@@ -78,8 +79,9 @@ def ensure_host_limits(sources: list[Source], defaults: FetchDefaults) -> dict[s
     return policies
 
 
-class SharedHostGate:
-    """The Fetcher's host-gate interface over the host's Prefect global limits.
+class SharedHostGate(HostGate):
+    """The Fetcher's host gate (tasks/crawl/fetch/gates.py, the same protocol as the local
+    gate) over the host's Prefect global limits.
 
     The number of slots and the spacing are the server's (set by `ensure_host_limits`),
     so the values the Fetcher passes in are not used here.

@@ -53,7 +53,7 @@ from tasks.models import Discovery, Document, FetchDefaults, Outlet, Rejection, 
 
 def host_of(url: str) -> str:
     """host[:port] of a URL, lower-cased: editions on one loopback address differ by port."""
-    from tasks.crawl.fetch import host_port
+    from tasks.crawl.fetch.redirects import host_port
 
     return host_port(url)
 
@@ -171,7 +171,8 @@ class _EditionCrawler:
 
     def _get(self, url: str, kind: str, *, conditional: bool) -> bytes | None:
         """Bytes of a feed/sitemap/page through the Fetcher, or None (recorded)."""
-        from tasks.crawl.fetch import FEED_TYPES
+        from tasks.crawl.fetch.reasons import FEED_TYPES, HTML_TYPES
+        from tasks.crawl.fetch.request import request_for
 
         # The edition a feed or sitemap belongs to (by its path), else the one reading it.
         edition = edition_for(url, self.outlet) or self.edition
@@ -181,7 +182,8 @@ class _EditionCrawler:
                                                 "host outside the outlet's editions", outlet=self.outlet.id))
             return None
         source = _aux_source(self.outlet, edition, kind, url, self.hosts)
-        res = self.fetcher.fetch(source, accept=None if kind in ("home", "section") else FEED_TYPES)
+        accept = HTML_TYPES if kind in ("home", "section") else FEED_TYPES
+        res = self.fetcher.fetch(request_for(source, self.fetcher.defaults, accept))
         log = FetchLog(url, kind, edition, res.outcome, res.reason, res.detail, outlet=self.outlet.id)
         self.result.fetches.append(log)
         if res.outcome != "fetched" or res.content is None:

@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-from tasks.crawl.fetch_state import switch_to_wal
+from tasks.crawl.fetch.state import switch_to_wal
 
 FRONTIER_FILENAME = "frontier.sqlite"
 _COLUMNS = (

@@ -23,7 +23,7 @@ UNFINISHED_REASONS = frozenset({"internal_error", "store_error", "run_aborted"})
 def transient_reasons() -> frozenset[str]:
     """Reason codes worth retrying: the fetch stage's failure codes plus the flow's own."""
     try:
-        from tasks.crawl.fetch import FAILED_REASONS
+        from tasks.crawl.fetch.reasons import FAILED_REASONS
     except ImportError:  # fetch stage without the vocabulary: treat only our own as transient
         FAILED_REASONS = frozenset()
     return frozenset(FAILED_REASONS) | UNFINISHED_REASONS

@@ -41,11 +41,14 @@ from collections import Counter
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from tasks.models import Document, FetchResult, Provenance, Rejection, Segment, Source, SourceOutcome
+from tasks.models import Document, FetchDefaults, FetchResult, Provenance, Rejection, Segment, Source, SourceOutcome
+
+if TYPE_CHECKING:
+    from tasks.crawl.fetch.request import FetchRequest
 
 __all__ = [
     "Processed", "ShardRun", "ShardRecord", "process_page", "run_shard", "shard_record_path", "store_document", "warm_up",
@@ -83,7 +86,9 @@ class ShardRecord(BaseModel):
 
 
 class FetcherLike(Protocol):
-    def fetch(self, source: Source) -> FetchResult: ...
+    defaults: FetchDefaults
+
+    def fetch(self, request: FetchRequest) -> FetchResult: ...
     def commit(self, result: FetchResult) -> None: ...
 
 
@@ -174,6 +179,7 @@ def translate_ahead(
     keys, added to `fresh`, make it record and count them as translated fresh in this run,
     as if it had translated them itself (same engine, so the same words). Any error ends
     this quietly: the shard translates what is left and reports errors itself."""
+    from tasks.crawl.fetch.request import request_for
     from tasks.translate.memory import open_memory
     from tasks.translate.engine import NOT_TRANSLATABLE, EngineOptions, length_counter, preload_models, translate_segments
 
@@ -190,7 +196,7 @@ def translate_ahead(
         while not stop.is_set() and (todo or buckets):
             # Every page already here goes into the buckets; then one call on the fullest.
             while todo:
-                settled, page = fetcher.peek_ahead(todo[0], timeout=0 if buckets else 0.2)
+                settled, page = fetcher.peek_ahead(request_for(todo[0], fetcher.defaults), timeout=0 if buckets else 0.2)
                 if not settled:
                     break
                 source = todo.pop(0)
@@ -429,8 +435,10 @@ class _Stream:
 
     # -- threads
     def _fetch_one(self, source: Source) -> None:
+        from tasks.crawl.fetch.request import request_for
+
         try:
-            result: FetchResult | None = self.fetcher.fetch(source)
+            result: FetchResult | None = self.fetcher.fetch(request_for(source, self.fetcher.defaults))
             error = None
         except Exception as exc:  # noqa: BLE001 - recorded as the source's failure
             result, error = None, f"{type(exc).__name__}: {exc}"

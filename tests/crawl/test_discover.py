@@ -169,7 +169,7 @@ def _hostile_site(srv: FaultServer) -> None:
 
 
 def test_hostile_outlet_is_bounded_and_recorded(tmp_path):
-    from tasks.crawl.fetch import Fetcher
+    from tasks.crawl.fetch import Fetcher, request_for
 
     with FaultServer() as srv:
         _hostile_site(srv)
@@ -188,7 +188,7 @@ def test_hostile_outlet_is_bounded_and_recorded(tmp_path):
 
 def test_redirect_off_the_outlet_is_refused(tmp_path):
     from tasks.crawl.discover import Decision, source_for
-    from tasks.crawl.fetch import Fetcher
+    from tasks.crawl.fetch import Fetcher, request_for
     from tasks.models import Discovery
 
     with FaultServer() as srv:
@@ -198,7 +198,7 @@ def test_redirect_off_the_outlet_is_refused(tmp_path):
         disc = Discovery(outlet="site", edition="vi", via="page", hosts=[f"127.0.0.1:{srv.port}"])
         src = source_for(outlet, Decision(srv.url("/moved-1234567.html"), "site-vi-x", "site", "vi", "fetch", None, disc))
         with Fetcher(DEFAULTS, tmp_path) as fetcher:
-            res = fetcher.fetch(src)
+            res = fetcher.fetch(request_for(src, fetcher.defaults))
     assert res.outcome == "rejected" and res.reason == "off_site_redirect"
 
 
@@ -381,7 +381,7 @@ def test_frontier_on_postgresql(pg_dsn):
 
 def test_undated_entries_of_an_old_sitemap_take_the_index_lastmod(tmp_path):
     from tasks.crawl.discover import _EditionCrawler, OutletDiscovery
-    from tasks.crawl.fetch import Fetcher
+    from tasks.crawl.fetch import Fetcher, request_for
 
     with FaultServer() as srv:
         srv.robots(f"User-agent: *\nSitemap: {srv.url('/index.xml')}\n")

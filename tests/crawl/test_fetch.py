@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tasks.text.decode import decode_html
-from tasks.crawl.fetch import REASONS, Fetcher, _Inflater, _TooLarge, outcome_of, redirect_allowed, robots_token
+from tasks.crawl.fetch import REASONS, Fetcher, outcome_of, redirect_allowed, request_for, robots_token
+from tasks.crawl.fetch.transport import Inflater, TooLarge
 from tasks.models import FetchDefaults, Source
 from tasks.settings import Settings
 from tasks.store.files import read_raw
@@ -69,7 +70,7 @@ def test_reason_vocabulary_is_fixed_and_partitioned():
 def test_fetch_ok_stores_raw_and_identifies_itself(srv: FaultServer, fetcher: Fetcher, tmp_path: Path):
     body = html_page("Tin", [VI], lang="vi").encode()
     url = srv.page("/a", body)
-    r = fetcher.fetch(_src(url))
+    r = fetcher.fetch(request_for(_src(url), fetcher.defaults))
     assert r.outcome == "fetched", r
     assert r.status == 200 and r.content == body and r.final_url == url and r.redirects == []
     assert r.robots == "allowed" and r.content_type == "text/html; charset=utf-8"
@@ -83,9 +84,9 @@ def test_fetch_ok_stores_raw_and_identifies_itself(srv: FaultServer, fetcher: Fe
 def test_robots_disallowed_path_is_never_requested(srv: FaultServer, fetcher: Fetcher):
     srv.page("/private/secret", html_page("x", ["y"]))
     ok = srv.page("/public", html_page("x", ["y"]))
-    r = fetcher.fetch(_src(srv.url("/private/secret")))
+    r = fetcher.fetch(request_for(_src(srv.url("/private/secret")), fetcher.defaults))
     assert (r.outcome, r.reason, r.robots) == ("rejected", "robots_disallowed", "disallowed")
-    assert fetcher.fetch(_src(ok)).outcome == "fetched"
+    assert fetcher.fetch(request_for(_src(ok), fetcher.defaults)).outcome == "fetched"
     assert srv.count("/private/secret") == 0
     assert srv.count("/robots.txt") == 1  # one fetch per host per run
 
@@ -93,7 +94,7 @@ def test_robots_disallowed_path_is_never_requested(srv: FaultServer, fetcher: Fe
 def test_robots_fetched_once_per_host_under_threads(srv: FaultServer, fetcher: Fetcher):
     urls = [srv.page(f"/p{i}", html_page(f"t{i}", [f"para {i}"])) for i in range(12)]
     with ThreadPoolExecutor(6) as pool:
-        results = list(pool.map(lambda u: fetcher.fetch(_src(u)), urls))
+        results = list(pool.map(lambda u: fetcher.fetch(request_for(_src(u), fetcher.defaults)), urls))
     assert [r.outcome for r in results] == ["fetched"] * 12
     assert srv.count("/robots.txt") == 1
 
@@ -105,10 +106,10 @@ def test_robots_4xx_allows_and_5xx_disallows_the_host(tmp_path: Path):
         u1 = s404.page("/a", html_page("a", ["b"]))
         u2 = s500.page("/a", html_page("a", ["b"]))
         with Fetcher(_defaults(), tmp_path, settings=_settings()) as f:
-            assert f.fetch(_src(u1)).outcome == "fetched"
-            r = f.fetch(_src(u2))
+            assert f.fetch(request_for(_src(u1), f.defaults)).outcome == "fetched"
+            r = f.fetch(request_for(_src(u2), f.defaults))
             assert (r.outcome, r.reason, r.robots) == ("failed", "robots_unreachable", "unreachable")
-            assert f.fetch(_src(u2)).reason == "robots_unreachable"
+            assert f.fetch(request_for(_src(u2), f.defaults)).reason == "robots_unreachable"
         assert s500.count("/a") == 0
         assert s500.count("/robots.txt") == 2  # one logical fetch: 2 attempts (max_attempts=2), not per page
 
@@ -119,13 +120,13 @@ def test_robots_redirects_are_followed(tmp_path: Path):
         s.add("/real-robots.txt", Route(body=b"User-agent: newsbridge\nDisallow: /no\n", content_type="text/plain"))
         s.page("/no/x", html_page("a", ["b"]))
         with Fetcher(_defaults(), tmp_path, settings=_settings()) as f:
-            assert f.fetch(_src(s.url("/no/x"))).reason == "robots_disallowed"
+            assert f.fetch(request_for(_src(s.url("/no/x")), f.defaults)).reason == "robots_disallowed"
         assert s.count("/no/x") == 0
 
 
 def test_gbk_page_without_charset_header(srv: FaultServer, fetcher: Fetcher):
     url = srv.page("/gbk", html_page("新闻", [ZH]), charset="gbk", content_type="text/html")
-    r = fetcher.fetch(_src(url))
+    r = fetcher.fetch(request_for(_src(url), fetcher.defaults))
     assert r.outcome == "fetched"
     d = decode_html(r.content or b"", r.headers)
     assert ZH in d.text and d.charset == "gb18030" and d.charset_source == "detector"
@@ -134,14 +135,14 @@ def test_gbk_page_without_charset_header(srv: FaultServer, fetcher: Fetcher):
 def test_utf8_page_declaring_gb2312(srv: FaultServer, fetcher: Fetcher):
     url = srv.page("/mislabel", html_page("新闻", [ZH], meta_charset="gb2312").encode("utf-8"),
                    content_type="text/html; charset=gb2312")
-    r = fetcher.fetch(_src(url))
+    r = fetcher.fetch(request_for(_src(url), fetcher.defaults))
     d = decode_html(r.content or b"", r.headers)
     assert ZH in d.text and (d.charset, d.charset_source) == ("utf-8", "utf-8")
 
 
 def test_windows_1258_vietnamese_declared_in_meta(srv: FaultServer, fetcher: Fetcher):
     url = srv.page("/vi", encode_cp1258(html_page("Tin", [VI], meta_charset="windows-1258")), content_type="text/html")
-    r = fetcher.fetch(_src(url))
+    r = fetcher.fetch(request_for(_src(url), fetcher.defaults))
     d = decode_html(r.content or b"", r.headers)
     assert VI in unicodedata.normalize("NFC", d.text)
     assert (d.charset, d.charset_source) == ("windows-1258", "meta")
@@ -151,23 +152,23 @@ def test_etag_second_run_is_conditional_and_not_modified(srv: FaultServer, tmp_p
     url = srv.page("/etag", html_page("a", ["b"]), etag='"v1"')
     out = tmp_path / "out"
     with Fetcher(_defaults(), out, settings=_settings()) as f:
-        r1 = f.fetch(_src(url))
+        r1 = f.fetch(request_for(_src(url), f.defaults))
         assert r1.outcome == "fetched" and r1.etag == '"v1"'
         f.commit(r1)
     with Fetcher(_defaults(), out, settings=_settings()) as f:
-        r2 = f.fetch(_src(url))
+        r2 = f.fetch(request_for(_src(url), f.defaults))
         f.commit(r2)  # a 304 keeps the stored validators
     assert (r2.outcome, r2.reason, r2.status) == ("not_modified", "http_304", 304)
     assert r2.sha256 == r1.sha256 and r2.raw_path == r1.raw_path
     with Fetcher(_defaults(), out, settings=_settings()) as f:
-        assert f.fetch(_src(url)).reason == "http_304"
+        assert f.fetch(request_for(_src(url), f.defaults)).reason == "http_304"
     reqs = srv.requests_for("/etag")
     assert "if-none-match" not in reqs[0].headers
     assert reqs[1].headers["if-none-match"] == reqs[2].headers["if-none-match"] == '"v1"'
     # the page changes: new ETag, new body -> fetched again
     srv.page("/etag", html_page("a2", ["b2"]), etag='"v2"')
     with Fetcher(_defaults(), out, settings=_settings()) as f:
-        r4 = f.fetch(_src(url))
+        r4 = f.fetch(request_for(_src(url), f.defaults))
     assert r4.outcome == "fetched" and r4.etag == '"v2"' and r4.sha256 != r1.sha256
 
 
@@ -175,7 +176,7 @@ def test_uncommitted_fetch_is_refetched_unconditionally(srv: FaultServer, tmp_pa
     url = srv.page("/etag", html_page("a", ["b"]), etag='"v1"')
     for _ in range(2):
         with Fetcher(_defaults(), tmp_path, settings=_settings()) as f:
-            assert f.fetch(_src(url)).outcome == "fetched"  # never committed: a crash before store
+            assert f.fetch(request_for(_src(url), f.defaults)).outcome == "fetched"  # never committed: a crash before store
     assert all("if-none-match" not in r.headers for r in srv.requests_for("/etag"))
 
 
@@ -185,21 +186,21 @@ def test_last_modified_and_same_sha256_and_force(srv: FaultServer, tmp_path: Pat
     url_plain = srv.page("/plain", html_page("c", ["d"]))
     with Fetcher(_defaults(), tmp_path, settings=_settings()) as f:
         for u in (url_lm, url_plain):
-            f.commit(f.fetch(_src(u)))
+            f.commit(f.fetch(request_for(_src(u), f.defaults)))
     with Fetcher(_defaults(), tmp_path, settings=_settings()) as f:
-        assert f.fetch(_src(url_lm)).reason == "http_304"
-        r = f.fetch(_src(url_plain))
+        assert f.fetch(request_for(_src(url_lm), f.defaults)).reason == "http_304"
+        r = f.fetch(request_for(_src(url_plain), f.defaults))
         assert (r.outcome, r.reason, r.content) == ("not_modified", "same_sha256", None)
     assert srv.requests_for("/lm")[1].headers["if-modified-since"] == lm
     with Fetcher(_defaults(), tmp_path, settings=_settings(), force=True) as f:
-        assert f.fetch(_src(url_lm)).outcome == "fetched"
-        assert f.fetch(_src(url_plain)).outcome == "fetched"
+        assert f.fetch(request_for(_src(url_lm), f.defaults)).outcome == "fetched"
+        assert f.fetch(request_for(_src(url_plain), f.defaults)).outcome == "fetched"
     assert "if-modified-since" not in srv.requests_for("/lm")[2].headers
 
 
 def test_503_once_then_ok_is_retried(srv: FaultServer, fetcher: Fetcher):
     url = srv.fault("/flaky", "once:503")
-    r = fetcher.fetch(_src(url))
+    r = fetcher.fetch(request_for(_src(url), fetcher.defaults))
     assert r.outcome == "fetched" and b"recovered" in (r.content or b"")
     assert srv.count("/flaky") == 2
 
@@ -219,7 +220,7 @@ def test_503_once_then_ok_is_retried(srv: FaultServer, fetcher: Fetcher):
 )
 def test_faults_map_to_reasons(srv: FaultServer, fetcher: Fetcher, kind: str, outcome: str, reason: str, requests: int):
     url = srv.fault("/f", kind)
-    r = fetcher.fetch(_src(url))
+    r = fetcher.fetch(request_for(_src(url), fetcher.defaults))
     assert (r.outcome, r.reason) == (outcome, reason), r.detail
     assert r.detail
     assert srv.count("/f") == requests
@@ -227,14 +228,14 @@ def test_faults_map_to_reasons(srv: FaultServer, fetcher: Fetcher, kind: str, ou
 
 def test_retry_after_is_honoured(srv: FaultServer, fetcher: Fetcher):
     url = srv.add("/ra", Route(status=429, headers={"Retry-After": "1"}), Route(body=html_page("a", ["b"]).encode()))
-    assert fetcher.fetch(_src(url)).outcome == "fetched"
+    assert fetcher.fetch(request_for(_src(url), fetcher.defaults)).outcome == "fetched"
     first, second = srv.requests_for("/ra")
     assert second.at - first.at >= 0.9  # asked for 1 s (cap 1 s); backoff alone would be ~0.01 s
 
 
 def test_retry_after_over_cap_is_not_retried(srv: FaultServer, fetcher: Fetcher):
     url = srv.add("/busy", Route(status=503, headers={"Retry-After": "3600"}))
-    r = fetcher.fetch(_src(url))
+    r = fetcher.fetch(request_for(_src(url), fetcher.defaults))
     assert (r.outcome, r.reason) == ("failed", "http_5xx") and "exceeds cap" in (r.detail or "")
     assert srv.count("/busy") == 1
 
@@ -242,7 +243,7 @@ def test_retry_after_over_cap_is_not_retried(srv: FaultServer, fetcher: Fetcher)
 def test_slow_page_times_out(srv: FaultServer, tmp_path: Path):
     url = srv.fault("/slow", "slow:3")
     with Fetcher(_defaults(timeout_seconds=0.3), tmp_path, settings=_settings()) as f:
-        r = f.fetch(_src(url))
+        r = f.fetch(request_for(_src(url), f.defaults))
     assert (r.outcome, r.reason) == ("failed", "timeout")
     assert srv.count("/slow") == 2
 
@@ -251,32 +252,32 @@ def test_dripping_body_hits_total_timeout(srv: FaultServer, tmp_path: Path):
     # Each chunk arrives well within the read timeout; only a total deadline stops it.
     srv.add("/drip", Route(body=b"<html><body>" + b"x" * 2000 + b"</body></html>", drip=0.1, drip_size=50))
     with Fetcher(_defaults(timeout_seconds=0.5), tmp_path, settings=_settings(max_attempts=1)) as f:
-        r = f.fetch(_src(srv.url("/drip")))
+        r = f.fetch(request_for(_src(srv.url("/drip")), f.defaults))
     assert (r.outcome, r.reason) == ("failed", "timeout")
 
 
 def test_redirects_loop_limit_and_chain(srv: FaultServer, fetcher: Fetcher):
-    r = fetcher.fetch(_src(srv.fault("/loop", "loop")))
+    r = fetcher.fetch(request_for(_src(srv.fault("/loop", "loop")), fetcher.defaults))
     assert (r.outcome, r.reason) == ("rejected", "redirect_loop")
     for i in range(7):
         srv.add(f"/r{i}", Route(status=302, content_type=None, headers={"Location": f"/r{i + 1}"}))
     srv.page("/r7", html_page("end", ["x"]))
-    r = fetcher.fetch(_src(srv.url("/r2")))  # 5 redirects: allowed
+    r = fetcher.fetch(request_for(_src(srv.url("/r2")), fetcher.defaults))  # 5 redirects: allowed
     assert r.outcome == "fetched" and r.final_url == srv.url("/r7") and len(r.redirects) == 5
-    r = fetcher.fetch(_src(srv.url("/r1")))  # 6 redirects: refused before the 6th is followed
+    r = fetcher.fetch(request_for(_src(srv.url("/r1")), fetcher.defaults))  # 6 redirects: refused before the 6th is followed
     assert (r.outcome, r.reason) == ("rejected", "too_many_redirects")
     assert srv.count("/r7") == 1
 
 
 def test_redirect_to_other_scheme_refused(srv: FaultServer, fetcher: Fetcher):
     url = srv.add("/ftp", Route(status=301, content_type=None, headers={"Location": "ftp://127.0.0.1/x"}))
-    r = fetcher.fetch(_src(url))
+    r = fetcher.fetch(request_for(_src(url), fetcher.defaults))
     assert (r.outcome, r.reason) == ("rejected", "unsafe_redirect")
 
 
 def test_redirect_into_robots_disallowed_path_not_followed(srv: FaultServer, fetcher: Fetcher):
     url = srv.add("/go", Route(status=302, content_type=None, headers={"Location": "/private/x"}))
-    r = fetcher.fetch(_src(url))
+    r = fetcher.fetch(request_for(_src(url), fetcher.defaults))
     assert r.reason == "robots_disallowed"
     assert srv.count("/private/x") == 0
 
@@ -292,22 +293,22 @@ def test_ssrf_rule():
 
 
 def test_oversized_declared_and_streamed(srv: FaultServer, fetcher: Fetcher):
-    r = fetcher.fetch(_src(srv.fault("/big", "big:300000")))
+    r = fetcher.fetch(request_for(_src(srv.fault("/big", "big:300000")), fetcher.defaults))
     assert (r.outcome, r.reason) == ("rejected", "too_large") and "Content-Length" in (r.detail or "")
     srv.add("/big2", Route(body=b"<html>" + b"a" * 300_000, send_length=False))
-    r = fetcher.fetch(_src(srv.url("/big2")))
+    r = fetcher.fetch(request_for(_src(srv.url("/big2")), fetcher.defaults))
     assert (r.outcome, r.reason) == ("rejected", "too_large")
 
 
 def test_gzip_bomb_is_stopped_at_max_bytes(srv: FaultServer, fetcher: Fetcher):
     url = srv.fault("/bomb", "bomb:20000000")
-    r = fetcher.fetch(_src(url))
+    r = fetcher.fetch(request_for(_src(url), fetcher.defaults))
     assert (r.outcome, r.reason) == ("rejected", "too_large") and "decompression" in (r.detail or "")
 
 
 def test_gzip_page_is_decompressed(srv: FaultServer, fetcher: Fetcher):
     body = html_page("新闻", [ZH]).encode()
-    r = fetcher.fetch(_src(srv.page("/gz", body, gzip=True)))
+    r = fetcher.fetch(request_for(_src(srv.page("/gz", body, gzip=True)), fetcher.defaults))
     assert r.outcome == "fetched" and r.content == body
 
 
@@ -317,35 +318,35 @@ def test_raw_deflate_page_and_corrupt_gzip(srv: FaultServer, fetcher: Fetcher):
     body = html_page("新闻", [ZH]).encode()
     c = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
     url = srv.add("/deflate", Route(body=c.compress(body) + c.flush(), content_encoding="deflate"))
-    assert fetcher.fetch(_src(url)).content == body
+    assert fetcher.fetch(request_for(_src(url), fetcher.defaults)).content == body
     url = srv.add("/corrupt", Route(body=b"\x1f\x8b\x08\x00" + b"\xff" * 64, content_encoding="gzip"))
-    r = fetcher.fetch(_src(url))
+    r = fetcher.fetch(request_for(_src(url), fetcher.defaults))
     assert (r.outcome, r.reason) == ("failed", "content_encoding_error")
 
 
 def test_inflater_output_never_exceeds_budget():
     bomb = gzip_bomb(5_000_000)
-    inf = _Inflater("gzip")
-    with pytest.raises(_TooLarge):
+    inf = Inflater("gzip")
+    with pytest.raises(TooLarge):
         inf.feed(bomb, 100_000)
-    assert _Inflater("gzip").feed(gzip_bomb(1000), 1000) == b"\0" * 1000
+    assert Inflater("gzip").feed(gzip_bomb(1000), 1000) == b"\0" * 1000
 
 
 def test_missing_content_type_is_sniffed(srv: FaultServer, fetcher: Fetcher):
     ok = srv.add("/nt", Route(body=html_page("a", ["b"]).encode(), content_type=None))
     bad = srv.add("/nt2", Route(body=b"%PDF-1.4 binary", content_type=None))
-    assert fetcher.fetch(_src(ok)).outcome == "fetched"
-    assert fetcher.fetch(_src(bad)).reason == "unsupported_content_type"
+    assert fetcher.fetch(request_for(_src(ok), fetcher.defaults)).outcome == "fetched"
+    assert fetcher.fetch(request_for(_src(bad), fetcher.defaults)).reason == "unsupported_content_type"
 
 
 def test_connection_refused_and_invalid_url(tmp_path: Path):
     with FaultServer() as s:
         dead = s.url("/x")
     with Fetcher(_defaults(), tmp_path, settings=_settings(max_attempts=1)) as f:
-        r = f.fetch(_src(dead))
+        r = f.fetch(request_for(_src(dead), f.defaults))
         assert (r.outcome, r.reason) == ("failed", "robots_unreachable")  # robots.txt first, unreachable
-        r = f.fetch(Source.model_construct(id="bad", url="file:///etc/passwd", min_delay_seconds=None,
-                                           per_host_concurrency=None))
+        r = f.fetch(request_for(Source.model_construct(id="bad", url="file:///etc/passwd", min_delay_seconds=None,
+                                           per_host_concurrency=None), f.defaults))
         assert (r.outcome, r.reason) == ("rejected", "invalid_url")
 
 
@@ -355,21 +356,21 @@ def test_per_host_concurrency_and_global_cap_really_throttle(srv: FaultServer, t
         f.robots_decision(urls[0])
         srv.clear_log()
         with ThreadPoolExecutor(6) as pool:
-            assert all(r.outcome == "fetched" for r in pool.map(lambda u: f.fetch(_src(u)), urls))
+            assert all(r.outcome == "fetched" for r in pool.map(lambda u: f.fetch(request_for(_src(u), f.defaults)), urls))
     assert srv.max_active == 1
     # per-source override wins over defaults
     with Fetcher(_defaults(per_host_concurrency=1), tmp_path, settings=_settings(global_fetch_concurrency=8)) as f:
         f.robots_decision(urls[0])
         srv.clear_log()
         with ThreadPoolExecutor(6) as pool:
-            list(pool.map(lambda u: f.fetch(_src(u, per_host_concurrency=3)), urls))
+            list(pool.map(lambda u: f.fetch(request_for(_src(u, per_host_concurrency=3), f.defaults)), urls))
     assert 1 < srv.max_active <= 3  # the override took effect, and still bounds
     # the global cap bounds everything
     with Fetcher(_defaults(per_host_concurrency=8), tmp_path, settings=_settings(global_fetch_concurrency=2)) as f:
         f.robots_decision(urls[0])
         srv.clear_log()
         with ThreadPoolExecutor(6) as pool:
-            list(pool.map(lambda u: f.fetch(_src(u)), urls))
+            list(pool.map(lambda u: f.fetch(request_for(_src(u), f.defaults)), urls))
     assert 1 < srv.max_active <= 2
 
 
@@ -377,7 +378,7 @@ def test_min_delay_spaces_requests_to_one_host(srv: FaultServer, tmp_path: Path)
     urls = [srv.page(f"/d{i}", html_page("a", [str(i)])) for i in range(4)]
     with Fetcher(_defaults(min_delay_seconds=0.2), tmp_path, settings=_settings()) as f:
         with ThreadPoolExecutor(4) as pool:
-            list(pool.map(lambda u: f.fetch(_src(u)), urls))
+            list(pool.map(lambda u: f.fetch(request_for(_src(u), f.defaults)), urls))
     starts = sorted(r.at for r in srv.requests)
     gaps = [b - a for a, b in zip(starts, starts[1:])]
     # 0.2 s asked between starts (robots.txt + 4 pages). Server-side arrival times jitter on a
@@ -395,7 +396,7 @@ def test_fetched_at_is_when_the_page_arrived_not_when_it_was_asked_for(srv: Faul
     wall_minus_mono = time.time() - time.monotonic()
     with Fetcher(_defaults(min_delay_seconds=0.25, per_host_concurrency=1), tmp_path, settings=_settings()) as f:
         with ThreadPoolExecutor(4) as pool:
-            results = list(pool.map(lambda u: f.fetch(_src(u)), urls))
+            results = list(pool.map(lambda u: f.fetch(request_for(_src(u), f.defaults)), urls))
     arrived = {r.path: r.at + wall_minus_mono for r in srv.requests}
     for url, result in zip(urls, results):
         path = "/" + url.split("/", 3)[3]
@@ -406,7 +407,7 @@ def test_fetched_at_is_when_the_page_arrived_not_when_it_was_asked_for(srv: Faul
 
 
 def test_commit_ignores_rejections(srv: FaultServer, fetcher: Fetcher):
-    r = fetcher.fetch(_src(srv.fault("/x", "404")))
+    r = fetcher.fetch(request_for(_src(srv.fault("/x", "404")), fetcher.defaults))
     fetcher.commit(r)
     assert fetcher.state.count() == 0
 
@@ -417,7 +418,7 @@ def test_operator_loopback_url_is_trusted_without_the_flag(srv: FaultServer, tmp
     srv.page("/target", html_page("a", ["b"]))
     url = srv.add("/go", Route(status=302, content_type=None, headers={"Location": "/target"}))
     with Fetcher(_defaults(), tmp_path, settings=_settings(allow_private_redirects=False)) as f:
-        r = f.fetch(_src(url))
+        r = f.fetch(request_for(_src(url), f.defaults))
     assert r.outcome == "fetched" and r.redirects == [srv.url("/target")]
 
 
@@ -428,7 +429,7 @@ def test_a_whole_faulty_site_each_source_one_outcome(srv: FaultServer, tmp_path:
     sources = [_src(url, sid=f"p{i}") for i, (url, _) in enumerate(pages)]
     with Fetcher(_defaults(timeout_seconds=0.4), tmp_path, settings=_settings()) as f:
         with ThreadPoolExecutor(8) as pool:
-            results = list(pool.map(f.fetch, sources))
+            results = list(pool.map(lambda s: f.fetch(request_for(s, f.defaults)), sources))
     assert [r.source_id for r in results] == [s.id for s in sources]
     for (url, kind), r in zip(pages, results):
         expected = FAULT_REASONS[kind.split(":")[0]]
@@ -447,7 +448,7 @@ def test_robots_groups_match_our_product_token_only(tmp_path: Path):
             s.page(p, html_page("a", ["b"]))
         ua = "newsbridge/0.1 (+https://github.com/newsbridge/newsbridge)"
         with Fetcher(_defaults(user_agent=ua), tmp_path, settings=_settings()) as f:
-            got = {p: f.fetch(_src(s.url(p))).outcome for p in ("/a", "/nb/x", "/all/x")}
+            got = {p: f.fetch(request_for(_src(s.url(p)), f.defaults)).outcome for p in ("/a", "/nb/x", "/all/x")}
     assert got == {"/a": "fetched", "/nb/x": "rejected", "/all/x": "fetched"}  # most specific group wins
 
 
@@ -457,7 +458,7 @@ def test_robots_crawl_delay_is_honoured(tmp_path: Path):
         urls = [s.page(f"/cd{i}", html_page("a", [str(i)])) for i in range(3)]
         with Fetcher(_defaults(min_delay_seconds=0), tmp_path, settings=_settings()) as f:
             for u in urls:
-                assert f.fetch(_src(u)).outcome == "fetched"
+                assert f.fetch(request_for(_src(u), f.defaults)).outcome == "fetched"
         starts = [r.at for r in s.requests if r.path.startswith("/cd")]
     assert starts[-1] - starts[0] >= 0.5  # 2 gaps of 0.3 s asked by robots.txt, min_delay 0
 
@@ -469,15 +470,15 @@ def test_robots_shared_by_every_fetcher_of_one_run(srv: FaultServer, tmp_path: P
     fetchers = [Fetcher(_defaults(), tmp_path, settings=_settings(), run_id="run-1") for _ in range(4)]
     try:
         with ThreadPoolExecutor(4) as pool:
-            results = list(pool.map(lambda fu: fu[0].fetch(_src(fu[1])), zip(fetchers, urls)))
+            results = list(pool.map(lambda fu: fu[0].fetch(request_for(_src(fu[1]), fu[0].defaults)), zip(fetchers, urls)))
         assert [r.outcome for r in results] == ["fetched"] * 4
-        assert fetchers[0].fetch(_src(srv.url("/private/x"))).reason == "robots_disallowed"
+        assert fetchers[0].fetch(request_for(_src(srv.url("/private/x")), fetchers[0].defaults)).reason == "robots_disallowed"
         assert srv.count("/robots.txt") == 1
     finally:
         for f in fetchers:
             f.close()
     with Fetcher(_defaults(), tmp_path, settings=_settings(), run_id="run-2") as f:
-        assert f.fetch(_src(urls[0])).outcome == "fetched"
+        assert f.fetch(request_for(_src(urls[0]), f.defaults)).outcome == "fetched"
     assert srv.count("/robots.txt") == 2
 
 
@@ -629,7 +630,7 @@ def test_inflater_matches_zlib_for_any_chunking(data: bytes, cuts: list[int], ki
     else:
         c = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
         wire, enc = c.compress(data) + c.flush(), "deflate"
-    inf, out, pos = _Inflater(enc), bytearray(), 0
+    inf, out, pos = Inflater(enc), bytearray(), 0
     for n in cuts + [len(wire)]:
         out += inf.feed(wire[pos : pos + n], len(data) + 10 - len(out))
         pos += n
@@ -651,6 +652,6 @@ def test_inflater_one_byte_at_a_time(kind: str):
     else:
         c = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
         wire, enc = c.compress(data) + c.flush(), "deflate"
-    inf = _Inflater(enc)
+    inf = Inflater(enc)
     out = b"".join(inf.feed(wire[i : i + 1], 10**6) for i in range(len(wire)))
     assert out == data

@@ -75,7 +75,7 @@ def test_nightly_flow_on_a_local_dask_cluster(prefect_harness, argos_test_models
 def test_missing_host_limit_stops_the_fetch_instead_of_allowing_everything(prefect_harness, tmp_path):
     """strict=True: a limit that does not exist is an error, and no request is sent."""
     from flows.limits import SharedHostGate
-    from tasks.crawl.fetch import Fetcher
+    from tasks.crawl.fetch import Fetcher, request_for
     from tasks.models import FetchDefaults, Source
 
     from prefect.client.orchestration import get_client
@@ -94,7 +94,7 @@ def test_missing_host_limit_stops_the_fetch_instead_of_allowing_everything(prefe
                     pass
         with Fetcher(FetchDefaults(min_delay_seconds=0), tmp_path, gate_factory=SharedHostGate) as fetcher:
             try:
-                result = fetcher.fetch(source)
+                result = fetcher.fetch(request_for(source, fetcher.defaults))
             except Exception as exc:  # noqa: BLE001 - either way is loud; both are checked
                 assert "must be created" in str(exc)
             else:

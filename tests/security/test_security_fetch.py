@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from faultserver import FaultServer, Route, html_page
-from tasks.crawl.fetch import Fetcher
+from tasks.crawl.fetch import Fetcher, request_for
 from tasks.models import FetchDefaults, Source
 from tasks.settings import Settings
 
@@ -44,7 +44,7 @@ def _fetch(tmp_path: Path, url: str, allow_private: bool = False):
     defaults = FetchDefaults(min_delay_seconds=0, timeout_seconds=5)
     settings = Settings(allow_private_redirects=allow_private, max_attempts=1, backoff_base_seconds=0.01)
     with Fetcher(defaults, tmp_path / "out", settings=settings) as f:
-        return f.fetch(Source(id="ssrf", url=url))
+        return f.fetch(request_for(Source(id="ssrf", url=url), f.defaults))
 
 
 def _secret_requests(srv: FaultServer) -> list[str]:

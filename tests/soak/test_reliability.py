@@ -138,7 +138,7 @@ def test_every_file_write_goes_through_write_atomic():
 
 def test_sqlite_stores_write_in_transactions():
     """The fetch state store and the translation memory commit through transactions."""
-    for rel in ("tasks/crawl/fetch_state.py", "tasks/translate/memory.py"):
+    for rel in ("tasks/crawl/fetch/state.py", "tasks/translate/memory.py"):
         src = (ROOT / rel).read_text(encoding="utf-8")
         assert "journal_mode" in src and "WAL" in src.upper(), rel
         # every write statement is inside `with conn:` (sqlite3's transaction context) or BEGIN/COMMIT
@@ -196,7 +196,7 @@ def test_concurrent_first_open_of_the_sqlite_stores(tmp_path, store):
     SQLite refuses the switch to WAL at once ("database is locked") unless retried."""
     import threading
 
-    from tasks.crawl.fetch_state import FetchStateStore
+    from tasks.crawl.fetch.state import FetchStateStore
     from tasks.translate.memory import open_memory
 
     errors: list[str] = []

@@ -22,7 +22,7 @@ PARAS = [
 
 
 def _shard(tmp_path: Path, n: int, delay: float, workers: int):
-    from tasks.crawl.fetch import Fetcher
+    from tasks.crawl.fetch import Fetcher, request_for
     from tasks.models import FetchDefaults, Provenance, Source
     from tasks.settings import get_settings
     from tasks.stream.stream import ShardRun, run_shard
@@ -138,7 +138,7 @@ def _polite_site(srv: FaultServer, n: int, tmp_path: Path, delay: float = 0.2) -
 
 
 def test_fetched_ahead_is_handed_out_once_and_never_requested_again(tmp_path):
-    from tasks.crawl.fetch import Fetcher
+    from tasks.crawl.fetch import Fetcher, request_for
     from tasks.models import FetchDefaults, Source
 
     with FaultServer(host="127.0.0.1") as srv:
@@ -147,16 +147,16 @@ def test_fetched_ahead_is_handed_out_once_and_never_requested_again(tmp_path):
         sources = [Source(id=f"p{i}", url=u, lang="en") for i, u in enumerate(urls)]
         defaults = FetchDefaults(min_delay_seconds=0.1, per_host_concurrency=1, timeout_seconds=20)
         with Fetcher(defaults, tmp_path / "out") as fetcher:
-            fetcher.fetch_ahead(sources[:3])
-            results = [fetcher.fetch(s) for s in sources]
+            fetcher.fetch_ahead([request_for(s, fetcher.defaults) for s in sources[:3]])
+            results = [fetcher.fetch(request_for(s, fetcher.defaults)) for s in sources]
             assert [r.outcome for r in results] == ["fetched"] * 4
             assert [r.url for r in results] == urls
             assert fetcher.ahead_used == 3
             # Taken once: asking again requests the page again.
-            assert fetcher.fetch(sources[0]).outcome == "fetched"
+            assert fetcher.fetch(request_for(sources[0], fetcher.defaults)).outcome == "fetched"
             # An id fetched ahead for another URL is not handed out for this one.
-            fetcher.fetch_ahead([Source(id="x", url=urls[1], lang="en")])
-            other = fetcher.fetch(Source(id="x", url=urls[2], lang="en"))
+            fetcher.fetch_ahead([request_for(s, fetcher.defaults) for s in [Source(id="x", url=urls[1], lang="en")]])
+            other = fetcher.fetch(request_for(Source(id="x", url=urls[2], lang="en"), fetcher.defaults))
             assert other.url == urls[2]
         counts = [srv.count(f"/a/{i}.html") for i in range(4)]
         # /a/1 for "x": requested, or cancelled before it started (both are fine)
@@ -165,28 +165,28 @@ def test_fetched_ahead_is_handed_out_once_and_never_requested_again(tmp_path):
 
 
 def test_fetching_ahead_stops_at_its_byte_budget(tmp_path, monkeypatch):
-    import tasks.crawl.fetch
-    from tasks.crawl.fetch import Fetcher
+    import tasks.crawl.fetch.ahead
+    from tasks.crawl.fetch import Fetcher, request_for
     from tasks.models import FetchDefaults, Source
 
-    monkeypatch.setattr(tasks.crawl.fetch, "AHEAD_BYTES", 1)  # one page fills it
+    monkeypatch.setattr(tasks.crawl.fetch.ahead, "AHEAD_BYTES", 1)  # one page fills it
     with FaultServer(host="127.0.0.1") as srv:
         srv.robots("User-agent: *\nAllow: /\n")
         sources = [Source(id=f"p{i}", url=srv.page(f"/c/{i}.html", html_page("C", PARAS, lang="en")), lang="en") for i in range(3)]
         defaults = FetchDefaults(min_delay_seconds=0.05, per_host_concurrency=1, timeout_seconds=20)
         with Fetcher(defaults, tmp_path / "out") as fetcher:
-            fetcher.fetch_ahead(sources)
+            fetcher.fetch_ahead([request_for(s, fetcher.defaults) for s in sources])
             import time
 
             time.sleep(1.0)  # the first page is in; the budget turned the other two away
-            results = [fetcher.fetch(s) for s in sources]
+            results = [fetcher.fetch(request_for(s, fetcher.defaults)) for s in sources]
             assert [r.outcome for r in results] == ["fetched"] * 3
             assert fetcher.ahead_used == 1  # the others were left to be fetched when asked for
         assert [srv.count(f"/c/{i}.html") for i in range(3)] == [1, 1, 1]
 
 
 def test_fetched_ahead_and_never_taken_is_not_committed(tmp_path):
-    from tasks.crawl.fetch import Fetcher
+    from tasks.crawl.fetch import Fetcher, request_for
     from tasks.models import FetchDefaults, Source
 
     with FaultServer(host="127.0.0.1") as srv:
@@ -194,12 +194,12 @@ def test_fetched_ahead_and_never_taken_is_not_committed(tmp_path):
         sources = [Source(id=f"p{i}", url=srv.page(f"/b/{i}.html", html_page("B", PARAS, lang="en")), lang="en") for i in range(3)]
         defaults = FetchDefaults(min_delay_seconds=0.5, per_host_concurrency=1, timeout_seconds=20)
         fetcher = Fetcher(defaults, tmp_path / "out")
-        fetcher.fetch_ahead(sources)
+        fetcher.fetch_ahead([request_for(s, fetcher.defaults) for s in sources])
         fetcher.close()  # waits for the fetch under way, drops the rest
         assert srv.count("/b/2.html") == 0
         # Nothing was committed: the next run fetches the pages as new, not "not_modified".
         with Fetcher(defaults, tmp_path / "out") as again:
-            assert again.fetch(sources[0]).outcome == "fetched"
+            assert again.fetch(request_for(sources[0], again.defaults)).outcome == "fetched"
 
 
 def test_local_run_takes_the_pages_fetched_while_prefect_started(prefect_harness, argos_test_models, tmp_path):
@@ -221,7 +221,7 @@ def test_local_run_takes_the_pages_fetched_while_prefect_started(prefect_harness
             # (A page the shard asks for before its fetch ahead started is fetched then:
             # waiting for all six makes the count below exact on a loaded machine.)
             while time.monotonic() < deadline and not (
-                early.fresh and all(f.done() for _, f in early.fetcher._ahead.values())
+                early.fresh and all(f.done() for f in early.fetcher.ahead.pending())
             ):
                 time.sleep(0.1)
             assert early.fresh

@@ -2,7 +2,7 @@
 
 A small SQLite file under the output directory (`state.sqlite`). One short connection per
 call, so it is safe from any thread and from several processes on one machine; rows are
-only written by `Fetcher.commit`, after the document is stored, so a crash between fetch
+only written by `Fetcher.commit` (fetcher.py), after the document is stored, so a crash between fetch
 and store means the page is fetched again next run, never skipped.
 """
 
