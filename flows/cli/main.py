@@ -27,6 +27,7 @@ from flows.cli import align as cli_align  # noqa: E402
 from flows.cli import demo as cli_demo  # noqa: E402
 from flows.cli import detect as cli_detect  # noqa: E402
 from flows.cli import discover as cli_discover  # noqa: E402
+from flows.cli import export as cli_export  # noqa: E402
 from flows.cli import extract as cli_extract  # noqa: E402
 from flows.cli import models as cli_models  # noqa: E402
 from flows.cli import review as cli_review  # noqa: E402
@@ -50,7 +51,7 @@ def _root() -> None:
     # command is registered (typer would otherwise make that command the root).
 
 
-for _area in (cli_run, cli_demo, cli_extract, cli_detect, cli_discover, cli_translate, cli_models, cli_align, cli_review, cli_serve):
+for _area in (cli_run, cli_demo, cli_extract, cli_detect, cli_discover, cli_translate, cli_models, cli_align, cli_export, cli_review, cli_serve):
     _area.register(app)
 
 
