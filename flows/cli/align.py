@@ -8,6 +8,11 @@ from typing import Annotated
 
 import typer
 
+from flows.cli.options import Src, Tgt
+
+
+app = typer.Typer(add_completion=False)
+
 
 def _fail(message: str) -> typer.Exit:
     typer.echo(f"newsbridge align: error: {message}", err=True)
@@ -26,11 +31,12 @@ def _read_lines(path: Path) -> list[str]:
     return text.splitlines()
 
 
+@app.command("align")
 def align(
     a: Annotated[Path, typer.Argument(help="Source version, one sentence per line (UTF-8).")],
     b: Annotated[Path, typer.Argument(help="Target version, one sentence per line (UTF-8).")],
-    src: Annotated[str, typer.Option("--src", help="Language of A (vi, zh, zh-Hant, en, ...).")],
-    tgt: Annotated[str, typer.Option("--tgt", help="Language of B.")],
+    src: Src,
+    tgt: Tgt,
     mt: Annotated[Path | None, typer.Option("--mt", help="Optional MT of A into the target language, line by line (enables mt-bridge).")] = None,
     show_method: Annotated[bool, typer.Option("--show-method", help="Print the method used on stderr.")] = False,
 ) -> None:
@@ -47,7 +53,3 @@ def align(
     if show_method:
         typer.echo(f"method: {result.method}", err=True)
 
-
-def register(app: typer.Typer) -> None:
-    """Add this area's commands to the app."""
-    app.command("align")(align)

@@ -6,14 +6,17 @@ from pathlib import Path
 
 import typer
 
+from flows.cli.options import AsJson, DemoOutput
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    def demo(
-        output: Path = typer.Option(Path("output/demo"), "--output", "-o", help="output directory"),
-        as_json: bool = typer.Option(False, "--json", help="print the run summary as JSON"),
-    ) -> None:
-        """Offline demo: a bundled local news site, the TEST models, Prefect's embedded server."""
-        from flows.demo import run_demo
+app = typer.Typer(add_completion=False)
 
-        raise typer.Exit(run_demo(output, as_json=as_json))
+
+@app.command("demo")
+def demo(
+    output: DemoOutput = Path("output/demo"),
+    as_json: AsJson = False,
+) -> None:
+    """Offline demo: a bundled local news site, the TEST models, Prefect's embedded server."""
+    from flows.demo import run_demo
+
+    raise typer.Exit(run_demo(output, as_json=as_json))

@@ -12,6 +12,9 @@ import sys
 import typer
 
 
+app = typer.Typer(add_completion=False)
+
+
 def _read_lines(max_bytes: int) -> list[str]:
     # Bytes, decoded here: the console's locale must not decide how Vietnamese or
     # Chinese input is read. Undecodable bytes become U+FFFD rather than a crash.
@@ -32,6 +35,7 @@ def _read_lines(max_bytes: int) -> list[str]:
     return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
+@app.command("detect")
 def detect_command(
     max_bytes: int = typer.Option(
         10_000_000, "--max-bytes", min=1, help="Largest decompressed input (gzip, zstd, brotli); plain text is not capped."
@@ -50,7 +54,3 @@ def detect_command(
     out.write("".join(f"{lang}\t{score:.4f}\n" for lang, score in results).encode("utf-8"))
     out.flush()
 
-
-def register(app: typer.Typer) -> None:
-    """Add this area's commands to the app."""
-    app.command("detect")(detect_command)

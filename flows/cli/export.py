@@ -11,6 +11,11 @@ from typing import Optional
 
 import typer
 
+from flows.cli.options import Only, Output, output_dir
+
+app = typer.Typer(add_completion=False)
+
+
 EXIT_USAGE = 2
 
 
@@ -20,28 +25,23 @@ class ExportFormat(str, Enum):
     html = "html"
 
 
-def _output_default() -> Path:
-    from tasks.settings import get_settings
-
-    return get_settings().output_dir
-
-
+@app.command("export")
 def export_command(
     format: ExportFormat = typer.Option(..., "--format", "-f", help="tmx (per language pair), xliff (1.2, per document) or html (review pages + index)."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Output directory of runs (default: NEWSBRIDGE_OUTPUT_DIR or ./output)."),
+    output: Output = None,
     to: Optional[Path] = typer.Option(None, "--to", help="Where to write the export (default: OUTPUT/export/FORMAT)."),
-    source: Optional[list[str]] = typer.Option(None, "--source", "-s", help="Only these source ids (repeatable)."),
+    only: Only = None,
     since: Optional[str] = typer.Option(None, "--since", help="Only documents fetched at or after this date (YYYY-MM-DD or ISO datetime, UTC when no zone)."),
 ) -> None:
     """Export the latest stored version of each document as TMX, XLIFF or HTML review pages."""
     from tasks.review.export import export_documents
     from tasks.review.reviews import SelectionError, parse_since
 
-    out = output or _output_default()
+    out = output_dir(output)
     dest = to or out / "export" / format.value
     problems: list[str] = []
     try:
-        written = export_documents(format.value, out, dest, source, parse_since(since), problems)
+        written = export_documents(format.value, out, dest, only, parse_since(since), problems)
     except SelectionError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE)
@@ -52,7 +52,3 @@ def export_command(
     if not written or (format is ExportFormat.html and len(written) == 1):
         typer.echo(f"no stored documents matched under {out / 'docs'}", err=True)
 
-
-def register(app: typer.Typer) -> None:
-    """Add `export` to the app."""
-    app.command("export")(export_command)

@@ -1,8 +1,9 @@
 """The `newsbridge` command: thin over the stage functions and the flow.
 
-Each area registers its commands from its own module (flows/cli_<area>.py) so that
-heavy imports (prefect, argostranslate) happen inside the commands that need them:
-`newsbridge extract` and `newsbridge detect` must start fast.
+One module per command or command group (flows/cli/<command>.py), each with a module-level
+typer `app` added here; options shared by several commands are defined once in
+flows/cli/options.py. Heavy imports (prefect, argostranslate) happen inside the commands
+that need them: `newsbridge extract`, `detect` and `discover` must start fast.
 """
 
 from __future__ import annotations
@@ -51,8 +52,10 @@ def _root() -> None:
     # command is registered (typer would otherwise make that command the root).
 
 
-for _area in (cli_run, cli_demo, cli_extract, cli_detect, cli_discover, cli_translate, cli_models, cli_align, cli_export, cli_review, cli_serve):
-    _area.register(app)
+# One registration style: every command module has a module-level typer app (one command, or a
+# named group such as `review` and `models`), importable and testable on its own.
+for _commands in (cli_run, cli_demo, cli_extract, cli_detect, cli_discover, cli_translate, cli_models, cli_align, cli_export, cli_review, cli_serve):
+    app.add_typer(_commands.app)
 
 
 _EXIT_CODE: list[int] = []  # the code main() ends with, once it ends

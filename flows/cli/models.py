@@ -11,15 +11,18 @@ from typing import Optional
 
 import typer
 
+from flows.cli.options import AsJson
+
 EXIT_INSTALL_FAILED = 4
 
-models_app = typer.Typer(
+app = typer.Typer(
+    name="models",
     help="List and install Argos translation packages.", no_args_is_help=True, add_completion=False
 )
 
 
-@models_app.command("list")
-def models_list(as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
+@app.command("list")
+def models_list(as_json: AsJson = False) -> None:
     """Installed packages: pair, version, whether it is a test model, path."""
     from tasks.translate.packages import models_dir, scan
 
@@ -58,7 +61,7 @@ def models_list(as_json: bool = typer.Option(False, "--json", help="Print JSON i
         typer.echo(f"warning: {problem}", err=True)
 
 
-@models_app.command("install")
+@app.command("install")
 def models_install(
     targets: Optional[list[str]] = typer.Argument(
         None, help="PATH (.argosmodel file, directory of them, or a bring-your-own model dir); with --online: pairs like zh-en."
@@ -94,7 +97,3 @@ def models_install(
         flag = " (TEST model: nonsense output)" if p.is_test else ""
         typer.echo(f"installed {p.pair} {p.version} → {p.path}{flag}")
 
-
-def register(app: typer.Typer) -> None:
-    """Add `models` to the app."""
-    app.add_typer(models_app, name="models")

@@ -12,6 +12,8 @@ from typing import Optional
 
 import typer
 
+from flows.cli.options import AsJson, Output, output_dir
+
 EXIT_OK, EXIT_STALE, EXIT_USAGE = 0, 1, 2
 
 
@@ -23,27 +25,26 @@ def _reviewer_default() -> str:
     return os.environ.get("NEWSBRIDGE_REVIEWER") or getpass.getuser()
 
 
-def _output_default() -> Path:
-    from tasks.settings import get_settings
+app = typer.Typer(
+    name="review",
+    help="Bring translators' reviews back into the store and the translation memory (XLIFF import, or the browser app).",
+    no_args_is_help=True,
+    add_completion=False,
+)
 
-    return get_settings().output_dir
 
-
-review_app = typer.Typer(help="Bring translators' reviews back into the store and the translation memory (XLIFF import, or the browser app).", no_args_is_help=True)
-
-
-@review_app.command("import")
+@app.command("import")
 def review_import_command(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="An XLIFF 1.2 file from `newsbridge export --format xliff`, edited by a reviewer."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Output directory of runs (default: NEWSBRIDGE_OUTPUT_DIR or ./output)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    output: Output = None,
+    as_json: AsJson = False,
 ) -> None:
     """Import signed-off/final targets into the translation memory and the stored documents."""
     from tasks.translate.memory import open_memory
     from tasks.review.reviews import ReviewImportError, import_review
     from tasks.settings import get_settings
 
-    out = output or _output_default()
+    out = output_dir(output)
     try:
         with open_memory(get_settings().tm_location(out)) as memory:
             report = import_review(file, out, memory, reviewer=_reviewer_default())
@@ -68,9 +69,9 @@ def review_import_command(
         raise typer.Exit(EXIT_STALE)
 
 
-@review_app.command("serve")
+@app.command("serve")
 def review_serve_command(
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Output directory of runs (default: NEWSBRIDGE_OUTPUT_DIR or ./output)."),
+    output: Output = None,
     host: str = typer.Option("127.0.0.1", "--host", help="Address to bind. Anything but loopback requires NEWSBRIDGE_REVIEW_TOKEN."),
     port: int = typer.Option(0, "--port", help="Port to bind (0: the system picks a free one; the first line printed names it)."),
     reviewer: Optional[str] = typer.Option(None, "--reviewer", help="Name recorded for saves that do not name a reviewer (default: NEWSBRIDGE_REVIEWER or the login name)."),
@@ -83,7 +84,7 @@ def review_serve_command(
     from tasks.settings import get_settings
 
     settings = get_settings()
-    out = output or settings.output_dir
+    out = output_dir(output)
     token = os.environ.get(TOKEN_ENV) or None
     who = reviewer or _reviewer_default()
     if token:
@@ -100,7 +101,3 @@ def review_serve_command(
         typer.echo(f"error: cannot listen on {host}:{port}: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE)
 
-
-def register(app: typer.Typer) -> None:
-    """Add `review import` and `review serve` to the app."""
-    app.add_typer(review_app, name="review")

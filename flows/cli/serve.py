@@ -7,10 +7,11 @@ cron or runner) — nothing was served.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Optional
 
 import typer
+
+from flows.cli.options import Output, Pivot, Runner, Sources, output_dir, pivot_lang, sources_file
 
 EXIT_CONFIG = 2
 
@@ -40,59 +41,59 @@ def _check_runner(runner: Optional[str]) -> list[str]:
         return []
     return [f"--runner: use threads[:N] or dask[:ADDRESS], got {runner!r}"]
 
+app = typer.Typer(add_completion=False)
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    def serve(
-        sources: Path = typer.Option(Path("sources.yaml"), "--sources", "-s", help="default sources file of the runs"),
-        output: Path = typer.Option(Path("output"), "--output", "-o", help="default output directory of the runs"),
-        timezone: Optional[str] = typer.Option(
-            None, "--timezone", help="IANA timezone of the schedule [default: NEWSBRIDGE_TIMEZONE or Asia/Ho_Chi_Minh]"
-        ),
-        cron: Optional[str] = typer.Option(None, "--cron", help="schedule [default: NEWSBRIDGE_CRON or '0 2 * * *']"),
-        runner: Optional[str] = typer.Option(
-            None, "--runner", help="task runner: threads[:N] (default) | dask (local cluster) | dask:ADDRESS"
-        ),
-        pivot: str = typer.Option("en", "--pivot", help="default pivot language of the runs"),
-    ) -> None:
-        """Serve the `nightly` deployment: scheduled runs and UI reruns execute in this process.
 
-        Point it at a Prefect server with PREFECT_API_URL (see README, operations).
-        """
-        from flows.cli.run import validate_or_exit
-        from tasks.settings import get_settings
+@app.command("serve")
+def serve(
+    sources: Sources = None,
+    output: Output = None,
+    timezone: Optional[str] = typer.Option(
+        None, "--timezone", help="IANA timezone of the schedule [default: NEWSBRIDGE_TIMEZONE or Asia/Ho_Chi_Minh]"
+    ),
+    cron: Optional[str] = typer.Option(None, "--cron", help="schedule [default: NEWSBRIDGE_CRON or '0 2 * * *']"),
+    runner: Runner = None,
+    pivot: Pivot = None,
+) -> None:
+    """Serve the `nightly` deployment: scheduled runs and UI reruns execute in this process.
 
-        settings = get_settings()
-        timezone = timezone or settings.timezone
-        cron = cron or settings.cron
-        problems = _check_schedule(timezone, cron) + _check_runner(runner)
-        if problems:
-            typer.echo("invalid configuration:", err=True)
-            for p in problems:
-                typer.echo(f"  {p}", err=True)
-            raise typer.Exit(EXIT_CONFIG)
-        validate_or_exit(sources, None)
-        # Runs start in child processes that inherit the environment and import the flow
-        # afresh: the timezone names days there too (run names, artifact keys, `since`),
-        # and the runner becomes the flow's default task runner there.
-        os.environ["NEWSBRIDGE_TIMEZONE"] = timezone
-        if runner:
-            os.environ["NEWSBRIDGE_RUNNER"] = runner
-        get_settings.cache_clear()
+    Point it at a Prefect server with PREFECT_API_URL (see README, operations).
+    """
+    from flows.cli.run import validate_or_exit
+    from tasks.settings import get_settings
 
-        from prefect import serve as prefect_serve
-        from prefect.settings import PREFECT_API_URL
+    settings = get_settings()
+    sources, output, pivot = sources_file(sources), output_dir(output), pivot_lang(pivot)
+    timezone = timezone or settings.timezone
+    cron = cron or settings.cron
+    problems = _check_schedule(timezone, cron) + _check_runner(runner)
+    if problems:
+        typer.echo("invalid configuration:", err=True)
+        for p in problems:
+            typer.echo(f"  {p}", err=True)
+        raise typer.Exit(EXIT_CONFIG)
+    validate_or_exit(sources, None)
+    # Runs start in child processes that inherit the environment and import the flow
+    # afresh: the timezone names days there too (run names, artifact keys, `since`),
+    # and the runner becomes the flow's default task runner there.
+    os.environ["NEWSBRIDGE_TIMEZONE"] = timezone
+    if runner:
+        os.environ["NEWSBRIDGE_RUNNER"] = runner
+    get_settings.cache_clear()
 
-        from flows.deployments import nightly_deployment
+    from prefect import serve as prefect_serve
+    from prefect.settings import PREFECT_API_URL
 
-        if not PREFECT_API_URL.value():
-            typer.echo(
-                "note: PREFECT_API_URL is not set: serving against a temporary embedded Prefect server "
-                "that stops with this command. For the UI and a lasting schedule: `prefect server start`, "
-                "then `export PREFECT_API_URL=http://127.0.0.1:4200/api`.",
-                err=True,
-            )
+    from flows.deployments import nightly_deployment
 
-        deployment = nightly_deployment(sources, output, timezone=timezone, cron=cron, pivot=pivot)
-        typer.echo(f"serving deployment nightly-crawl/nightly: cron '{cron}' ({timezone}), runner {get_settings().runner}")
-        prefect_serve(deployment)
+    if not PREFECT_API_URL.value():
+        typer.echo(
+            "note: PREFECT_API_URL is not set: serving against a temporary embedded Prefect server "
+            "that stops with this command. For the UI and a lasting schedule: `prefect server start`, "
+            "then `export PREFECT_API_URL=http://127.0.0.1:4200/api`.",
+            err=True,
+        )
+
+    deployment = nightly_deployment(sources, output, timezone=timezone, cron=cron, pivot=pivot)
+    typer.echo(f"serving deployment nightly-crawl/nightly: cron '{cron}' ({timezone}), runner {get_settings().runner}")
+    prefect_serve(deployment)

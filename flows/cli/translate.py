@@ -11,12 +11,18 @@ from typing import Optional
 
 import typer
 
+from flows.cli.options import Src, Tgt
+
+app = typer.Typer(add_completion=False)
+
+
 EXIT_MISSING_MODEL = 3
 
 
+@app.command("translate")
 def translate_command(
-    src: str = typer.Option(..., "--src", help="Source language (vi, zh, zh-Hans, zh-Hant, en, ...)."),
-    tgt: str = typer.Option(..., "--tgt", help="Target language (e.g. en)."),
+    src: Src,
+    tgt: Tgt,
     memory: Optional[Path] = typer.Option(
         None, "--memory", help="Translation memory (SQLite file); hits are not retranslated."
     ),
@@ -65,7 +71,3 @@ def translate_command(
     if model.endswith("@" + TEST_MODEL_VERSION):
         typer.echo("WARNING: TEST model — its output is nonsense by design; install a real Argos package.", err=True)
 
-
-def register(app: typer.Typer) -> None:
-    """Add `translate` to the app."""
-    app.command("translate")(translate_command)

@@ -136,7 +136,7 @@ def select_documents(
     wanted = list(dict.fromkeys(sources or []))
     for sid in wanted:
         if not SOURCE_ID_RE.match(sid):
-            raise SelectionError(f"--source {sid!r}: not a source id ([a-z0-9-]+)")
+            raise SelectionError(f"--only {sid!r}: not a source id ([a-z0-9-]+)")
     if wanted:
         ids = wanted
     else:

@@ -293,7 +293,7 @@ def test_export_cli_selects_sources_and_dates(tmp_path: Path) -> None:
     store_document(out, "vn-one", SENTS, url=URL, fetched_at=datetime(2026, 11, 20, 2, tzinfo=timezone.utc))
     store_document(out, "vn-two", SENTS[:2], url="https://news.example.vn/two.html", fetched_at=datetime(2026, 11, 24, 2, tzinfo=timezone.utc))
 
-    proc = _cli("export", "--format", "xliff", "--output", str(out), "--to", str(tmp_path / "x"), "--source", "vn-two")
+    proc = _cli("export", "--format", "xliff", "--output", str(out), "--to", str(tmp_path / "x"), "--only", "vn-two")
     assert proc.returncode == 0, proc.stderr
     assert [Path(p).parent.name for p in proc.stdout.split()] == ["vn-two"]
 
@@ -305,7 +305,7 @@ def test_export_cli_selects_sources_and_dates(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == [str(out / "export" / "tmx" / "vi-en.tmx")]
 
-    proc = _cli("export", "--format", "tmx", "--output", str(out), "--source", "nope")
+    proc = _cli("export", "--format", "tmx", "--output", str(out), "--only", "nope")
     assert proc.returncode == 2 and "nope" in proc.stderr
     proc = _cli("export", "--format", "tmx", "--output", str(out), "--since", "yesterday")
     assert proc.returncode == 2 and "--since" in proc.stderr
