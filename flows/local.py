@@ -33,47 +33,41 @@ def run_flow(
     refresh_days: float | None = None,
 ) -> tuple[int, dict[str, Any] | None]:
     """Run the nightly flow in this process; (exit code, summary or None)."""
-    from flows.early import discard, start_early_fetch
     from flows.quiet import quiet_temporary_server_env, settle_temporary_server, start_temporary_server
 
     quiet_temporary_server_env()
-    # Prefect's temporary server starts while the flow and its stages are imported, and
-    # while the first pages are fetched (flows/early.py).
+    # Prefect's temporary server starts while the flow and its stages are imported.
     server_ready = start_temporary_server()
-    start_early_fetch(sources, only, force, output, since=since, runner=runner, pivot=pivot)
+    from flows.nightly import FlowFailed, nightly_crawl, task_runner_for
+    from flows.progress import stage_progress
+    from tasks.stream.stream import warm_up
+    from tasks.translate.engine import MissingModelError
+
+    warm_up()
+    server_ready()
+
+    flow = nightly_crawl if runner is None else nightly_crawl.with_options(task_runner=task_runner_for(runner))
     try:
-        from flows.nightly import FlowFailed, nightly_crawl, task_runner_for
-        from flows.progress import stage_progress
-        from tasks.stream.stream import warm_up
-        from tasks.translate.engine import MissingModelError
-
-        warm_up()
-        server_ready()
-
-        flow = nightly_crawl if runner is None else nightly_crawl.with_options(task_runner=task_runner_for(runner))
-        try:
-            with stage_progress(progress):
-                state = flow(
-                    sources_file=str(sources), only=only or None, force=force, pivot=pivot, output=str(output),
-                    since=since, refresh_days=refresh_days, return_state=True,
-                )
-            # Let Prefect's temporary server record the run's last events before it is stopped
-            # at exit (flows/quiet.py: otherwise it logs "Error flushing events" tracebacks).
-            result = state.result(raise_on_failure=False)
-            shards = result.get("shards", 0) if isinstance(result, dict) else 0  # one task run each
-            settle_temporary_server(state.state_details.flow_run_id, shards)
-            if isinstance(result, BaseException):
-                raise result
-            summary = result
-        except MissingModelError as exc:
-            _err(f"error: {exc}")
-            return EXIT_MODEL, None
-        except FlowFailed as exc:
-            _err(f"run finished with failures: {exc}")
-            return EXIT_FAILED, None
-        return EXIT_OK, summary
-    finally:
-        discard()  # an early Fetcher the flow did not take (it failed before its first shard)
+        with stage_progress(progress):
+            state = flow(
+                sources_file=str(sources), only=only or None, force=force, pivot=pivot, output=str(output),
+                since=since, refresh_days=refresh_days, return_state=True,
+            )
+        # Let Prefect's temporary server record the run's last events before it is stopped
+        # at exit (flows/quiet.py: otherwise it logs "Error flushing events" tracebacks).
+        result = state.result(raise_on_failure=False)
+        shards = result.get("shards", 0) if isinstance(result, dict) else 0  # one task run each
+        settle_temporary_server(state.state_details.flow_run_id, shards)
+        if isinstance(result, BaseException):
+            raise result
+        summary = result
+    except MissingModelError as exc:
+        _err(f"error: {exc}")
+        return EXIT_MODEL, None
+    except FlowFailed as exc:
+        _err(f"run finished with failures: {exc}")
+        return EXIT_FAILED, None
+    return EXIT_OK, summary
 
 
 def print_summary(summary: dict[str, Any], output: Path, as_json: bool) -> None:

@@ -81,16 +81,12 @@ _fetchers_lock = threading.Lock()
 
 
 def _run_fetcher(run_id: str, defaults: FetchDefaults, output_dir: Path, force: bool) -> Any:
-    from flows.early import adopt
     from tasks.crawl.fetch import Fetcher
 
     with _fetchers_lock:
         fetcher = _fetchers.get(run_id)
         if fetcher is None:
-            # The local command's Fetcher, if it already fetched this run's first pages.
-            fetcher = adopt(defaults, output_dir, force, run_id) or Fetcher(
-                defaults, output_dir, settings=get_settings(), force=force, run_id=run_id
-            )
+            fetcher = Fetcher(defaults, output_dir, settings=get_settings(), force=force, run_id=run_id)
             _fetchers[run_id] = fetcher
         return fetcher
 
@@ -107,7 +103,6 @@ def run_shard_here(
 ) -> ShardRecord:
     """Compose one shard: a fetcher (the run's own in this process, or one on the shared
     per-host limits in another process), the frontier hooks, and the stream."""
-    from flows.early import fresh_keys
     from tasks.crawl.fetch import Fetcher
     from tasks.stream.stream import ShardRun, run_shard
 
@@ -124,8 +119,6 @@ def run_shard_here(
         window=max(1, settings.stream_window),
         batch_segments=max(1, settings.stream_batch_segments),
         process_workers=max(0, settings.stream_process_workers),
-        # translated while Prefect started (flows/early.py): recorded as fresh in this run
-        fresh_keys=fresh_keys(plan.run_id) if in_process else set(),
         tick=tick,
     )
     if fetcher is not None:

@@ -74,11 +74,6 @@ class Settings(BaseSettings):
     # Worker processes for decode/extract/segment/detect (pure Python, so threads would
     # share one core); 0 = in the shard's own thread.
     stream_process_workers: int = 2
-    # A local `newsbridge run` fetches the first shard's first pages (at most this many,
-    # and at most 64 MiB of them) while Prefect's temporary server starts (flows/early.py;
-    # 5-10 s, 20-25 s on a machine's first run when Prefect creates its database: 96 polite
-    # pages 0.3 s apart cover that); 0 = wait for the flow.
-    stream_prefetch_pages: int = 96
 
     def models_path(self) -> Path:
         import os

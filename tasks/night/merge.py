@@ -45,7 +45,6 @@ def merge_shards(
     rejections: list[Rejection] = []
     stats: Counter[str] = Counter()
     low_confidence: list[str] = []
-    fetched_early = 0
     for shard in shards:
         record = records.get(shard.id)
         if record is None:
@@ -54,7 +53,6 @@ def merge_shards(
         rejections.extend(record.rejections)
         stats.update(record.stats)
         low_confidence.extend(record.low_confidence)
-        fetched_early += record.fetched_early
     why = "shard did not finish" if error is None else (traceback.format_exception_only(type(error), error)[-1].strip())
     for s in selected:
         if s.id not in outcomes:
@@ -82,8 +80,6 @@ def merge_shards(
         # sources whose extraction candidates disagreed (tasks.text.extract): operators add a `selector`
         "low_confidence_extraction": sorted(low_confidence),
         "shards": len(shards),
-        # pages a local command fetched while Prefect's temporary server started (flows/early.py)
-        "fetched_early": fetched_early,
     }
     return summary, ordered, rejections
 

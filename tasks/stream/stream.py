@@ -72,7 +72,9 @@ class Processed(BaseModel):
 
 
 class ShardRecord(BaseModel):
-    """What a shard leaves for the flow: one outcome per source, rejections, counters."""
+    """What a shard leaves for the flow: one outcome per source, rejections, counters.
+
+    Records written before fetch-ahead was removed also have `fetched_early`: ignored on load."""
 
     shard: str
     run_id: str
@@ -81,7 +83,6 @@ class ShardRecord(BaseModel):
     stats: dict[str, int]
     low_confidence: list[str] = []  # sources whose extraction candidates disagreed (tasks.text.extract)
     process_workers: int = 0  # extraction worker processes the shard started (0: it kept up alone)
-    fetched_early: int = 0  # pages fetched while Prefect's temporary server started (flows/early.py)
     error: str | None = None
 
 
@@ -108,7 +109,6 @@ class ShardRun:
     window: int = 16  # fetched pages held at most (fetching, waiting or being processed)
     batch_segments: int = 1024  # segments waiting for the translator at most (then the shard waits)
     translator_threads: int = 0  # 0: the engine's inter_threads (CTranslate2 calls run at once)
-    fresh_keys: set[tuple[str, str]] = field(default_factory=set)  # (lang, NFC text) translated fresh in this run
     tick: Callable[[str], None] | None = None  # progress: one call per page per stage
     on_stored: Callable[[str, str], None] | None = None  # (source id, relative path)
     on_rejected: Callable[[str, str], None] | None = None  # (source id, reason)
@@ -168,60 +168,6 @@ def process_page(source: Source, fetched: FetchResult) -> Processed:
             rejection=Rejection(source_id=source.id, stage="segment", reason="no_segments", url=source.url),
         )
     return Processed(source_id=source.id, document=doc, doc_id=doc_id)
-
-
-def translate_ahead(
-    fetcher: Any, sources: list[Source], pivot: str, tm_location: str, stop: threading.Event, fresh: set[tuple[str, str]]
-) -> None:
-    """Translate the pages a Fetcher fetched ahead (`fetch_ahead`) into the translation
-    memory, before their shard starts (flows/early.py), fullest (language, token length)
-    group first, until `stop`. The shard then finds these translations in the memory; their
-    keys, added to `fresh`, make it record and count them as translated fresh in this run,
-    as if it had translated them itself (same engine, so the same words). Any error ends
-    this quietly: the shard translates what is left and reports errors itself."""
-    from tasks.crawl.fetch.request import request_for
-    from tasks.translate.memory import open_memory
-    from tasks.translate.engine import NOT_TRANSLATABLE, EngineOptions, length_counter, preload_models, translate_segments
-
-    calls = max(1, EngineOptions.from_settings().inter_threads)
-    try:
-        preload_models({s.lang for s in sources}, pivot)
-        memory = open_memory(tm_location)
-    except Exception:  # noqa: BLE001 - the shard reports it
-        return
-    counters: dict[str, Callable[[str], int | None]] = {}
-    buckets: dict[tuple[str, int | None], list[Segment]] = {}
-    todo = list(sources)
-    try:
-        while not stop.is_set() and (todo or buckets):
-            # Every page already here goes into the buckets; then one call on the fullest.
-            while todo:
-                settled, page = fetcher.peek_ahead(request_for(todo[0], fetcher.defaults), timeout=0 if buckets else 0.2)
-                if not settled:
-                    break
-                source = todo.pop(0)
-                if page is None or page.outcome != "fetched":
-                    continue
-                doc = process_page(source, page).document
-                for seg in doc.segments if doc is not None else []:
-                    if seg.lang == pivot or seg.lang in NOT_TRANSLATABLE or not seg.text.strip():
-                        continue
-                    counter = counters.get(seg.lang) or counters.setdefault(seg.lang, length_counter(seg.lang, pivot))
-                    buckets.setdefault((seg.lang, counter(seg.text)), []).append(seg)
-            if not buckets or stop.is_set():
-                continue
-            # the fullest groups, one per call the engine runs at once
-            batch: list[Segment] = []
-            for key in sorted(buckets, key=lambda k: -len(buckets[k]))[:calls]:
-                batch += buckets.pop(key)
-            translate_segments(batch, pivot, memory)
-            for seg in batch:
-                if seg.translation is not None and not seg.translation.from_memory:
-                    fresh.add((seg.lang, unicodedata.normalize("NFC", seg.text)))
-    except Exception:  # noqa: BLE001 - a missing model or a bad page: the shard reports it
-        pass
-    finally:
-        memory.close()
 
 
 def warm_up() -> None:
@@ -386,8 +332,8 @@ class _Stream:
         self.fetched_events = 0
         self.unprocessed = 0  # fetched pages whose event the shard's thread has not taken yet
         self.count_lock = threading.Lock()
-        # Translated fresh in this run: by this shard, or before it started (translate_ahead).
-        self.fresh_keys: set[tuple[str, str]] = run.fresh_keys
+        # (lang, NFC text) translated fresh by this shard: a repeat from the memory counts as fresh.
+        self.fresh_keys: set[tuple[str, str]] = set()
         # Story versions wait for the other versions of their story in this shard.
         self.story_members: dict[str, list[str]] = {}
         for s in sources:
@@ -737,7 +683,6 @@ def run_shard(shard_id: str, sources: list[Source], fetcher: FetcherLike, run: S
     from tasks.store.files import write_json_atomic
 
     stream = _Stream(shard_id, sources, fetcher, run)
-    early_before = getattr(fetcher, "ahead_used", 0)
     error: BaseException | None = None
     try:
         stream.run_stream()
@@ -762,7 +707,6 @@ def run_shard(shard_id: str, sources: list[Source], fetcher: FetcherLike, run: S
         stats={k: int(state.stats.get(k, 0)) for k in STAT_KEYS},
         low_confidence=sorted(state.low_confidence),
         process_workers=stream.run.process_workers if stream.procs is not None else 0,
-        fetched_early=getattr(fetcher, "ahead_used", 0) - early_before,
         error=None if error is None else f"{type(error).__name__}: {error}",
     )
     write_json_atomic(shard_record_path(run.output_dir, run.run_id, shard_id), record.model_dump(mode="json"))

@@ -9,8 +9,7 @@ Behind it, one module per job:
   (flows/limits.py has the shared one on Prefect's global concurrency limits);
 - robots.py — robots.txt, once per host per run;
 - redirects.py — the redirect chain and the SSRF rule;
-- state.py — per-URL validators for conditional GETs, robots decisions shared by a run;
-- ahead.py — pages fetched before they are asked for (flows/early.py).
+- state.py — per-URL validators for conditional GETs, robots decisions shared by a run.
 """
 
 from tasks.crawl.fetch.fetcher import Fetcher

@@ -28,7 +28,6 @@ from pathlib import Path
 from types import TracebackType
 from urllib.parse import urlsplit
 
-from tasks.crawl.fetch.ahead import FetchAhead
 from tasks.crawl.fetch.gates import GateFactory, HostGates
 from tasks.crawl.fetch.reasons import HTML_TYPES, REDIRECT_CODES, FetchAbort, outcome_of, status_reason
 from tasks.crawl.fetch.redirects import AddressGuard, next_hop
@@ -69,27 +68,12 @@ class Fetcher:
         self.transport = Transport(defaults, self.settings, HostGates(gate_factory))
         claimant = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.robots = Robots(self.transport, self.state, self.guard, defaults, self.settings, run_id, claimant)
-        self.ahead = FetchAhead(self._fetch_now, self.settings.global_fetch_concurrency, defaults.per_host_concurrency)
         self._closed = False
-
-    @property
-    def run_id(self) -> str | None:
-        return self.robots.run_id
-
-    @run_id.setter
-    def run_id(self, value: str | None) -> None:
-        self.robots.run_id = value
-
-    @property
-    def ahead_used(self) -> int:
-        """Results of `fetch_ahead` that `fetch` handed out."""
-        return self.ahead.used
 
     # -- lifecycle
     def close(self) -> None:
         if not self._closed:
             self._closed = True
-            self.ahead.close()
             self.transport.close()
             self.state.close()
 
@@ -101,23 +85,17 @@ class Fetcher:
 
     # -- public API
     def fetch(self, request: FetchRequest) -> FetchResult:
-        """Fetch one request; never raises for a fault of the site, the network or the page.
-
-        A page fetched ahead (`fetch_ahead`) is handed out instead of being requested again."""
-        if request.accept == HTML_TYPES:
-            ahead = self.ahead.take(request)
-            if ahead is not None:
-                return ahead
-        return self._fetch_now(request)
-
-    def fetch_ahead(self, requests: list[FetchRequest]) -> None:
-        """Start fetching `requests` now, on this fetcher's threads, politeness and state, so
-        that `fetch(request)` later finds the page already here (flows/early.py)."""
-        self.ahead.start(requests)
-
-    def peek_ahead(self, request: FetchRequest, timeout: float) -> tuple[bool, FetchResult | None]:
-        """(settled, a copy of the page fetched ahead for `request`): see FetchAhead.peek."""
-        return self.ahead.peek(request, timeout)
+        """Fetch one request; never raises for a fault of the site, the network or the page."""
+        fetched_at = datetime.now(timezone.utc)
+        try:
+            return self._fetch(request, fetched_at)
+        except FetchAbort as ab:
+            return self._result(request, fetched_at, outcome_of(ab.reason), reason=ab.reason, detail=ab.detail,
+                                status=ab.status, headers=ab.headers)
+        except Exception as exc:  # a bug must not take the run down; it is recorded as failed
+            log.exception("fetch of %s crashed", request.url)
+            return self._result(request, fetched_at, "failed", reason="internal_error",
+                                detail=f"{type(exc).__name__}: {exc}")
 
     def commit(self, result: FetchResult) -> None:
         """Remember validators of a stored fetch so the next run can ask conditionally."""
@@ -142,18 +120,6 @@ class Fetcher:
         return self.robots.sitemaps(url)
 
     # -- internals
-    def _fetch_now(self, request: FetchRequest) -> FetchResult:
-        fetched_at = datetime.now(timezone.utc)
-        try:
-            return self._fetch(request, fetched_at)
-        except FetchAbort as ab:
-            return self._result(request, fetched_at, outcome_of(ab.reason), reason=ab.reason, detail=ab.detail,
-                                status=ab.status, headers=ab.headers)
-        except Exception as exc:  # a bug must not take the run down; it is recorded as failed
-            log.exception("fetch of %s crashed", request.url)
-            return self._result(request, fetched_at, "failed", reason="internal_error",
-                                detail=f"{type(exc).__name__}: {exc}")
-
     def _result(self, request: FetchRequest, fetched_at: datetime, outcome: str, **kw: object) -> FetchResult:
         headers = kw.pop("headers", None) or {}
         return FetchResult(
