@@ -20,11 +20,11 @@ import re
 import threading
 import time
 from contextlib import AbstractContextManager
-from urllib.parse import urlsplit
 
 from tasks.crawl.fetch.gates import HostGate
 from tasks.models import FetchDefaults, Source
 from tasks.crawl.sources import effective_politeness
+from tasks.urls import host_of
 
 PREFIX = "newsbridge-host-"
 # How long a request may wait for its host's slot before the fetch fails.
@@ -39,7 +39,7 @@ def limit_names_for_host(host: str) -> tuple[str, str]:
 
 def limit_names(url: str) -> tuple[str, str]:
     """(concurrency limit name, rate limit name) for the host of `url`."""
-    return limit_names_for_host(urlsplit(url).hostname or "")
+    return limit_names_for_host(host_of(url))
 
 
 def host_policies(sources: list[Source], defaults: FetchDefaults) -> dict[str, tuple[int, float]]:

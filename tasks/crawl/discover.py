@@ -49,22 +49,16 @@ from tasks.crawl.discover_parse import (  # noqa: F401 - the parsing names other
     url_date,
 )
 from tasks.models import Discovery, Document, FetchDefaults, Outlet, Rejection, Source, SourcesFile
-
-
-def host_of(url: str) -> str:
-    """host[:port] of a URL, lower-cased: editions on one loopback address differ by port."""
-    from tasks.crawl.fetch.redirects import host_port
-
-    return host_port(url)
+from tasks.urls import host_port_of
 
 
 def edition_for(url: str, outlet: Outlet) -> str | None:
     """The edition a URL belongs to: same host, longest home-page path prefix; None when off the outlet."""
-    host, path = host_of(url), urlsplit(url).path or "/"
+    host, path = host_port_of(url), urlsplit(url).path or "/"
     best: tuple[int, str] | None = None
     same_host = []
     for lang, home in outlet.editions.items():
-        if host_of(home) != host:
+        if host_port_of(home) != host:
             continue
         same_host.append(lang)
         hpath = urlsplit(home).path or "/"
@@ -141,7 +135,7 @@ def aux_source_id(outlet: str, edition: str, kind: str, url: str) -> str:
 
 def outlet_hosts(outlet: Outlet) -> list[str]:
     """Every host[:port] of the outlet's editions: the only hosts discovery ever requests."""
-    return sorted({host_of(url) for url in outlet.editions.values()})
+    return sorted({host_port_of(url) for url in outlet.editions.values()})
 
 
 def _aux_source(outlet: Outlet, edition: str, kind: str, url: str, hosts: list[str]) -> Source:
@@ -165,7 +159,7 @@ class _EditionCrawler:
         self.known_article = known_article
         self.fetcher, self.result, self.max_bytes = fetcher, result, max_bytes
         self.hosts = outlet_hosts(outlet)
-        self.host = host_of(home)
+        self.host = host_port_of(home)
         self.follow = re.compile(outlet.follow) if outlet.follow else None
         self.exclude = re.compile(outlet.exclude) if outlet.exclude else None
 
@@ -176,7 +170,7 @@ class _EditionCrawler:
 
         # The edition a feed or sitemap belongs to (by its path), else the one reading it.
         edition = edition_for(url, self.outlet) or self.edition
-        if host_of(url) not in self.hosts:
+        if host_port_of(url) not in self.hosts:
             self.result.off_site.append((url, self.home))
             self.result.fetches.append(FetchLog(url, kind, edition, "skipped", "off_site",
                                                 "host outside the outlet's editions", outlet=self.outlet.id))
@@ -196,7 +190,7 @@ class _EditionCrawler:
     def _add(self, url: str | None, via: str, found_on: str, published: datetime | None, date_source: str | None) -> None:
         if url is None:
             return
-        if host_of(url) not in self.hosts:
+        if host_port_of(url) not in self.hosts:
             self.result.off_site.append((url, found_on))
             return
         if self.follow is not None and not self.follow.search(url):
@@ -214,17 +208,17 @@ class _EditionCrawler:
         robots_maps = self.fetcher.robots_sitemaps(self.home)
         home_bytes = self._get(self.home, "home", conditional=False)
         page = self._read_page(home_bytes, self.home) if home_bytes else PageLinks()
-        feeds = [u for u in self.outlet.feeds if host_of(u) == self.host] + page.feeds
+        feeds = [u for u in self.outlet.feeds if host_port_of(u) == self.host] + page.feeds
         for feed in list(dict.fromkeys(feeds))[:MAX_FEEDS_PER_EDITION]:
             if feed not in self.result.read:
                 self.result.read.add(feed)
                 self._read_feed(feed)
-        maps = [u for u in self.outlet.sitemaps if host_of(u) == self.host] + robots_maps
+        maps = [u for u in self.outlet.sitemaps if host_port_of(u) == self.host] + robots_maps
         guessed = None
         if not maps:
             maps = [guessed := urljoin(self.home, "/sitemap.xml")]
         self._read_sitemaps(list(dict.fromkeys(maps)), guessed)
-        sections = [u for u in self.outlet.sections if host_of(u) == self.host]
+        sections = [u for u in self.outlet.sections if host_port_of(u) == self.host]
         self._read_links(page, self.home, sections)
         articles = {c.url for c in self.result.candidates}
         # Never read an article as a section (a stored article is never requested again).
@@ -248,7 +242,7 @@ class _EditionCrawler:
 
     def _read_links(self, page: PageLinks, found_on: str, sections: list[str] | None) -> None:
         for link in page.links:
-            if host_of(link) not in self.hosts:
+            if host_port_of(link) not in self.hosts:
                 self.result.off_site.append((link, found_on))  # recorded, never followed
                 continue
             edition = edition_for(link, self.outlet)
@@ -527,7 +521,7 @@ def discovery_report(plan: Plan, sample: int = OFF_SITE_SAMPLE) -> dict[str, Any
     first: dict[str, str] = {}
     for url, found_on in plan.off_site:
         first.setdefault(url, found_on)
-    hosts = Counter(host_of(u) for u in first)
+    hosts = Counter(host_port_of(u) for u in first)
     return {
         "requests": dict(sorted(requests.items())),
         "rejected": problems,

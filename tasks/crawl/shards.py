@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
 from tasks.models import FetchDefaults, Provenance, Source
+from tasks.urls import host_of
 
 DEFAULT_MAX_PAGES = 1000
 
@@ -36,10 +36,6 @@ class Shard(BaseModel):
     @property
     def hosts(self) -> list[str]:
         return sorted({host_of(s.url) for s in self.sources})
-
-
-def host_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
 
 
 def _groups(sources: list[Source]) -> list[list[Source]]:

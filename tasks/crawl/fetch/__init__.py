@@ -21,11 +21,11 @@ from tasks.crawl.fetch.reasons import (
     REJECTED_REASONS,
     outcome_of,
 )
-from tasks.crawl.fetch.redirects import host_port, is_public_address, redirect_allowed
+from tasks.crawl.fetch.redirects import is_public_address, redirect_allowed
 from tasks.crawl.fetch.request import FetchRequest, request_for
 from tasks.crawl.fetch.robots import robots_token
 
 __all__ = [
     "FAILED_REASONS", "FEED_TYPES", "HTML_TYPES", "REASONS", "REJECTED_REASONS", "FetchRequest", "Fetcher",
-    "host_port", "is_public_address", "outcome_of", "redirect_allowed", "request_for", "robots_token",
+    "is_public_address", "outcome_of", "redirect_allowed", "request_for", "robots_token",
 ]

@@ -15,7 +15,8 @@ from __future__ import annotations
 import threading
 import time
 from typing import Callable, Protocol
-from urllib.parse import urlsplit
+
+from tasks.urls import host_of
 
 
 class HostGate(Protocol):
@@ -80,7 +81,7 @@ class HostGates:
 
     def for_url(self, url: str) -> HostGate:
         # Politeness is per server name: http:// and https:// of one host share a gate.
-        key = (urlsplit(url).hostname or "").lower()
+        key = host_of(url)
         with self._lock:
             gate = self._gates.get(key)
             if gate is None:

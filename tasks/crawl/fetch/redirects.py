@@ -13,6 +13,8 @@ import ipaddress
 import socket
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+from tasks.urls import host_port_of
+
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
@@ -54,23 +56,6 @@ def redirect_allowed(chain_public: bool, target_addrs: list[Address], allow_priv
     return all(is_public_address(a) for a in target_addrs)
 
 
-def host_port(url: str) -> str:
-    """host[:port] (default port omitted), lower-cased: how an outlet's editions are named."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    return f"{host}:{port}" if port is not None and port != {"http": 80, "https": 443}.get(parts.scheme) else host
-
-
-def host_key(url: str) -> str:
-    """scheme://host[:port]: the origin a robots.txt speaks for."""
-    p = urlsplit(url)
-    return f"{p.scheme}://{p.netloc.lower()}"
-
-
 class AddressGuard:
     """The SSRF rule of one Fetcher (settings.allow_private_redirects turns it off)."""
 
@@ -108,7 +93,7 @@ def next_hop(
         return nxt, "unsafe_redirect", f"redirect to non-http(s) URL {nxt!r}"
     if not guard.redirect_safe(chain_public, nxt):
         return nxt, "unsafe_redirect", f"redirect from a public address to private/loopback/link-local {nxt}"
-    if hosts and host_port(nxt) not in hosts:
+    if hosts and host_port_of(nxt) not in hosts:
         return nxt, "off_site_redirect", f"redirect to {nxt}, outside {', '.join(hosts)}"
     if nxt in chain:
         return nxt, "redirect_loop", " -> ".join(chain + [nxt])

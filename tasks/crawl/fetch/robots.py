@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from tasks.crawl.fetch.reasons import REDIRECT_CODES, FetchAbort
-from tasks.crawl.fetch.redirects import AddressGuard, host_key
+from tasks.crawl.fetch.redirects import AddressGuard
+from tasks.urls import origin_of
 from tasks.crawl.fetch.state import FetchStateStore, RobotsRecord
 from tasks.crawl.fetch.transport import Transport
 from tasks.models import FetchDefaults
@@ -73,7 +74,7 @@ class Robots:
         delay, conc = self.defaults.min_delay_seconds, self.defaults.per_host_concurrency
         self.check(url, delay, conc)
         with self._lock:
-            entry = self._robots.get(host_key(url))
+            entry = self._robots.get(origin_of(url))
         if entry is None or entry.parser is None:
             return []
         try:
@@ -83,7 +84,7 @@ class Robots:
 
     def check(self, url: str, delay: float, concurrency: int) -> tuple[str, str, float | None]:
         """('allowed' | 'disallowed' | 'unreachable', detail, the group's Crawl-delay or None) for a URL."""
-        key = host_key(url)
+        key = origin_of(url)
         with self._lock:
             entry = self._robots.get(key)
             owner = entry is None
