@@ -194,7 +194,7 @@ class Segment(_Model):
     id: str  # stable: "<doc_id>:<paragraph>:<sentence>"
     paragraph: int
     sentence: int
-    start: int  # character offsets into Document.text (the cleaned text)
+    start: int  # character offsets into Document.text (the extracted text)
     end: int
     text: str
     lang: str = "und"

@@ -1,11 +1,11 @@
 """`newsbridge export`: files for translators (TMX, XLIFF, HTML review pages).
 
-Exit codes: 0 done; 2 bad usage (unknown source, bad date).
+Exit codes: 0 done; 2 bad usage (unknown format or source, bad date). The formats and their
+writers are tasks/review/'s (export.py names them): a new format needs no change here.
 """
 
 from __future__ import annotations
 
-from enum import Enum
 from pathlib import Path
 from typing import Optional
 
@@ -19,15 +19,12 @@ app = typer.Typer(add_completion=False)
 EXIT_USAGE = 2
 
 
-class ExportFormat(str, Enum):
-    tmx = "tmx"
-    xliff = "xliff"
-    html = "html"
-
-
 @app.command("export")
 def export_command(
-    format: ExportFormat = typer.Option(..., "--format", "-f", help="tmx (per language pair), xliff (1.2, per document) or html (review pages + index)."),
+    format: str = typer.Option(
+        ..., "--format", "-f",
+        help="tmx (per language pair), xliff (1.2, per document) or html (review pages + index); the formats are tasks/review/export.py's",
+    ),
     output: Output = None,
     to: Optional[Path] = typer.Option(None, "--to", help="Where to write the export (default: OUTPUT/export/FORMAT)."),
     only: Only = None,
@@ -38,10 +35,10 @@ def export_command(
     from tasks.review.reviews import SelectionError, parse_since
 
     out = output_dir(output)
-    dest = to or out / "export" / format.value
+    dest = to or out / "export" / format
     problems: list[str] = []
     try:
-        written = export_documents(format.value, out, dest, only, parse_since(since), problems)
+        written = export_documents(format, out, dest, only, parse_since(since), problems)
     except SelectionError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE)
@@ -49,6 +46,6 @@ def export_command(
         typer.echo(str(path))
     for problem in problems:
         typer.echo(f"warning: {problem}", err=True)
-    if not written or (format is ExportFormat.html and len(written) == 1):
+    if not written or (format == "html" and len(written) == 1):
         typer.echo(f"no stored documents matched under {out / 'docs'}", err=True)
 

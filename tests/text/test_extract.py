@@ -1,4 +1,4 @@
-"""Clean stage: golden with/without snippets on pages we wrote, metadata, errors, CLI."""
+"""Extraction: golden with/without snippets on pages we wrote, metadata, errors, CLI."""
 
 from __future__ import annotations
 
