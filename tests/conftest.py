@@ -165,3 +165,16 @@ def prefect_server(tmp_path_factory):
     finally:
         _stop(proc)
 
+
+
+@pytest.fixture()
+def outlet_yaml():
+    """A sources.yaml text with one outlet `site`: outlet_yaml({"vi": URL, ...}, max_new_per_run=1)."""
+    import json
+
+    def make(editions: dict[str, str], **extra: object) -> str:
+        lines = ["outlets:", "  - id: site", "    editions:"] + [f"      {k}: {v}" for k, v in editions.items()]
+        lines += [f"    {k}: {json.dumps(v)}" for k, v in extra.items()]
+        return "\n".join(lines) + "\n"
+
+    return make

@@ -92,3 +92,45 @@ def test_cli_exits_2_and_runs_nothing(tmp_path):
     assert proc.returncode == 2, proc.stderr
     assert f"{bad}:3: sources[0].url (source 'ok')" in proc.stderr
     assert not out.exists()
+
+
+# --------------------------------------------------------------------------- outlets
+
+
+def test_shipped_sources_file_has_the_seed_outlets():
+    from tasks.crawl.sources import load_sources
+
+    cfg = load_sources(ROOT / "sources.yaml")
+    ids = {o.id for o in cfg.outlets}
+    assert {"mic-gov-vn", "baovanhoa-vn"} <= ids
+    mic = next(o for o in cfg.outlets if o.id == "mic-gov-vn")
+    assert set(mic.editions) == {"vi", "en"}
+    assert len(cfg.sources) == 2  # the two cited URLs stay
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("outlets:\n  - id: ok\n    editions:\n      vi: ftp://x.org/\n", "s.yaml:4: outlets[0].editions.vi (outlet 'ok')"),
+        ("outlets:\n  - id: ok\n    editions:\n      fr: https://x.org/\n", "s.yaml:4: outlets[0].editions.fr"),
+        ("outlets:\n  - id: ok\n    editions: {}\n", "s.yaml:3: outlets[0].editions (outlet 'ok')"),
+        ("outlets:\n  - id: ok\n    editions:\n      vi: https://x.org/\n    follow: '('\n", "s.yaml:5: outlets[0].follow"),
+        ("outlets:\n  - id: ok\n    editions:\n      vi: https://x.org/\n    max_age_days: -1\n", "s.yaml:5: outlets[0].max_age_days"),
+        ("outlets:\n  - id: Bad\n    editions:\n      vi: https://x.org/\n", "s.yaml:2: outlets[0].id"),
+        ("outlets:\n  - id: a\n    editions:\n      vi: https://x.org/\n  - id: a\n    editions:\n      en: https://y.org/\n",
+         "s.yaml:5: outlets[1].id: duplicate id 'a'"),
+    ],
+)
+def test_outlet_validation_names_file_line_and_field(text, expected):
+    with pytest.raises(ConfigError) as exc:
+        parse_sources(text, "s.yaml")
+    assert any(p.startswith(expected) for p in exc.value.problems), exc.value.problems
+
+
+def test_run_with_bad_outlet_exits_2_naming_the_line(tmp_path):
+    bad = tmp_path / "s.yaml"
+    bad.write_text("outlets:\n  - id: ok\n    editions:\n      vi: gopher://x.org/\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "flows.cli", "discover", "--sources", str(bad)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 2
+    assert f"{bad}:4: outlets[0].editions.vi (outlet 'ok')" in proc.stderr

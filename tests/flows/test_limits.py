@@ -4,7 +4,7 @@ Six sources on one host, eight fetch threads, a server that holds each request 0
 with `per_host_concurrency: 1` the server never sees two requests at once and request
 starts are spaced by `min_delay_seconds`; with a limit of 3 it does see overlap (so the
 first check can fail). Spacing is checked with slack for socket jitter; slowness only
-widens it. (The Dask path, with Prefect global limits, is checked in test_dask.py.)
+widens it. (The Dask path, with Prefect global limits, is checked in test_nightly_dask.py.)
 """
 
 from __future__ import annotations
