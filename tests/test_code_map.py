@@ -204,3 +204,13 @@ def test_string_counter_skips_docstrings(tmp_path: Path) -> None:
     source = tmp_path / "m.py"
     source.write_text('"""' + "d" * 6000 + '"""\nDATA = "' + "x" * 6000 + '"\n', encoding="utf-8")
     assert string_chars(source) == 6000
+
+
+def test_tests_mirror_the_packages() -> None:
+    """tests/<package>/ for each package of tasks/ (and flows/), plus the cross-cutting suites (tests/README.md)."""
+    stages = {p.name for p in (ROOT / "tasks").iterdir() if (p / "__init__.py").is_file()}
+    allowed = stages | {"flows", "e2e", "security", "soak", "fixtures", "schemas"}
+    folders = {p.name for p in (ROOT / "tests").iterdir() if p.is_dir() and not p.name.startswith((".", "__"))}
+    assert sorted(folders - allowed) == []
+    names = [p.name for p in (ROOT / "tests").rglob("test_*.py")]
+    assert sorted({n for n in names if names.count(n) > 1}) == []
