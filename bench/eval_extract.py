@@ -109,13 +109,13 @@ class Page:
 def run_page(lang: str, page_id: str, content: bytes, gold: str) -> Page:
     import trafilatura
 
-    from tasks.text.extract import ExtractionError, extract_article, extract_candidates, extraction_confidence
+    from tasks.text.extract import ExtractionError, extract_article, extract_candidates
 
     page = Page(lang, page_id, tokens(gold))
     t0 = time.perf_counter()
     try:
         doc = extract_article(content, url="http://example.invalid/")
-        page.ours, page.confidence = doc.text, extraction_confidence(doc.extractor)
+        page.ours, page.confidence = doc.text, doc.extraction_confidence
         page.winner = doc.extractor.split("|")[1]
     except ExtractionError as exc:
         page.winner = f"error:{exc.reason}"

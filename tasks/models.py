@@ -55,6 +55,17 @@ class Discovery(_Model):
     hosts: list[str] = Field(default_factory=list)  # the outlet's edition hosts: redirects elsewhere are refused
 
 
+class DiscoveryRecord(_Model):
+    """How a discovered article was found, as its stored document says (`discovery` block)."""
+
+    outlet: str
+    edition: str
+    via: Literal["feed", "sitemap", "page", "listed"]
+    found_on: str | None = None
+    published: str | None = None  # from feed, sitemap or URL; else the page's own date
+    date_source: str | None = None  # "feed" | "sitemap" | "sitemap-index" | "url" | "page" | None
+
+
 class Source(_Model):
     """One entry of `sources:` in sources.yaml (or an article discovered from an outlet)."""
 
@@ -204,6 +215,20 @@ class Segment(_Model):
     translation: Translation | None = None
 
 
+class LinkEvidence(_Model):
+    """What a page says about its other language versions, captured at extraction (tasks/text/links.py).
+
+    URLs are canonical (absolute, tracking parameters dropped). Pairing reads these and
+    never the raw HTML again.
+    """
+
+    canonical: str | None = None  # <link rel=canonical>
+    alternates: dict[str, str] = Field(default_factory=dict)  # hreflang -> URL (<link rel=alternate hreflang>)
+    switch: list[str] = Field(default_factory=list)  # links whose anchor text or hreflang names a language / source
+    links: list[str] = Field(default_factory=list)  # in-page links outside menus, headers and footers (switch links too)
+    sources: list[str] = Field(default_factory=list)  # URLs written in the text ("Source: <url>")
+
+
 class Document(_Model):
     """A cleaned article: decoded, extracted, NFC text and its metadata."""
 
@@ -219,10 +244,12 @@ class Document(_Model):
     charset_source: str | None = None
     paragraphs: list[str] = Field(default_factory=list)
     text: str = ""  # paragraphs joined by "\n\n"; segment offsets point here
-    extractor: str = ""  # signature, e.g. "newsbridge-clean/0.1+trafilatura/2.3.1"
+    extractor: str = ""  # signature and the method that won, e.g. "newsbridge-clean/0.8+trafilatura/2.3.1|generic:density"
+    extraction_confidence: float | None = None  # agreement of the extraction candidates (1.0 for a selector)
     selector: str | None = None
     segments: list[Segment] = Field(default_factory=list)
-    discovery: dict[str, object] | None = None  # discovered articles: {outlet, edition, via, found_on, published}
+    discovery: DiscoveryRecord | None = None  # discovered articles: how they were found
+    evidence: LinkEvidence = Field(default_factory=LinkEvidence)  # links naming other language versions
 
 
 class AlignedPair(_Model):

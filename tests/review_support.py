@@ -1,8 +1,9 @@
 """Stored documents for the review/export tests, written through the real store.
 
 Documents are built from the carrier model (Document, Segment, Translation,
-FetchResult) and stored with `store.document_record` + `store.write_document`, exactly
-as the nightly flow stores them; the raw snapshot is stored content-addressed too.
+FetchResult) and stored with `stored_document` + `write_document` (tasks/store/document.py),
+exactly as the nightly flow stores them; the raw snapshot is stored content-addressed too.
+The helpers return the record as its JSON value (what a reader of the file sees).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any, Iterator
 
 from flows.demo import serve_loopback
 from tasks.store import files as store
+from tasks.store.document import StoryBlock, stored_document, write_document
 from tasks.models import AlignedPair, Document, FetchResult, Provenance, Segment, Translation
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
@@ -169,16 +171,16 @@ def store_segments(
         for s in segments
         if s.translation is not None
     ]
-    record = store.document_record(
+    record = stored_document(
         doc,
         fetch,
         doc_id=doc_id,
         alignment=alignment,
         provenance=Provenance(newsbridge="0.1.0", extractor="test-extractor/1", detector="test-detector/1", models=models or []),
-        story=story,
+        story=StoryBlock.model_validate(story) if story is not None else None,
     )
-    rel = store.write_document(output_dir, record)
-    return record, rel
+    rel = write_document(output_dir, record)
+    return record.to_json(), rel
 
 
 def xliff12_schema() -> Any:

@@ -20,7 +20,6 @@ the new pairs. Documents with a hand-written `story:` are left to tasks/align/st
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import re
 from collections import Counter
@@ -31,6 +30,7 @@ from typing import Any, Iterable
 from urllib.parse import urlsplit
 
 from tasks.langs import base_lang
+from tasks.store.document import PairedBy, StoredDocument, StoryBlock, StoryLink, StoryVersion
 
 METHODS = ("hreflang", "link", "url", "content")
 _RANK = {m: i for i, m in enumerate(METHODS)}
@@ -65,7 +65,7 @@ class DocInfo:
     switch_links: set[str] = field(default_factory=set)  # links whose anchor text names a language / source
     text: str = ""
     rel: str | None = None  # stored record path (pair_run)
-    story: dict[str, Any] | None = None  # the stored story block (earlier nights)
+    story: StoryBlock | None = None  # the stored story block (earlier nights)
     features: Any = None
 
 
@@ -480,37 +480,36 @@ def _story_id(a: str, b: str) -> str:
 # --------------------------------------------------------------------------- stored documents
 
 
-def doc_info_from_record(output_dir: Path, rel: str, record: dict[str, Any]) -> DocInfo | None:
+def doc_info_from_record(output_dir: Path, record: StoredDocument) -> DocInfo | None:
     """DocInfo of a stored record (page evidence read again from its raw snapshot)."""
     from tasks.crawl.discover import canonical_url
     from tasks.store.files import read_raw
 
-    disc = record.get("discovery") or {}
-    if not disc.get("outlet"):
+    disc = record.discovery
+    if disc is None or not disc.outlet:
         return None
-    document = record.get("document") or {}
-    fetch = record.get("fetch") or {}
-    url = canonical_url(record.get("url") or "") or record.get("url") or ""
-    urls = {u for u in (canonical_url(x or "") for x in (record.get("url"), document.get("canonical_url"), fetch.get("final_url"))) if u}
+    document, fetch = record.document, record.fetch
+    url = canonical_url(record.url) or record.url
+    urls = {u for u in (canonical_url(x or "") for x in (record.url, document.canonical_url, fetch.final_url)) if u}
     alternates: dict[str, str] = {}
     links: list[str] = []
     switch: set[str] = set()
-    if fetch.get("raw_path"):
+    if fetch.raw_path:
         try:
-            html = read_raw(output_dir, fetch["raw_path"])
-            alternates, links, switch, canonical = page_evidence(html, fetch.get("final_url") or url)
+            html = read_raw(output_dir, fetch.raw_path)
+            alternates, links, switch, canonical = page_evidence(html, fetch.final_url or url)
             if canonical:
                 urls.add(canonical)
         except (OSError, ValueError):
             pass
-    text = document.get("text") or ""
+    text = document.text
     for m in _URL_IN_TEXT_RE.finditer(text):
         u = canonical_url(m.group(0).rstrip(".,;"))
         if u:
             links.append(u)
             switch.add(u)  # a URL written in the text ("Source: <url>") names its source
     date = None
-    for value in (disc.get("published"), document.get("date")):
+    for value in (disc.published, document.date):
         if value:
             try:
                 date = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
@@ -518,12 +517,12 @@ def doc_info_from_record(output_dir: Path, rel: str, record: dict[str, Any]) -> 
                 break
             except ValueError:
                 continue
-    lang = document.get("lang") or disc.get("edition") or "und"
-    if base_lang(disc.get("edition")) in ("vi", "zh", "en"):
-        lang = disc["edition"]  # the edition says what language the article is in
+    lang = document.lang or disc.edition or "und"
+    if base_lang(disc.edition) in ("vi", "zh", "en"):
+        lang = disc.edition  # the edition says what language the article is in
     info = DocInfo(
-        key=record["source_id"], outlet=disc["outlet"], lang=lang, url=url, urls=urls, date=date,
-        alternates=alternates, links=links, switch_links=switch, text=text, rel=rel, story=record.get("story"),
+        key=record.source_id, outlet=disc.outlet, lang=lang, url=url, urls=urls, date=date,
+        alternates=alternates, links=links, switch_links=switch, text=text, rel=record.rel, story=record.story,
     )
     info.features = content_features(text, lang)
     return info
@@ -533,31 +532,31 @@ def _existing_stories(docs: list[DocInfo]) -> list[Story]:
     by_id: dict[str, Story] = {}
     keys = {d.key for d in docs}
     for d in docs:
-        st = d.story or {}
-        if not st.get("id") or not st.get("paired_by"):
+        st = d.story
+        if st is None or not st.id or st.paired_by is None:
             continue
-        s = by_id.setdefault(st["id"], Story(st["id"], {}))
+        s = by_id.setdefault(st.id, Story(st.id, {}))
         s.members[base_lang(d.lang)] = d.key
-        for v in st.get("versions") or []:
-            if v.get("source_id") in keys:
-                s.members.setdefault(base_lang(v.get("lang")), v["source_id"])
+        for v in st.versions:
+            if v.source_id in keys:
+                s.members.setdefault(base_lang(v.lang), v.source_id)
     return list(by_id.values())
 
 
-def story_block(story: Story, doc: DocInfo, docs: dict[str, DocInfo]) -> dict[str, Any]:
+def story_block(story: Story, doc: DocInfo, docs: dict[str, DocInfo]) -> StoryBlock:
     """The `story` block of one member: id, paired_by, every version (itself included)."""
     mine = [e for e in story.edges if doc.key in (e.a, e.b)] or story.edges
     best = min(mine, key=lambda e: (_RANK[e.method], -e.score)) if mine else None
     versions = [
-        {"lang": docs[k].lang, "url": docs[k].url, "source_id": k}
+        StoryVersion(lang=docs[k].lang, url=docs[k].url, source_id=k)
         for _, k in sorted(story.members.items())
         if k in docs
     ]
-    return {
-        "id": story.id,
-        "paired_by": {"method": best.method, "score": best.score} if best else None,
-        "versions": versions,
-    }
+    return StoryBlock(
+        id=story.id,
+        paired_by=PairedBy(method=best.method, score=best.score) if best else None,
+        versions=versions,
+    )
 
 
 def pair_run(
@@ -575,17 +574,17 @@ def pair_run(
     `this_run`: {source_id: rel path} stored (new or changed) in this run. Returns one entry
     per story that gained a version tonight: {id, versions, paired_by per member}.
     """
-    from tasks.store.files import latest_document
+    from tasks.store.document import latest_stored
 
     out = Path(output_dir)
     hand_written = hand_written or set()
     outlets: set[str] = set()
-    records: dict[str, tuple[str, dict[str, Any]]] = {}
+    records: dict[str, StoredDocument] = {}
     for sid, rel in this_run.items():
         rec = _load(out, rel)
-        if rec is not None and (rec.get("discovery") or {}).get("outlet") and sid not in hand_written:
-            records[sid] = (rel, rec)
-            outlets.add(rec["discovery"]["outlet"])
+        if rec is not None and rec.discovery is not None and rec.discovery.outlet and sid not in hand_written:
+            records[sid] = rec
+            outlets.add(rec.discovery.outlet)
     if not records:
         return []
     since = (datetime.now(timezone.utc) - timedelta(days=STORED_WINDOW_DAYS)).isoformat()
@@ -594,11 +593,10 @@ def pair_run(
             sid = row["source_id"]
             if sid in records or sid in hand_written or (row.get("stored_at") or "") < since:
                 continue  # versions stored long ago are not tonight's counterparts
-            rel = latest_document(out, sid)
-            rec = _load(out, rel) if rel else None
+            rec = latest_stored(out, sid)
             if rec is not None:
-                records[sid] = (rel, rec)  # type: ignore[assignment]
-    docs = [d for sid, (rel, rec) in sorted(records.items()) if (d := doc_info_from_record(out, rel, rec)) is not None]
+                records[sid] = rec
+    docs = [d for sid, rec in sorted(records.items()) if (d := doc_info_from_record(out, rec)) is not None]
     by_key = {d.key: d for d in docs}
     existing = _existing_stories(docs)
     before = {s.id: dict(s.members) for s in existing}
@@ -612,7 +610,7 @@ def pair_run(
         for key in story.members.values():
             doc = by_key[key]
             block = story_block(story, doc, by_key)
-            _write_story(out, doc, records[key][1], block, story, by_key, pivot, in_run=key in this_run)
+            _write_story(out, doc, records[key], block, story, by_key, pivot, in_run=key in this_run)
         changed.append({
             "id": story.id,
             "versions": [{"lang": by_key[k].lang, "url": by_key[k].url, "source_id": k} for k in story.members.values()],
@@ -621,41 +619,40 @@ def pair_run(
     return changed
 
 
-def _load(out: Path, rel: str | None) -> dict[str, Any] | None:
+def _load(out: Path, rel: str | None) -> StoredDocument | None:
+    from tasks.store.document import read_document
+
     if not rel:
         return None
     try:
-        return json.loads((out / rel).read_text(encoding="utf-8"))
+        return read_document(out, rel)
     except (OSError, ValueError):
         return None
 
 
 def _write_story(
-    out: Path, doc: DocInfo, record: dict[str, Any], block: dict[str, Any], story: Story,
+    out: Path, doc: DocInfo, record: StoredDocument, block: StoryBlock, story: Story,
     docs: dict[str, DocInfo], pivot: str, *, in_run: bool,
 ) -> None:
     """Add the story block (and sentence links to the pivot version) to a document; store it."""
     from tasks.align.sentences import align_story
-    from tasks.models import Segment
-    from tasks.store.files import sha256_hex, write_document
+    from tasks.store.document import write_document
+    from tasks.store.files import sha256_hex
 
     pivot_key = story.members.get(base_lang(pivot))
     if pivot_key is not None and pivot_key != doc.key:
         pivot_rec = _load(out, docs[pivot_key].rel)
         if pivot_rec is not None:
-            pivot_segs = [Segment.model_validate(s) for s in pivot_rec.get("segments", [])]
-            segs = [Segment.model_validate(s) for s in record.get("segments", [])]
-            links = align_story(pivot_segs, segs, doc.lang, pivot)
-            block.update({
+            links = align_story(pivot_rec.segments, record.segments, doc.lang, pivot)
+            block = block.model_copy(update={
                 "pivot_source": pivot_key,
                 "pivot_lang": docs[pivot_key].lang,
                 "method": links[0].method if links else None,
-                "links": [link.model_dump(mode="json") for link in links],
+                "links": [StoryLink.of(link) for link in links],
             })
-    record = dict(record)
-    record["story"] = block
+    record = record.model_copy(update={"story": block})
     if not in_run:
         # An earlier night's document: a new version naming its counterpart(s).
-        members = "|".join(sorted(v["source_id"] for v in block["versions"]))
-        record["version"] = sha256_hex(f"{record['version']}|{block['id']}|{members}".encode())[:16]
+        members = "|".join(sorted(v.source_id for v in block.versions))
+        record.version = sha256_hex(f"{record.version}|{block.id}|{members}".encode())[:16]
     write_document(out, record)

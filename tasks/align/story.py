@@ -6,27 +6,21 @@ Every non-pivot version is aligned sentence by sentence to the pivot-language ve
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 from tasks.langs import base_lang
 from tasks.models import Document, Segment, Source
+from tasks.store.document import StoryBlock, StoryLink
 
 
 def _stored_version(output_dir: Path, source_id: str) -> tuple[str, list[Segment]] | None:
     """(lang, segments) of the newest stored version of a source, when there is one."""
-    from tasks.store.files import latest_document
+    from tasks.store.document import latest_stored
 
-    rel = latest_document(output_dir, source_id)
-    if rel is None:
+    stored = latest_stored(output_dir, source_id)
+    if stored is None:
         return None
-    try:
-        record = json.loads((output_dir / rel).read_text(encoding="utf-8"))
-        segments = [Segment.model_validate(s) for s in record.get("segments", [])]
-    except (OSError, ValueError):
-        return None
-    return record.get("document", {}).get("lang") or "und", segments
+    return stored.document.lang or "und", stored.segments
 
 
 def story_alignments(
@@ -34,7 +28,7 @@ def story_alignments(
     documents: dict[str, Document],
     pivot: str,
     output_dir: Path,
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, StoryBlock]:
     """`story` blocks for the documents processed in this run, keyed by source id.
 
     The pivot version is the story's source whose document language is the pivot
@@ -48,7 +42,7 @@ def story_alignments(
         if source.story:
             by_story.setdefault(source.story, []).append(source)
 
-    blocks: dict[str, dict[str, Any]] = {}
+    blocks: dict[str, StoryBlock] = {}
     for story, members in by_story.items():
         versions: dict[str, tuple[str, list[Segment]]] = {}
         for source in members:
@@ -68,11 +62,11 @@ def story_alignments(
             if sid == pivot_id or sid not in documents or base_lang(lang) == base_lang(pivot):
                 continue
             links = align_story(pivot_segments, segments, lang, pivot)
-            blocks[sid] = {
-                "id": story,
-                "pivot_source": pivot_id,
-                "pivot_lang": versions[pivot_id][0],
-                "method": links[0].method if links else None,
-                "links": [link.model_dump(mode="json") for link in links],
-            }
+            blocks[sid] = StoryBlock(
+                id=story,
+                pivot_source=pivot_id,
+                pivot_lang=versions[pivot_id][0],
+                method=links[0].method if links else None,
+                links=[StoryLink.of(link) for link in links],
+            )
     return blocks

@@ -48,7 +48,7 @@ from tasks.crawl.discover_parse import (  # noqa: F401 - the parsing names other
     read_page,
     url_date,
 )
-from tasks.models import Discovery, Document, FetchDefaults, Outlet, Rejection, Source, SourcesFile
+from tasks.models import Discovery, DiscoveryRecord, Document, FetchDefaults, Outlet, Rejection, Source, SourcesFile
 from tasks.urls import host_port_of
 
 
@@ -551,14 +551,14 @@ def too_old(source: Source, doc: Document, now: datetime | None = None) -> Rejec
     return None
 
 
-def discovery_record(source: Source, doc: Document) -> dict[str, object]:
+def discovery_record(source: Source, doc: Document) -> DiscoveryRecord:
     """The stored document's `discovery` block: {outlet, edition, via, found_on, published, date_source}."""
     disc = source.discovery
     assert disc is not None
     published, date_source = disc.published, disc.date_source
     if published is None and doc.date:
         published, date_source = doc.date, "page"
-    return {
-        "outlet": disc.outlet, "edition": disc.edition, "via": disc.via, "found_on": disc.found_on,
-        "published": published, "date_source": date_source,
-    }
+    return DiscoveryRecord(
+        outlet=disc.outlet, edition=disc.edition, via=disc.via, found_on=disc.found_on,
+        published=published, date_source=date_source,
+    )

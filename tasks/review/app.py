@@ -36,12 +36,13 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from tasks.models import SOURCE_ID_RE
+from tasks.store.document import read_document
 from tasks.review.reviews import (
     WRITE_STATES,
     ReviewMemory,
     SegmentEdit,
+    StoredDocument,
     apply_edits,
-    load_record,
     parse_time,
     segment_view,
     story_partner,
@@ -189,12 +190,11 @@ def find_source(output_dir: Path, doc_id: str) -> str | None:
     return None
 
 
-def _target_lang(record: dict[str, Any], default: str) -> str:
+def _target_lang(record: StoredDocument, default: str) -> str:
     """The language the document is translated into (for a segment no model translated)."""
-    for seg in record.get("segments") or []:
-        tr = seg.get("translation")
-        if tr and tr.get("tgt"):
-            return str(tr["tgt"])
+    for seg in record.segments:
+        if seg.translation is not None and seg.translation.tgt:
+            return seg.translation.tgt
     return default
 
 
@@ -225,7 +225,7 @@ def write_segment(
     if source_id is None or rel is None:
         raise ReviewRequestError(404, "no such segment")
     try:
-        tgt = _target_lang(load_record(output_dir, rel), pivot)
+        tgt = _target_lang(read_document(output_dir, rel), pivot)
     except (OSError, ValueError) as exc:
         raise ReviewRequestError(409, f"stored document is unreadable ({exc})") from exc
     edit = SegmentEdit(segment_id, text, state, target_lang=tgt, version=version)
@@ -337,20 +337,16 @@ class IndexFilters:
         return True
 
 
-def state_counts(record: dict[str, Any]) -> dict[str, int]:
+def state_counts(record: StoredDocument) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for seg in record.get("segments") or []:
-        state = (seg.get("translation") or {}).get("state") or "untranslated"
+    for seg in record.segments:
+        state = seg.translation.state if seg.translation is not None else "untranslated"
         counts[state] = counts.get(state, 0) + 1
     return dict(sorted(counts.items()))
 
 
-def _outlet(record: dict[str, Any]) -> str | None:
-    for holder in (record, record.get("discovery") or {}, record.get("provenance") or {}):
-        value = holder.get("outlet") if isinstance(holder, dict) else None
-        if isinstance(value, str):
-            return value
-    return None
+def _outlet(record: StoredDocument) -> str | None:
+    return record.discovery.outlet if record.discovery is not None else None
 
 
 def index_view(output_dir: Path, filters: IndexFilters) -> dict[str, Any]:
@@ -361,19 +357,17 @@ def index_view(output_dir: Path, filters: IndexFilters) -> dict[str, Any]:
     docs = select_documents(output_dir, problems=problems)
     entries = []
     for doc in docs:
-        record = doc.record
-        document = record.get("document") or {}
-        story = record.get("story") or {}
+        story = doc.story
         entries.append(
             {
                 "source_id": doc.source_id,
-                "title": document.get("title") or record.get("url") or doc.rel,
-                "lang": document.get("lang") or "und",
-                "outlet": _outlet(record),
-                "fetched_at": (record.get("fetch") or {}).get("fetched_at") or "",
-                "counts": state_counts(record),
-                "story": story.get("id"),
-                "pivot_source": story.get("pivot_source") if isinstance(story.get("pivot_source"), str) else None,
+                "title": doc.document.title or doc.url or doc.rel,
+                "lang": doc.document.lang or "und",
+                "outlet": _outlet(doc),
+                "fetched_at": doc.fetch.fetched_at or "",
+                "counts": state_counts(doc),
+                "story": story.id if story is not None else None,
+                "pivot_source": story.pivot_source if story is not None else None,
             }
         )
     # story pairs: each document lists the other stored versions of its story
@@ -410,15 +404,15 @@ def index_view(output_dir: Path, filters: IndexFilters) -> dict[str, Any]:
 # --------------------------------------------------------------------------- document
 
 
-def _row_segment_ids(record: dict[str, Any], anchor: str) -> list[str]:
+def _row_segment_ids(record: StoredDocument, anchor: str) -> list[str]:
     """Segment ids behind one row of `document_rows` (s<n>: the n-th segment; l<n>: the n-th story link's sources)."""
-    segments = record.get("segments") or []
+    segments = record.segments
     kind, n = anchor[0], int(anchor[1:])
     if kind == "s":
-        return [segments[n]["id"]] if n < len(segments) else []
-    links = (record.get("story") or {}).get("links") or []
-    known = {s.get("id") for s in segments}
-    return [i for i in (links[n].get("src") or []) if i in known] if n < len(links) else []
+        return [segments[n].id] if n < len(segments) else []
+    links = record.story.links if record.story is not None else []
+    known = {s.id for s in segments}
+    return [i for i in links[n].src if i in known] if n < len(links) else []
 
 
 def document_view(output_dir: Path, source_id: str) -> dict[str, Any] | None:
@@ -433,43 +427,39 @@ def document_view(output_dir: Path, source_id: str) -> dict[str, Any] | None:
     if rel is None:
         return None
     try:
-        record = load_record(output_dir, rel)
+        record = read_document(output_dir, rel)
     except (OSError, ValueError):
         return None
     partner = story_partner(output_dir, record)
     columns, rows = document_rows(record, partner)
-    by_id = {s.get("id"): s for s in record.get("segments") or []}
+    by_id = {s.id: s for s in record.segments}
     view_rows = []
     for row in rows:
         units = []
         for sid in _row_segment_ids(record, row.anchor):
             seg = by_id[sid]
             view = segment_view(record, seg)
-            tr = seg.get("translation") or {}
-            view["editable"] = tr.get("state") != "copy"
-            view["lang"] = tr.get("tgt")
+            view["editable"] = seg.translation is None or seg.translation.state != "copy"
+            view["lang"] = seg.translation.tgt if seg.translation is not None else None
             units.append(view)
         link = None
         if row.anchor.startswith("l") and row.link in ("unsure", "rejected", "confirmed"):
             n = int(row.anchor[1:])
-            link = link_view(record, n, record["story"]["links"][n])
+            link = link_view(record, n, record.story.links[n]) if record.story is not None else None
         view_rows.append({"row": row, "units": units, "link": link})
-    document = record.get("document") or {}
-    fetch = record.get("fetch") or {}
-    url = fetch.get("final_url") or record.get("url")
-    story = record.get("story") or {}
+    url = record.page_url
     return {
         "source_id": source_id,
         "rel": rel,
-        "title": document.get("title") or record.get("url") or rel,
-        "src_lang": document.get("lang") or "und",
+        "title": record.document.title or record.url or rel,
+        "src_lang": record.document.lang or "und",
         "tgt_lang": _target_lang(record, "?"),
-        "fetched_at": fetch.get("fetched_at"),
+        "fetched_at": record.fetch.fetched_at,
         "url": url,
         "url_href": web_href(url),
-        "version": record.get("version"),
+        "version": record.version,
         "counts": state_counts(record),
-        "pivot_source": story.get("pivot_source") if partner is not None and SOURCE_ID_RE.match(str(story.get("pivot_source"))) else None,
+        "pivot_source": partner.source_id if partner is not None else None,
         "test_models": test_models_of(record),
         "columns": columns,
         "rows": view_rows,

@@ -31,7 +31,7 @@ def export_documents(
     if fmt not in EXPORT_FORMATS:
         raise SelectionError(f"unknown format {fmt!r}: choose one of {', '.join(EXPORT_FORMATS)}")
     docs = select_documents(output_dir, sources, since, problems)
-    partners = {d.rel: story_partner(output_dir, d.record) for d in docs}
+    partners = {d.rel or "": story_partner(output_dir, d) for d in docs}
     if fmt == "xliff":
         from tasks.review.xliff import export_xliff
 

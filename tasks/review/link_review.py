@@ -28,12 +28,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from tasks.models import Translation
+from tasks.store.document import LinkReview, StoredDocument, StoryLink, read_document
 from tasks.review.link_state import HUMAN_VERSION_MODEL, LINK_DECISIONS, exported_links, joined, link_status
 from tasks.review.reviews import (
     AUDIT_LOG,
     ReviewConflict,
     ReviewMemory,
-    load_record,
     memory_key,
     review_lock,
     story_partner,
@@ -47,47 +48,50 @@ class LinkDecisionError(ValueError):
         self.status = status
 
 
-def link_version(record: dict[str, Any], n: int, link: dict[str, Any]) -> str:
+def link_version(record: StoredDocument, n: int, link: StoryLink) -> str:
     """Opaque version of one story link: changes with the page version, its sides, export flag or decision."""
-    basis = [record.get("doc_id"), record.get("version"), n, link.get("src"), link.get("tgt"),
-             link.get("export"), link.get("review")]
+    review = link.review.model_dump(mode="json") if link.review is not None else None
+    basis = [record.doc_id, record.version, n, link.src, link.tgt, link.export, review]
     return hashlib.sha256(json.dumps(basis, ensure_ascii=False, default=str).encode("utf-8")).hexdigest()[:16]
 
 
-def link_view(record: dict[str, Any], n: int, link: dict[str, Any]) -> dict[str, Any]:
+def link_view(record: StoredDocument, n: int, link: StoryLink) -> dict[str, Any]:
     """What a reviewer's page shows of one story link (and what the decision API answers)."""
-    review = link.get("review") or {}
+    review = link.review
     return {
         "link": n,
         "version": link_version(record, n, link),
         "status": link_status(link),
-        "score": link.get("score"),
-        "method": link.get("method"),
-        "decided_by": review.get("by"),
-        "decided_at": review.get("at"),
+        "score": link.score,
+        "method": link.method,
+        "decided_by": review.by if review is not None else None,
+        "decided_at": review.at if review is not None else None,
     }
 
 
-def link_sides(record: dict[str, Any], partner: dict[str, Any], link: dict[str, Any]) -> tuple[str, str, dict[str, Any]] | None:
+def link_sides(record: StoredDocument, partner: StoredDocument, link: StoryLink) -> tuple[str, str, Translation] | None:
     """(source text, human-version text, the pseudo translation keying the memory) of a link; None when a side is empty."""
-    mine = {s.get("id"): s for s in record.get("segments") or []}
-    theirs = {s.get("id"): s for s in partner.get("segments") or []}
-    src = [mine[i] for i in link.get("src") or [] if i in mine]
-    tgt = [theirs[i] for i in link.get("tgt") or [] if i in theirs]
+    mine = {s.id: s for s in record.segments}
+    theirs = {s.id: s for s in partner.segments}
+    src = [mine[i] for i in link.src if i in mine]
+    tgt = [theirs[i] for i in link.tgt if i in theirs]
     if not src or not tgt:
         return None
-    src_lang = src[0].get("lang") or (record.get("document") or {}).get("lang") or "und"
-    tgt_lang = tgt[0].get("lang") or (partner.get("document") or {}).get("lang") or "und"
+    src_lang = src[0].lang or record.document.lang or "und"
+    tgt_lang = tgt[0].lang or partner.document.lang or "und"
     if "und" in (src_lang, tgt_lang) or src_lang.split("-")[0] == tgt_lang.split("-")[0]:
         return None
-    tr = dict(src[0].get("translation") or {"chain": []})
-    tr.update({"src": tr.get("src") or src_lang, "tgt": tgt_lang})
-    source = joined([s.get("text", "") for s in src], src_lang)
-    target = joined([s.get("text", "") for s in tgt], tgt_lang)
+    own = src[0].translation
+    tr = Translation(
+        text="", src=(own.src if own is not None and own.src else src_lang), tgt=tgt_lang,
+        model=HUMAN_VERSION_MODEL, engine=HUMAN_VERSION_MODEL, chain=own.chain if own is not None else [],
+    )
+    source = joined([s.text for s in src], src_lang)
+    target = joined([s.text for s in tgt], tgt_lang)
     return (source, target, tr) if source.strip() and target.strip() else None
 
 
-def _remember(memory: ReviewMemory, sides: tuple[str, str, dict[str, Any]], reviewer: str | None) -> int:
+def _remember(memory: ReviewMemory, sides: tuple[str, str, Translation], reviewer: str | None) -> int:
     source, target, tr = sides
     key_text, key_src, key_tgt = memory_key(source, tr)
     entry = memory.get(key_text, key_src, key_tgt, HUMAN_VERSION_MODEL)
@@ -109,7 +113,8 @@ def decide_link(
     when: datetime | None = None,
 ) -> dict[str, Any]:
     """Confirm or reject story link `n` of the source's latest stored document; returns the link's view."""
-    from tasks.store.files import append_lines, latest_document, write_json_atomic
+    from tasks.store.document import rewrite_document
+    from tasks.store.files import append_lines, latest_document
 
     if decision not in LINK_DECISIONS:
         raise LinkDecisionError(400, f"decision must be one of {', '.join(LINK_DECISIONS)}")
@@ -119,11 +124,11 @@ def decide_link(
         if rel is None:
             raise LinkDecisionError(404, "no such link")
         try:
-            record = load_record(output_dir, rel)
+            record = read_document(output_dir, rel)
         except (OSError, ValueError) as exc:
             raise LinkDecisionError(409, f"stored document is unreadable ({exc})") from exc
-        links = (record.get("story") or {}).get("links") or []
-        if not 0 <= n < len(links) or not isinstance(links[n], dict):
+        links = record.story.links if record.story is not None else []
+        if not 0 <= n < len(links):
             raise LinkDecisionError(404, "no such link")
         link = links[n]
         if version is not None and link_version(record, n, link) != version:
@@ -140,12 +145,12 @@ def decide_link(
             if sides is None:
                 raise LinkDecisionError(409, "the link has no text on one side (or the human version is not stored)")
             _remember(memory, sides, reviewer)  # memory first: a crash before the rewrite loses no confirmation
-        link["export"] = decision == "confirm"
-        link["review"] = {"decision": decision, "by": reviewer, "at": when.isoformat(), "via": via}
-        write_json_atomic(output_dir / rel, record)
+        link.export = decision == "confirm"
+        link.review = LinkReview(decision=decision, by=reviewer, at=when.isoformat(), via=via)
+        rewrite_document(output_dir, record)
         audit = {
             "at": when.isoformat(), "reviewer": reviewer, "via": via, "source_id": source_id, "document": rel,
-            "link": n, "src": link.get("src"), "tgt": link.get("tgt"),
+            "link": n, "src": link.src, "tgt": link.tgt,
             "old": {"link": old}, "new": {"link": link_status(link), "decision": decision},
         }
         append_lines(output_dir / AUDIT_LOG, [json.dumps(audit, ensure_ascii=False)])
@@ -173,8 +178,8 @@ def remember_story_links(output_dir: Path, memory: ReviewMemory) -> RememberRepo
         if rel is None:
             continue
         try:
-            record = load_record(output_dir, rel)
-            links = exported_links((record.get("story") or {}).get("links"))
+            record = read_document(output_dir, rel)
+            links = exported_links(record.story.links if record.story is not None else None)
             partner = story_partner(output_dir, record) if links else None
         except (OSError, ValueError):
             report.unreadable.append(rel)
@@ -186,5 +191,5 @@ def remember_story_links(output_dir: Path, memory: ReviewMemory) -> RememberRepo
             sides = link_sides(record, partner, link)
             if sides is not None:
                 report.links += 1
-                report.written += _remember(memory, sides, (link.get("review") or {}).get("by"))
+                report.written += _remember(memory, sides, link.review.by if link.review is not None else None)
     return report

@@ -9,29 +9,30 @@ human-version references; the review page and the review app show the others as
 then on, a rejected one never.
 
 A link stored before the flag existed has no `export` key: it counts as exported, as it
-was when it was written. Pure functions over the stored link dicts; no imports.
+was when it was written (the reader gives it `export: true`). Pure functions over the
+stored links (`tasks.store.document.StoryLink`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from tasks.store.document import StoryLink
 
 LINK_STATES = ("exported", "confirmed", "unsure", "rejected")
 LINK_DECISIONS = ("confirm", "reject")
 HUMAN_VERSION_MODEL = "human-version"  # memory model id of an entry taken from a story's human version
 
 
-def link_exported(link: dict[str, Any]) -> bool:
+def link_exported(link: StoryLink) -> bool:
     """True when the link goes into the memory, the TMX and the XLIFF references."""
-    decision = (link.get("review") or {}).get("decision")
+    decision = link.review.decision if link.review is not None else None
     if decision in LINK_DECISIONS:
         return decision == "confirm"
-    return link.get("export", True) is not False
+    return link.export
 
 
-def link_status(link: dict[str, Any]) -> str:
+def link_status(link: StoryLink) -> str:
     """`confirmed` / `rejected` after a translator's decision, else `exported` or `unsure`."""
-    decision = (link.get("review") or {}).get("decision")
+    decision = link.review.decision if link.review is not None else None
     if decision == "confirm":
         return "confirmed"
     if decision == "reject":
@@ -39,9 +40,9 @@ def link_status(link: dict[str, Any]) -> str:
     return "exported" if link_exported(link) else "unsure"
 
 
-def exported_links(links: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+def exported_links(links: list[StoryLink] | None) -> list[StoryLink]:
     """The links of a story block that may be exported (in order)."""
-    return [link for link in links or [] if isinstance(link, dict) and link_exported(link)]
+    return [link for link in links or [] if link_exported(link)]
 
 
 def joined(texts: list[str], lang: str | None) -> str:

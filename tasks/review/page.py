@@ -21,9 +21,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tasks import __version__
-from tasks.models import TEST_MODEL_VERSION
+from tasks.models import TEST_MODEL_VERSION, Segment
 from tasks.review.link_state import link_status
 from tasks.review.reviews import StoredDocument
+from tasks.store.document import StoryLink
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; form-action 'none'"
 
@@ -89,53 +90,52 @@ class Row:
 LINK_BADGE = {"exported": "human", "confirmed": "human", "unsure": "unsure", "rejected": "rejected"}
 
 
-def _link_info(link: dict[str, Any], status: str) -> str:
-    info = f"{link.get('method')} · score {float(link.get('score') or 0):.2f}"
-    review = link.get("review") or {}
+def _link_info(link: StoryLink, status: str) -> str:
+    info = f"{link.method} · score {float(link.score or 0):.2f}"
+    by = link.review.by if link.review is not None else None
     if status in ("confirmed", "rejected"):
-        info += f" · {status}" + (f" by {review['by']}" if review.get("by") else "")
+        info += f" · {status}" + (f" by {by}" if by else "")
     elif status == "unsure":
         info += " · unsure: not in the memory or exports until confirmed"
     return info
 
 
-def _lang_info(segs: list[dict[str, Any]]) -> str:
-    return " · ".join(f"{s.get('lang', 'und')} {float(s.get('lang_score') or 0):.2f}" for s in segs)
+def _lang_info(segs: list[Segment]) -> str:
+    return " · ".join(f"{s.lang or 'und'} {float(s.lang_score or 0):.2f}" for s in segs)
 
 
-def _translation_cell(segs: list[dict[str, Any]], label: str) -> tuple[Cell, str]:
-    trs = [s.get("translation") for s in segs]
-    present = [t for t in trs if t]
+def _translation_cell(segs: list[Segment], label: str) -> tuple[Cell, str]:
+    present = [s.translation for s in segs if s.translation is not None]
     if not present:
         return Cell(label, "", badge="untranslated", info="no model for this language"), "untranslated"
-    states = [t.get("state") or "mt" for t in present]
+    states = [t.state or "mt" for t in present]
     # the row shows the least-settled state of its segments
     order = ["needs-review", "mt", "copy", "reviewed", "final"]
     state = min(states, key=lambda s: order.index(s) if s in order else 0)
-    refs = [t["reference"] for t in present if t.get("reference")]
-    info = " · ".join(sorted({t.get("model", "") for t in present if t.get("model")}))
+    refs = [t.reference for t in present if t.reference]
+    info = " · ".join(sorted({t.model for t in present if t.model}))
     return (
-        Cell(label, " ".join(t.get("text", "") for t in present), lang=present[0].get("tgt"), badge=state, info=info or None, reference=" ".join(refs) or None),
+        Cell(label, " ".join(t.text for t in present), lang=present[0].tgt, badge=state, info=info or None, reference=" ".join(refs) or None),
         state,
     )
 
 
-def document_rows(record: dict[str, Any], partner: dict[str, Any] | None) -> tuple[list[str], list[Row]]:
+def document_rows(record: StoredDocument, partner: StoredDocument | None) -> tuple[list[str], list[Row]]:
     """Column titles and rows: per segment, or per story link (three columns) when the story's human version is stored."""
-    segments = record.get("segments") or []
-    story = record.get("story") or {}
-    links = story.get("links") or []
+    segments = record.segments
+    story = record.story
+    links = story.links if story is not None else []
     rows: list[Row] = []
     last_para: int | None = None
-    if links and partner is not None:
-        mine = {s["id"]: s for s in segments}
-        theirs = {s["id"]: s for s in partner.get("segments") or []}
-        pivot_lang = (partner.get("document") or {}).get("lang") or "?"
-        columns = ["original", f"human version ({story.get('pivot_source')}, {pivot_lang})", "machine translation"]
+    if story is not None and links and partner is not None:
+        mine = {s.id: s for s in segments}
+        theirs = {s.id: s for s in partner.segments}
+        pivot_lang = partner.document.lang or "?"
+        columns = ["original", f"human version ({story.pivot_source}, {pivot_lang})", "machine translation"]
         for n, link in enumerate(links):
-            src = [mine[i] for i in link.get("src") or [] if i in mine]
-            tgt = [theirs[i] for i in link.get("tgt") or [] if i in theirs]
-            para = src[0]["paragraph"] if src else last_para
+            src = [mine[i] for i in link.src if i in mine]
+            tgt = [theirs[i] for i in link.tgt if i in theirs]
+            para = src[0].paragraph if src else last_para
             mt_cell, state = _translation_cell(src, columns[2]) if src else (Cell(columns[2], ""), "human")
             status = link_status(link)
             rows.append(
@@ -145,11 +145,11 @@ def document_rows(record: dict[str, Any], partner: dict[str, Any] | None) -> tup
                     new_paragraph=para != last_para,
                     link=status,
                     cells=[
-                        Cell(columns[0], " ".join(s.get("text", "") for s in src), lang=src[0].get("lang") if src else None, info=_lang_info(src) or None),
+                        Cell(columns[0], " ".join(s.text for s in src), lang=src[0].lang if src else None, info=_lang_info(src) or None),
                         Cell(
                             columns[1],
-                            " ".join(s.get("text", "") for s in tgt),
-                            lang=tgt[0].get("lang") if tgt else None,
+                            " ".join(s.text for s in tgt),
+                            lang=tgt[0].lang if tgt else None,
                             badge=LINK_BADGE[status],
                             info=_link_info(link, status),
                         ),
@@ -166,11 +166,11 @@ def document_rows(record: dict[str, Any], partner: dict[str, Any] | None) -> tup
             Row(
                 anchor=f"s{n}",
                 state=state,
-                new_paragraph=seg.get("paragraph") != last_para,
-                cells=[Cell(columns[0], seg.get("text", ""), lang=seg.get("lang"), info=_lang_info([seg])), tr_cell],
+                new_paragraph=seg.paragraph != last_para,
+                cells=[Cell(columns[0], seg.text, lang=seg.lang, info=_lang_info([seg])), tr_cell],
             )
         )
-        last_para = seg.get("paragraph")
+        last_para = seg.paragraph
     return columns, rows
 
 
@@ -178,7 +178,7 @@ def page_path(to_dir: Path, doc: StoredDocument) -> Path:
     """`<to>/<source-id>/<doc-id>.html` (ids are validated path components)."""
     from tasks.store.files import safe_join
 
-    return safe_join(to_dir, doc.source_id, f"{doc.record['doc_id']}.html")
+    return safe_join(to_dir, doc.source_id, f"{doc.doc_id}.html")
 
 
 def _rel_href(target: Path, page: Path) -> str:
@@ -187,32 +187,28 @@ def _rel_href(target: Path, page: Path) -> str:
     return quote(os.path.relpath(target, page.parent).replace(os.sep, "/"))
 
 
-def _state_counts(record: dict[str, Any]) -> list[tuple[str, int]]:
+def _state_counts(record: StoredDocument) -> list[tuple[str, int]]:
     counts: dict[str, int] = {}
-    for seg in record.get("segments") or []:
-        state = (seg.get("translation") or {}).get("state") or "untranslated"
+    for seg in record.segments:
+        state = seg.translation.state if seg.translation is not None else "untranslated"
         counts[state] = counts.get(state, 0) + 1
     return sorted(counts.items())
 
 
-def test_models_of(record: dict[str, Any]) -> list[str]:
+def test_models_of(record: StoredDocument) -> list[str]:
     """Model ids of the tiny test models that translated segments of this record."""
-    models = {
-        (s.get("translation") or {}).get("model") or "" for s in record.get("segments") or []
-    }
+    models = {s.translation.model for s in record.segments if s.translation is not None}
     return sorted(m for m in models if m.endswith("@" + TEST_MODEL_VERSION))
 
 
-def render_document(doc: StoredDocument, page: Path, output_dir: Path, index: Path, partner: dict[str, Any] | None = None) -> str:
+def render_document(doc: StoredDocument, page: Path, output_dir: Path, index: Path, partner: StoredDocument | None = None) -> str:
     """The HTML of one document's review page, to be written at `page`."""
     from tasks.store.files import UnsafePathError, safe_join
 
-    record = doc.record
-    document = record.get("document") or {}
-    fetch = record.get("fetch") or {}
-    columns, rows = document_rows(record, partner)
+    document = doc.document
+    columns, rows = document_rows(doc, partner)
     raw_href = None
-    raw = fetch.get("raw_path")
+    raw = doc.fetch.raw_path
     if isinstance(raw, str):
         try:
             raw_file = safe_join(output_dir, *raw.split("/"))
@@ -220,32 +216,31 @@ def render_document(doc: StoredDocument, page: Path, output_dir: Path, index: Pa
                 raw_href = _rel_href(raw_file, page)
         except UnsafePathError:
             raw_href = None
-    segments = record.get("segments") or []
-    url = fetch.get("final_url") or record.get("url")
-    tgt = next((s["translation"]["tgt"] for s in segments if s.get("translation")), "?")
-    story = record.get("story") or {}
+    url = doc.page_url
+    tgt = next((s.translation.tgt for s in doc.segments if s.translation), "?")
+    story = doc.story
     story_note = None
-    if story.get("links"):
-        story_note = f"story with {story.get('pivot_source')}" + ("" if partner else " (human version not stored)")
-        unsure = sum(1 for link in story["links"] if isinstance(link, dict) and link_status(link) == "unsure")
+    if story is not None and story.links:
+        story_note = f"story with {story.pivot_source}" + ("" if partner else " (human version not stored)")
+        unsure = sum(1 for link in story.links if link_status(link) == "unsure")
         if partner and unsure:
             story_note += f" · {unsure} unsure link{'s' if unsure != 1 else ''} (confirm or reject in the review app)"
     return _env().get_template(f"{TEMPLATES}/document.html").render(
         csp=CSP,
         style=_style(),
-        title=document.get("title") or record.get("url") or doc.rel,
-        source_id=record.get("source_id"),
-        src_lang=document.get("lang") or "und",
+        title=document.title or doc.url or doc.rel,
+        source_id=doc.source_id,
+        src_lang=document.lang or "und",
         tgt_lang=tgt,
-        fetched_at=fetch.get("fetched_at"),
+        fetched_at=doc.fetch.fetched_at,
         url=url,
         url_href=web_href(url),
         raw_href=raw_href,
         index_href=_rel_href(index, page),
-        version=record.get("version"),
-        counts=", ".join(f"{state} {n}" for state, n in _state_counts(record)),
+        version=doc.version,
+        counts=", ".join(f"{state} {n}" for state, n in _state_counts(doc)),
         story_note=story_note,
-        test_models=test_models_of(record),
+        test_models=test_models_of(doc),
         columns=columns,
         rows=rows,
         version_tool=__version__,
@@ -259,7 +254,7 @@ def render_index(entries: list[dict[str, Any]]) -> str:
 
 
 def export_html(
-    docs: list[StoredDocument], to_dir: Path, output_dir: Path, partners: dict[str, dict[str, Any] | None] | None = None
+    docs: list[StoredDocument], to_dir: Path, output_dir: Path, partners: dict[str, StoredDocument | None] | None = None
 ) -> list[Path]:
     """Write `<to>/index.html` and one page per document; returns the paths (index first)."""
     from tasks.store.files import write_atomic
@@ -270,18 +265,17 @@ def export_html(
     entries = []
     for doc in docs:
         page = page_path(to_dir, doc)
-        html = render_document(doc, page, output_dir, index, partners.get(doc.rel))
+        html = render_document(doc, page, output_dir, index, partners.get(doc.rel or ""))
         write_atomic(page, html.encode("utf-8"))
         written.append(page)
-        document = doc.record.get("document") or {}
         entries.append(
             {
                 "href": _rel_href(page, index),
-                "title": document.get("title") or doc.record.get("url") or doc.rel,
+                "title": doc.document.title or doc.url or doc.rel,
                 "source_id": doc.source_id,
-                "lang": document.get("lang") or "und",
-                "fetched_at": (doc.record.get("fetch") or {}).get("fetched_at"),
-                "states": _state_counts(doc.record),
+                "lang": doc.document.lang or "und",
+                "fetched_at": doc.fetch.fetched_at,
+                "states": _state_counts(doc),
             }
         )
     write_atomic(index, render_index(entries).encode("utf-8"))

@@ -11,7 +11,7 @@ writers:
   file go into the translation memory and into the stored documents (atomically);
   importing the same file twice changes nothing; units whose segment no longer exists
   (or whose source text changed) are reported as stale.
-- `carry_reviews(previous_record, segments, memory)`: called by the nightly flow between
+- `carry_reviews(previous, segments, memory)`: called by the stream (tasks/stream/) between
   translate and store, keeps reviewed/final translations of unchanged segments and
   flags changed segments `needs-review` with the old reviewed text as `reference`.
 """
@@ -26,11 +26,14 @@ import re
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Protocol
 
 from tasks.models import SOURCE_ID_RE, Segment, Translation
+from tasks.store.document import StoredDocument, latest_stored, parse_time, read_document
+
+__all__ = ["StoredDocument", "parse_time"]  # the exporters take both from here
 
 REVIEWED_STATES = ("reviewed", "final")
 HUMAN_MODEL = "human"  # model id of a translation a reviewer wrote where no model had one
@@ -69,40 +72,8 @@ def same_source(a: str, b: str) -> bool:
 # --------------------------------------------------------------------------- selection
 
 
-@dataclass
-class StoredDocument:
-    """One stored document version: its path (relative to the output dir) and JSON record."""
-
-    rel: str
-    record: dict[str, Any]
-
-    @property
-    def source_id(self) -> str:
-        return str(self.record["source_id"])
-
-    @property
-    def fetched_at(self) -> datetime | None:
-        return parse_time((self.record.get("fetch") or {}).get("fetched_at"))
-
-
 class SelectionError(ValueError):
     """The requested documents cannot be selected (unknown source, bad date)."""
-
-
-def parse_time(value: str | None) -> datetime | None:
-    """An ISO date or datetime as an aware UTC datetime (a bare date is midnight UTC)."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        try:
-            parsed = datetime.combine(date.fromisoformat(value), time())
-        except ValueError:
-            return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
 
 
 def parse_since(value: str | None) -> datetime | None:
@@ -113,10 +84,6 @@ def parse_since(value: str | None) -> datetime | None:
     if parsed is None:
         raise SelectionError(f"--since {value!r}: expected a date like 2026-11-24 or an ISO datetime")
     return parsed
-
-
-def load_record(output_dir: Path, rel: str) -> dict[str, Any]:
-    return json.loads((output_dir / rel).read_text(encoding="utf-8"))
 
 
 def select_documents(
@@ -150,9 +117,7 @@ def select_documents(
         if rel is None:
             continue
         try:
-            doc = StoredDocument(rel, load_record(output_dir, rel))
-            if not isinstance(doc.record.get("segments"), list) or not isinstance(doc.record.get("doc_id"), str):
-                raise ValueError("not a newsbridge document record")
+            doc = read_document(output_dir, rel)
         except (OSError, ValueError) as exc:
             if problems is not None:
                 problems.append(f"{rel}: skipped, unreadable ({exc})")
@@ -163,22 +128,18 @@ def select_documents(
     return selected
 
 
-def story_partner(output_dir: Path, record: dict[str, Any]) -> dict[str, Any] | None:
+def story_partner(output_dir: Path, doc: StoredDocument) -> StoredDocument | None:
     """The latest record of the story's pivot source (the human version), when there is one."""
-    from tasks.store.files import latest_document
-
-    story = record.get("story") or {}
-    pivot = story.get("pivot_source")
-    if not isinstance(pivot, str) or not SOURCE_ID_RE.match(pivot):
+    pivot = doc.story.pivot_source if doc.story is not None else None
+    if not pivot or not SOURCE_ID_RE.match(pivot) or pivot == doc.source_id:
         return None
-    rel = latest_document(output_dir, pivot)
-    return load_record(output_dir, rel) if rel else None
+    return latest_stored(output_dir, pivot)
 
 
 # --------------------------------------------------------------------------- memory keys
 
 
-def memory_key(text: str, translation: Any) -> tuple[str, str, str]:
+def memory_key(text: str, translation: Translation) -> tuple[str, str, str]:
     """(source text, src, tgt) under which the translate stage looks this segment up in the memory.
 
     The translate stage keys the memory with Argos language codes (zh-Hans -> zh) and, for
@@ -187,10 +148,9 @@ def memory_key(text: str, translation: Any) -> tuple[str, str, str]:
     """
     from tasks.translate.engine import ARGOS_CODE
 
-    tr = translation if isinstance(translation, dict) else translation.model_dump()
-    src = ARGOS_CODE.get(tr["src"], tr["src"])
-    tgt = ARGOS_CODE.get(tr["tgt"], tr["tgt"])
-    chain = tr.get("chain") or []
+    src = ARGOS_CODE.get(translation.src, translation.src)
+    tgt = ARGOS_CODE.get(translation.tgt, translation.tgt)
+    chain = translation.chain
     if chain and "opencc" in chain[0]:
         import opencc
 
@@ -221,25 +181,20 @@ class CarryStats:
     needs_review: int = 0  # changed segments flagged, old reviewed text kept as reference
 
 
-def _reviewed_translation(seg: dict[str, Any]) -> dict[str, Any] | None:
-    tr = seg.get("translation")
-    if tr and tr.get("state") in REVIEWED_STATES:
-        return tr
-    return None
-
-
-def _reference_of(seg: dict[str, Any]) -> str | None:
+def _reference_of(seg: Segment) -> str | None:
     """The reviewed text a previous segment carries: its own, or the reference it was flagged with."""
-    tr = seg.get("translation") or {}
-    if tr.get("state") in REVIEWED_STATES:
-        return tr.get("text")
-    if tr.get("state") == "needs-review":
-        return tr.get("reference")
+    tr = seg.translation
+    if tr is None:
+        return None
+    if tr.state in REVIEWED_STATES:
+        return tr.text
+    if tr.state == "needs-review":
+        return tr.reference
     return None
 
 
 def carry_reviews(
-    previous_record: dict[str, Any] | None, segments: list[Segment], memory: ReviewMemory | None = None
+    previous: StoredDocument | None, segments: list[Segment], memory: ReviewMemory | None = None
 ) -> CarryStats:
     """Carry human review from the previous stored version onto freshly translated segments.
 
@@ -265,17 +220,18 @@ def carry_reviews(
     Segments new to the page and segments without a reviewed predecessor are untouched.
     """
     stats = CarryStats()
-    prev_segments: list[dict[str, Any]] = list((previous_record or {}).get("segments") or [])
+    prev_segments: list[Segment] = list(previous.segments) if previous is not None else []
 
-    by_text: dict[str, dict[str, Any]] = {}
+    # previous reviewed (or flagged) translations by source text
+    by_text: dict[str, Translation] = {}
     for seg in prev_segments:
-        tr = seg.get("translation") or {}
-        if tr.get("state") in REVIEWED_STATES or tr.get("state") == "needs-review":
-            key = unicodedata.normalize("NFC", seg.get("text", ""))
+        tr = seg.translation
+        if tr is not None and (tr.state in REVIEWED_STATES or tr.state == "needs-review"):
+            key = unicodedata.normalize("NFC", seg.text)
             have = by_text.get(key)
             # a reviewed one beats a flagged one for the same text
-            if have is None or (have["translation"]["state"] == "needs-review" and tr["state"] != "needs-review"):
-                by_text[key] = seg
+            if have is None or (have.state == "needs-review" and tr.state != "needs-review"):
+                by_text[key] = tr
 
     handled: set[int] = set()
     for i, seg in enumerate(segments):
@@ -283,8 +239,8 @@ def carry_reviews(
         if tr is None:
             # no model for this language, but a reviewer translated it before: keep that
             prev = by_text.get(unicodedata.normalize("NFC", seg.text))
-            if prev is not None and prev["translation"].get("state") in REVIEWED_STATES:
-                seg.translation = Translation.model_validate(prev["translation"])
+            if prev is not None and prev.state in REVIEWED_STATES:
+                seg.translation = prev.model_copy()
                 stats.kept += 1
                 handled.add(i)
             continue
@@ -294,11 +250,11 @@ def carry_reviews(
             entry = memory.get(*memory_key(seg.text, tr), tr.model)
             if entry is not None and entry.state in REVIEWED_STATES:
                 # who and when: from the previous version when it holds this very review
-                prev_tr = (by_text.get(unicodedata.normalize("NFC", seg.text)) or {}).get("translation") or {}
-                same = prev_tr.get("text") == entry.text and prev_tr.get("state") == entry.state
+                prev_tr = by_text.get(unicodedata.normalize("NFC", seg.text))
+                same = prev_tr is not None and prev_tr.text == entry.text and prev_tr.state == entry.state
                 update: dict[str, Any] = {
-                    "reviewed_at": (parse_time(prev_tr.get("reviewed_at")) if same else None) or tr.reviewed_at or parse_time(entry.updated),
-                    "reviewed_by": getattr(entry, "reviewer", None) or (prev_tr.get("reviewed_by") if same else tr.reviewed_by),
+                    "reviewed_at": (prev_tr.reviewed_at if same and prev_tr else None) or tr.reviewed_at or parse_time(entry.updated),
+                    "reviewed_by": getattr(entry, "reviewer", None) or (prev_tr.reviewed_by if same and prev_tr else tr.reviewed_by),
                 }
                 if not (tr.state == entry.state and tr.text == entry.text):
                     update.update({"text": entry.text, "state": entry.state, "from_memory": True, "reference": None})
@@ -306,18 +262,17 @@ def carry_reviews(
                 stats.from_memory += 1
                 handled.add(i)
                 continue
-        prev = by_text.get(unicodedata.normalize("NFC", seg.text))
-        if prev is not None:
-            old = prev["translation"]
-            if old.get("src") == tr.src and old.get("tgt") == tr.tgt:
+        old = by_text.get(unicodedata.normalize("NFC", seg.text))
+        if old is not None:
+            if old.src == tr.src and old.tgt == tr.tgt:
                 seg.translation = tr.model_copy(
                     update={
-                        "text": old["text"],
-                        "state": old["state"],
-                        "reviewed_at": parse_time(old.get("reviewed_at")),
-                        "reviewed_by": old.get("reviewed_by"),
-                        "reference": old.get("reference"),
-                        "model": old.get("model") or tr.model,
+                        "text": old.text,
+                        "state": old.state,
+                        "reviewed_at": old.reviewed_at,
+                        "reviewed_by": old.reviewed_by,
+                        "reference": old.reference,
+                        "model": old.model or tr.model,
                     }
                 )
                 stats.kept += 1
@@ -328,7 +283,7 @@ def carry_reviews(
 
     if not prev_segments:
         return stats
-    old_texts = [unicodedata.normalize("NFC", s.get("text", "")) for s in prev_segments]
+    old_texts = [unicodedata.normalize("NFC", s.text) for s in prev_segments]
     new_texts = [unicodedata.normalize("NFC", s.text) for s in segments]
     matcher = difflib.SequenceMatcher(a=old_texts, b=new_texts, autojunk=False)
     for tag, a0, a1, b0, b1 in matcher.get_opcodes():
@@ -357,8 +312,8 @@ def carry_reviews(
                 best = same_place if same_place in candidates else None
             if best is None:
                 continue
-            old_tr = prev_segments[best].get("translation") or {}
-            if old_tr.get("src") != tr.src or old_tr.get("tgt") != tr.tgt:
+            old_tr = prev_segments[best].translation
+            if old_tr is None or old_tr.src != tr.src or old_tr.tgt != tr.tgt:
                 continue
             seg.translation = tr.model_copy(
                 update={"state": "needs-review", "reference": _reference_of(prev_segments[best]), "reviewed_at": None}
@@ -454,18 +409,12 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _stored_segments(output_dir: Path, source_id: str, doc_id: str) -> dict[str, dict[str, Any]] | None:
+def _stored_segments(output_dir: Path, source_id: str, doc_id: str) -> dict[str, Segment] | None:
     """Segments by id of the source's latest stored record when it is this document, else None (read only)."""
-    from tasks.store.files import latest_document
-
-    latest = latest_document(output_dir, source_id)
-    try:
-        record = load_record(output_dir, latest) if latest else None
-    except (OSError, ValueError):
+    record = latest_stored(output_dir, source_id)
+    if record is None or record.doc_id != doc_id:
         return None
-    if record is None or record.get("doc_id") != doc_id:
-        return None
-    return {s.get("id"): s for s in record.get("segments") or []}
+    return {s.id: s for s in record.segments}
 
 
 def import_review(path: Path, output_dir: Path, memory: ReviewMemory, reviewer: str | None = None) -> ImportReport:
@@ -491,7 +440,7 @@ def import_review(path: Path, output_dir: Path, memory: ReviewMemory, reviewer: 
         assert m is not None  # checked by read_xliff_units
         source_id, doc_id, _version = m.groups()
         edits: list[SegmentEdit] = []
-        stored: dict[str, dict[str, Any]] | None = None
+        stored: dict[str, Segment] | None = None
         for unit in doc_units:
             if not unit.translate or unit.target is None:
                 continue
@@ -501,8 +450,8 @@ def import_review(path: Path, output_dir: Path, memory: ReviewMemory, reviewer: 
                 if stored is None:
                     stored = _stored_segments(output_dir, source_id, doc_id) or {}
                 seg = stored.get(unit.unit_id)
-                text = ((seg or {}).get("translation") or {}).get("text")
-                if seg is not None and text is not None and xml_text(text) != unit.target:
+                text = seg.translation.text if seg is not None and seg.translation is not None else None
+                if text is not None and xml_text(text) != unit.target:
                     report.edited_not_marked.append(unit.unit_id)
                 else:
                     report.not_reviewed += 1
@@ -541,21 +490,21 @@ class ReviewConflict(Exception):
         self.current = current  # segment_view of the stored segment now; None when it is gone
 
 
-def segment_version(record: dict[str, Any], seg: dict[str, Any]) -> str:
+def segment_version(record: StoredDocument, seg: Segment) -> str:
     """Opaque version of one stored segment: changes with its text, translation, state or the page version."""
-    tr = seg.get("translation") or {}
+    tr = seg.translation.model_dump(mode="json") if seg.translation is not None else {}
     basis = [
-        record.get("doc_id"), record.get("version"), seg.get("id"), seg.get("text"),
+        record.doc_id, record.version, seg.id, seg.text,
         tr.get("text"), tr.get("state"), tr.get("reviewed_at"), tr.get("reference"),
     ]
     return hashlib.sha256(json.dumps(basis, ensure_ascii=False, default=str).encode("utf-8")).hexdigest()[:16]
 
 
-def segment_view(record: dict[str, Any], seg: dict[str, Any]) -> dict[str, Any]:
+def segment_view(record: StoredDocument, seg: Segment) -> dict[str, Any]:
     """What a reviewer's page shows of one segment (and what the write API answers)."""
-    tr = seg.get("translation") or {}
+    tr = seg.translation.model_dump(mode="json") if seg.translation is not None else {}
     return {
-        "segment_id": seg.get("id"),
+        "segment_id": seg.id,
         "version": segment_version(record, seg),
         "text": tr.get("text"),
         "state": tr.get("state") or "untranslated",
@@ -610,28 +559,29 @@ def apply_edits(
     the two, the next crawl takes the review from the memory). An edit already applied
     (same text and state) writes nothing anywhere, so a second import changes nothing.
     """
-    from tasks.store.files import append_lines, latest_document, write_json_atomic
+    from tasks.store.document import rewrite_document
+    from tasks.store.files import append_lines, latest_document
 
     report = report if report is not None else ImportReport()
     when = when or _now()
     with review_lock(output_dir):
         latest = latest_document(output_dir, source_id)
-        record = None
+        record: StoredDocument | None = None
         reason = f"document {doc_id} is no longer stored as the latest of {source_id}"
         if latest:
             try:
-                record = load_record(output_dir, latest)
+                record = read_document(output_dir, latest)
             except (OSError, ValueError) as exc:
                 reason = f"stored document {latest} is unreadable ({exc})"
-        if record is None or record.get("doc_id") != doc_id:
+        if record is None or record.doc_id != doc_id:
             for edit in edits:
                 if edit.version is not None:
                     raise ReviewConflict(edit.segment_id, None)
                 report.stale.append({"unit": edit.segment_id, "reason": reason})
             return report
         assert latest is not None
-        segments = record.get("segments") or []
-        by_id = {s.get("id"): s for s in segments}
+        segments = record.segments
+        by_id = {s.id: s for s in segments}
         for edit in edits:
             if edit.state not in WRITE_STATES:
                 raise ValueError(f"state {edit.state!r}: expected one of {', '.join(WRITE_STATES)}")
@@ -643,11 +593,11 @@ def apply_edits(
         audit: list[dict[str, Any]] = []
         for edit in edits:
             seg = by_id.get(edit.segment_id)
-            if edit.source is None or (seg is not None and same_source(xml_text(seg.get("text")), edit.source)):
+            if edit.source is None or (seg is not None and same_source(xml_text(seg.text), edit.source)):
                 targets = [seg] if seg is not None else []
             else:
                 # the sentence may have moved: same source text elsewhere in the latest version
-                targets = [s for s in segments if same_source(xml_text(s.get("text")), edit.source)]
+                targets = [s for s in segments if same_source(xml_text(s.text), edit.source)]
             if not targets:
                 reason = (
                     "segment no longer exists in the latest version"
@@ -657,42 +607,40 @@ def apply_edits(
                 report.stale.append({"unit": edit.segment_id, "reason": reason})
                 continue
             for target in targets:
-                tr = target.get("translation")
+                tr = target.translation
                 if tr is None:
                     # no model covered this language: the reviewer's translation is the first one
-                    if not edit.target_lang or not target.get("lang") or target["lang"] in ("und", "other"):
+                    if not edit.target_lang or not target.lang or target.lang in ("und", "other"):
                         report.stale.append({"unit": edit.segment_id, "reason": "untranslated segment of unknown language: no pair to store"})
                         continue
-                    tr = target["translation"] = Translation(
-                        text="", src=target["lang"], tgt=edit.target_lang, model=HUMAN_MODEL, engine=HUMAN_MODEL
-                    ).model_dump(mode="json")
+                    tr = Translation(text="", src=target.lang, tgt=edit.target_lang, model=HUMAN_MODEL, engine=HUMAN_MODEL)
                 if edit.state in REVIEWED_STATES:
-                    key_text, key_src, key_tgt = memory_key(target["text"], tr)
-                    entry = memory.get(key_text, key_src, key_tgt, tr["model"])
+                    key_text, key_src, key_tgt = memory_key(target.text, tr)
+                    entry = memory.get(key_text, key_src, key_tgt, tr.model)
                     if entry is None or entry.state != edit.state or entry.text != edit.text:
                         report.memory_written += memory.put(
-                            key_text, edit.text, key_src, key_tgt, tr["model"], edit.state, reviewer=reviewer
+                            key_text, edit.text, key_src, key_tgt, tr.model, edit.state, reviewer=reviewer
                         )
-                if tr.get("state") == edit.state and tr.get("text") == edit.text:
-                    report.unchanged.append(target["id"])
-                    report.segments[target["id"]] = segment_view(record, target)
+                if tr.state == edit.state and tr.text == edit.text:
+                    report.unchanged.append(target.id)
+                    report.segments[target.id] = segment_view(record, target)
                     continue
-                old = {"text": tr.get("text"), "state": tr.get("state") or "mt"}
+                old = {"text": tr.text, "state": tr.state}
                 if edit.state == "needs-review":
-                    reference = tr.get("text") if tr.get("state") in REVIEWED_STATES else tr.get("reference")
+                    reference = tr.text if tr.state in REVIEWED_STATES else tr.reference
                 else:
                     reference = None
-                tr.update(
-                    {
+                target.translation = tr.model_copy(
+                    update={
                         "text": edit.text,
                         "state": edit.state,
-                        "reviewed_at": when.isoformat(),
+                        "reviewed_at": when,
                         "reviewed_by": reviewer,
                         "reference": reference,
                     }
                 )
-                report.applied.append(target["id"])
-                report.segments[target["id"]] = segment_view(record, target)
+                report.applied.append(target.id)
+                report.segments[target.id] = segment_view(record, target)
                 audit.append(
                     {
                         "at": when.isoformat(),
@@ -700,13 +648,13 @@ def apply_edits(
                         "via": via,
                         "source_id": source_id,
                         "document": latest,
-                        "segment_id": target["id"],
+                        "segment_id": target.id,
                         "old": old,
                         "new": {"text": edit.text, "state": edit.state},
                     }
                 )
         if audit:
-            write_json_atomic(output_dir / latest, record)
+            rewrite_document(output_dir, record)
             report.documents_rewritten.append(latest)
             append_lines(output_dir / AUDIT_LOG, [json.dumps(a, ensure_ascii=False) for a in audit])
     return report

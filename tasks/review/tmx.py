@@ -19,10 +19,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from pydantic import TypeAdapter
+
 from tasks import __version__
 from tasks.langs import written_without_spaces
+from tasks.models import AlignedPair
 from tasks.review.link_state import exported_links, link_status
-from tasks.review.reviews import StoredDocument, parse_time, xml_text
+from tasks.review.reviews import StoredDocument, xml_text
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 DOCTYPE = '<!DOCTYPE tmx SYSTEM "tmx14.dtd">'
@@ -60,52 +63,53 @@ def _prop_value(value: Any) -> str | None:
 
 def translation_units(doc: StoredDocument) -> list[TmxUnit]:
     """One unit per translated segment of a document (copies and untranslated skipped)."""
-    record = doc.record
-    fetch = record.get("fetch") or {}
-    fetched_at = parse_time(fetch.get("fetched_at"))
-    url = fetch.get("final_url") or record.get("url")
-    pair_of: dict[str, dict[str, Any]] = {}
-    for pair in record.get("alignment") or []:
-        for sid in pair.get("src") or []:
+    fetched_at = doc.fetched_at
+    pair_of: dict[str, AlignedPair] = {}
+    for pair in doc.alignment:
+        for sid in pair.src:
             pair_of[sid] = pair
     units: list[TmxUnit] = []
-    for seg in record.get("segments") or []:
-        tr = seg.get("translation")
-        if not tr or tr.get("state") == "copy" or not tr.get("text") or tr.get("src") == tr.get("tgt"):
+    for seg in doc.segments:
+        tr = seg.translation
+        if tr is None or tr.state == "copy" or not tr.text or tr.src == tr.tgt:
             continue
-        reviewed_at = parse_time(tr.get("reviewed_at"))
-        pair = pair_of.get(seg["id"]) or {}
+        pair = pair_of.get(seg.id)
         props = [
-            ("x-source-id", record.get("source_id")),
-            ("x-doc-id", record.get("doc_id")),
-            ("x-version", record.get("version")),
-            ("x-segment", seg["id"]),
-            ("x-url", url),
-            ("x-fetched-at", fetch.get("fetched_at")),
-            ("x-model", tr.get("model")),
-            ("x-engine", tr.get("engine")),
-            ("x-state", tr.get("state")),
-            ("x-from-memory", tr.get("from_memory")),
-            ("x-reviewed-at", tr.get("reviewed_at")),
-            ("x-reference", tr.get("reference")),
-            ("x-lang", seg.get("lang")),
-            ("x-lang-score", seg.get("lang_score")),
-            ("x-align-method", pair.get("method")),
-            ("x-align-score", pair.get("score")),
+            ("x-source-id", doc.source_id),
+            ("x-doc-id", doc.doc_id),
+            ("x-version", doc.version),
+            ("x-segment", seg.id),
+            ("x-url", doc.page_url),
+            ("x-fetched-at", doc.fetch.fetched_at),
+            ("x-model", tr.model),
+            ("x-engine", tr.engine),
+            ("x-state", tr.state),
+            ("x-from-memory", tr.from_memory),
+            ("x-reviewed-at", _json_time(tr.reviewed_at)),
+            ("x-reference", tr.reference),
+            ("x-lang", seg.lang),
+            ("x-lang-score", seg.lang_score),
+            ("x-align-method", pair.method if pair else None),
+            ("x-align-score", pair.score if pair else None),
         ]
         units.append(
             TmxUnit(
-                tuid=seg["id"],
-                src_lang=tr["src"],
-                tgt_lang=tr["tgt"],
-                source=seg.get("text", ""),
-                target=tr["text"],
+                tuid=seg.id,
+                src_lang=tr.src,
+                tgt_lang=tr.tgt,
+                source=seg.text,
+                target=tr.text,
                 created=fetched_at,
-                changed=reviewed_at or fetched_at,
+                changed=tr.reviewed_at or fetched_at,
                 props=[(k, v) for k, v in ((k, _prop_value(v)) for k, v in props) if v is not None],
             )
         )
     return units
+
+
+def _json_time(value: datetime | None) -> str | None:
+    """A datetime as the stored record writes it (JSON)."""
+    return None if value is None else TypeAdapter(datetime).dump_python(value, mode="json")
 
 
 def _join(texts: list[str], lang: str) -> str:
@@ -113,49 +117,47 @@ def _join(texts: list[str], lang: str) -> str:
     return sep.join(t for t in texts if t)
 
 
-def story_units(doc: StoredDocument, partner: dict[str, Any] | None) -> list[TmxUnit]:
+def story_units(doc: StoredDocument, partner: StoredDocument | None) -> list[TmxUnit]:
     """One unit per exported story link with text on both sides (1:0 and 0:1 links carry no pair).
 
     Unsure links (not exported by the aligner, not confirmed by a translator) and rejected
     ones are left out (tasks/review/link_state.py)."""
-    story = doc.record.get("story") or {}
-    links = exported_links(story.get("links"))
-    if not links or partner is None:
+    story = doc.story
+    links = exported_links(story.links if story is not None else None)
+    if story is None or not links or partner is None:
         return []
-    mine = {s["id"]: s for s in doc.record.get("segments") or []}
-    theirs = {s["id"]: s for s in partner.get("segments") or []}
-    fetch = doc.record.get("fetch") or {}
-    pfetch = partner.get("fetch") or {}
-    created = max(filter(None, [parse_time(fetch.get("fetched_at")), parse_time(pfetch.get("fetched_at"))]), default=None)
+    mine = {s.id: s for s in doc.segments}
+    theirs = {s.id: s for s in partner.segments}
+    created = max(filter(None, [doc.fetched_at, partner.fetched_at]), default=None)
     units: list[TmxUnit] = []
     for link in links:
-        src_segs = [mine[i] for i in link.get("src") or [] if i in mine]
-        tgt_segs = [theirs[i] for i in link.get("tgt") or [] if i in theirs]
+        src_segs = [mine[i] for i in link.src if i in mine]
+        tgt_segs = [theirs[i] for i in link.tgt if i in theirs]
         if not src_segs or not tgt_segs:
             continue
-        src_lang = src_segs[0].get("lang") or doc.record["document"].get("lang") or "und"
-        tgt_lang = tgt_segs[0].get("lang") or partner["document"].get("lang") or "und"
+        src_lang = src_segs[0].lang or doc.document.lang or "und"
+        tgt_lang = tgt_segs[0].lang or partner.document.lang or "und"
         props = [
-            ("x-source-id", doc.record.get("source_id")),
-            ("x-pivot-source", story.get("pivot_source")),
-            ("x-url", fetch.get("final_url") or doc.record.get("url")),
-            ("x-pivot-url", pfetch.get("final_url") or partner.get("url")),
-            ("x-fetched-at", fetch.get("fetched_at")),
-            ("x-segments", " ".join(s["id"] for s in src_segs)),
-            ("x-pivot-segments", " ".join(s["id"] for s in tgt_segs)),
-            ("x-method", link.get("method")),
-            ("x-score", link.get("score")),
+            ("x-source-id", doc.source_id),
+            ("x-pivot-source", story.pivot_source),
+            ("x-url", doc.page_url),
+            ("x-pivot-url", partner.page_url),
+            ("x-fetched-at", doc.fetch.fetched_at),
+            ("x-segments", " ".join(s.id for s in src_segs)),
+            ("x-pivot-segments", " ".join(s.id for s in tgt_segs)),
+            ("x-method", link.method),
+            ("x-score", link.score),
             ("x-link", link_status(link)),
-            ("x-confirmed-by", (link.get("review") or {}).get("by")),
+            ("x-confirmed-by", link.review.by if link.review is not None else None),
             ("x-state", "human"),
         ]
         units.append(
             TmxUnit(
-                tuid=f"{src_segs[0]['id']}>{tgt_segs[0]['id']}",
+                tuid=f"{src_segs[0].id}>{tgt_segs[0].id}",
                 src_lang=src_lang,
                 tgt_lang=tgt_lang,
-                source=_join([s.get("text", "") for s in src_segs], src_lang),
-                target=_join([s.get("text", "") for s in tgt_segs], tgt_lang),
+                source=_join([s.text for s in src_segs], src_lang),
+                target=_join([s.text for s in tgt_segs], tgt_lang),
                 created=created,
                 changed=created,
                 props=[(k, v) for k, v in ((k, _prop_value(v)) for k, v in props) if v is not None],
@@ -196,7 +198,7 @@ def build_tmx(units: list[TmxUnit], src_lang: str, created: datetime | None = No
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True, doctype=DOCTYPE)
 
 
-def export_tmx(docs: list[StoredDocument], to_dir: Path, partners: dict[str, dict[str, Any] | None] | None = None) -> list[Path]:
+def export_tmx(docs: list[StoredDocument], to_dir: Path, partners: dict[str, StoredDocument | None] | None = None) -> list[Path]:
     """Write `<src>-<tgt>.tmx` (translations) and `<src>-<tgt>.story.tmx` (story links) into to_dir."""
     from tasks.store.files import write_atomic
 
@@ -205,7 +207,7 @@ def export_tmx(docs: list[StoredDocument], to_dir: Path, partners: dict[str, dic
     for doc in docs:
         for unit in translation_units(doc):
             groups.setdefault(("", unit.src_lang, unit.tgt_lang), []).append(unit)
-        for unit in story_units(doc, partners.get(doc.rel)):
+        for unit in story_units(doc, partners.get(doc.rel or "")):
             groups.setdefault((".story", unit.src_lang, unit.tgt_lang), []).append(unit)
     written: list[Path] = []
     now = datetime.now(timezone.utc)

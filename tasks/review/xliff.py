@@ -15,13 +15,17 @@ finds its way back.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from pydantic import TypeAdapter
 
 from tasks import __version__
 from tasks.langs import written_without_spaces
 from tasks.review.link_state import exported_links, link_status
 from tasks.review.reviews import XLIFF12_NS, XLIFF12_STATE, XML_NS, StoredDocument, xml_text
+from tasks.store.document import StoryLink
 
 _X = f"{{{XLIFF12_NS}}}"
 _XML_LANG = f"{{{XML_NS}}}lang"
@@ -40,24 +44,29 @@ def _kv(pairs: list[tuple[str, Any]]) -> str:
     return "; ".join(f"{k}: {v}" for k, v in pairs if v not in (None, "", []))
 
 
-def _human_versions(record: dict[str, Any], partner: dict[str, Any] | None) -> dict[str, tuple[str, dict[str, Any]]]:
+def _human_versions(doc: StoredDocument, partner: StoredDocument | None) -> dict[str, tuple[str, StoryLink]]:
     """segment id -> (the story's human-version text linked to it, the link); exported links only."""
-    story = record.get("story") or {}
-    if partner is None or not exported_links(story.get("links")):
+    links = exported_links(doc.story.links if doc.story is not None else None)
+    if partner is None or not links:
         return {}
-    theirs = {s["id"]: s for s in partner.get("segments") or []}
-    lang = (partner.get("document") or {}).get("lang") or ""
+    theirs = {s.id: s for s in partner.segments}
+    lang = partner.document.lang or ""
     sep = "" if written_without_spaces(lang) else " "
-    out: dict[str, tuple[str, dict[str, Any]]] = {}
-    for link in exported_links(story["links"]):
-        text = sep.join(theirs[i].get("text", "") for i in link.get("tgt") or [] if i in theirs)
+    out: dict[str, tuple[str, StoryLink]] = {}
+    for link in links:
+        text = sep.join(theirs[i].text for i in link.tgt if i in theirs)
         if text:
-            for sid in link.get("src") or []:
+            for sid in link.src:
                 out[sid] = (text, link)
     return out
 
 
-def build_xliff(doc: StoredDocument, pivot: str | None = None, partner: dict[str, Any] | None = None) -> bytes:
+def _time(value: Any) -> Any:
+    """A datetime as the stored record writes it (JSON); anything else as is."""
+    return TypeAdapter(datetime).dump_python(value, mode="json") if isinstance(value, datetime) else value
+
+
+def build_xliff(doc: StoredDocument, pivot: str | None = None, partner: StoredDocument | None = None) -> bytes:
     """The XLIFF 1.2 document for one stored document version.
 
     With `partner` (the latest record of the story's human version), each segment of an
@@ -66,20 +75,16 @@ def build_xliff(doc: StoredDocument, pivot: str | None = None, partner: dict[str
     """
     from lxml import etree
 
-    record = doc.record
-    document = record.get("document") or {}
-    fetch = record.get("fetch") or {}
-    prov = record.get("provenance") or {}
-    segments = record.get("segments") or []
-    tgt_lang = pivot or next((s["translation"]["tgt"] for s in segments if s.get("translation")), None) or "en"
-    src_lang = document.get("lang") or next((s.get("lang") for s in segments if s.get("lang")), None) or "und"
+    document, fetch, prov, segments = doc.document, doc.fetch, doc.provenance, doc.segments
+    tgt_lang = pivot or next((s.translation.tgt for s in segments if s.translation), None) or "en"
+    src_lang = document.lang or next((s.lang for s in segments if s.lang), None) or "und"
 
     root = etree.Element(_X + "xliff", {"version": "1.2"}, nsmap={None: XLIFF12_NS})
     file_el = etree.SubElement(
         root,
         _X + "file",
         {
-            "original": doc.rel,
+            "original": doc.rel or "",
             "source-language": src_lang,
             "target-language": tgt_lang,
             "datatype": "plaintext",
@@ -94,60 +99,60 @@ def build_xliff(doc: StoredDocument, pivot: str | None = None, partner: dict[str
         header,
         _kv(
             [
-                ("title", document.get("title")),
-                ("source", record.get("source_id")),
-                ("url", record.get("url")),
-                ("final url", fetch.get("final_url")),
-                ("fetched at", fetch.get("fetched_at")),
-                ("http status", fetch.get("status")),
-                ("sha256", fetch.get("sha256")),
-                ("raw snapshot", fetch.get("raw_path")),
-                ("charset", f"{fetch.get('charset')} ({fetch.get('charset_source')})" if fetch.get("charset") else None),
-                ("extractor", document.get("extractor")),
-                ("selector", document.get("selector")),
-                ("detector", prov.get("detector")),
-                ("models", ", ".join(prov.get("models") or [])),
-                ("engine", prov.get("engine")),
-                ("run", prov.get("run_id")),
-                ("newsbridge", prov.get("newsbridge")),
+                ("title", document.title),
+                ("source", doc.source_id),
+                ("url", doc.url),
+                ("final url", fetch.final_url),
+                ("fetched at", fetch.fetched_at),
+                ("http status", fetch.status),
+                ("sha256", fetch.sha256),
+                ("raw snapshot", fetch.raw_path),
+                ("charset", f"{fetch.charset} ({fetch.charset_source})" if fetch.charset else None),
+                ("extractor", document.extractor),
+                ("selector", document.selector),
+                ("detector", prov.detector),
+                ("models", ", ".join(prov.models)),
+                ("engine", prov.engine),
+                ("run", prov.run_id),
+                ("newsbridge", prov.newsbridge),
             ]
         ),
     )
     body = etree.SubElement(file_el, _X + "body")
-    human = _human_versions(record, partner)
-    story_source = (record.get("story") or {}).get("pivot_source")
+    human = _human_versions(doc, partner)
+    story_source = doc.story.pivot_source if doc.story is not None else None
     for seg in segments:
-        tr = seg.get("translation")
-        tu = etree.SubElement(body, _X + "trans-unit", {"id": xml_text(seg["id"])})
+        tr = seg.translation
+        tu = etree.SubElement(body, _X + "trans-unit", {"id": xml_text(seg.id)})
         source = etree.SubElement(tu, _X + "source")
-        if seg.get("lang") and seg["lang"] != src_lang:
-            source.set(_XML_LANG, seg["lang"])
-        source.text = xml_text(seg.get("text"))
+        if seg.lang and seg.lang != src_lang:
+            source.set(_XML_LANG, seg.lang)
+        source.text = xml_text(seg.text)
         if tr:
-            state, qualifier = XLIFF12_STATE.get(tr.get("state") or "mt", XLIFF12_STATE["mt"])
-            if tr.get("state") == "copy" or tr.get("src") == tr.get("tgt"):
+            state, qualifier = XLIFF12_STATE.get(tr.state or "mt", XLIFF12_STATE["mt"])
+            if tr.state == "copy" or tr.src == tr.tgt:
                 tu.set("translate", "no")
-            if tr.get("state") in ("reviewed", "final"):
+            if tr.state in ("reviewed", "final"):
                 tu.set("approved", "yes")
             target = etree.SubElement(tu, _X + "target", {"state": state})
             if qualifier:
                 target.set("state-qualifier", qualifier)
-            if tr.get("tgt") and tr["tgt"] != tgt_lang:
-                target.set(_XML_LANG, tr["tgt"])
-            target.text = xml_text(tr.get("text"))
-            if tr.get("state") == "needs-review" and tr.get("reference"):
+            if tr.tgt and tr.tgt != tgt_lang:
+                target.set(_XML_LANG, tr.tgt)
+            target.text = xml_text(tr.text)
+            if tr.state == "needs-review" and tr.reference:
                 alt = etree.SubElement(tu, _X + "alt-trans", {"alttranstype": "previous-version", "origin": "newsbridge-review"})
-                etree.SubElement(alt, _X + "source").text = xml_text(seg.get("text"))
-                etree.SubElement(alt, _X + "target").text = xml_text(tr["reference"])
-        if seg["id"] in human:
-            text, link = human[seg["id"]]
+                etree.SubElement(alt, _X + "source").text = xml_text(seg.text)
+                etree.SubElement(alt, _X + "target").text = xml_text(tr.reference)
+        if seg.id in human:
+            text, link = human[seg.id]
             alt = etree.SubElement(
                 tu,
                 _X + "alt-trans",
                 {
                     "alttranstype": "reference",
-                    "origin": xml_text(f"human version: {story_source} ({link.get('method')}, {link_status(link)})"),
-                    "match-quality": f"{float(link.get('score') or 0):.2f}",
+                    "origin": xml_text(f"human version: {story_source} ({link.method}, {link_status(link)})"),
+                    "match-quality": f"{float(link.score or 0):.2f}",
                 },
             )
             etree.SubElement(alt, _X + "target").text = xml_text(text)
@@ -155,17 +160,17 @@ def build_xliff(doc: StoredDocument, pivot: str | None = None, partner: dict[str
             tu,
             _kv(
                 [
-                    ("paragraph", seg.get("paragraph")),
-                    ("sentence", seg.get("sentence")),
-                    ("offsets", f"{seg.get('start')}-{seg.get('end')}"),
-                    ("lang", f"{seg.get('lang')} ({float(seg.get('lang_score') or 0):.3f})"),
-                    ("evidence", ", ".join(seg.get("lang_evidence") or [])),
-                    ("model", (tr or {}).get("model")),
-                    ("engine", (tr or {}).get("engine")),
-                    ("chain", " > ".join((tr or {}).get("chain") or [])),
-                    ("from memory", (tr or {}).get("from_memory")),
-                    ("state", (tr or {}).get("state") or "untranslated"),
-                    ("reviewed at", (tr or {}).get("reviewed_at")),
+                    ("paragraph", seg.paragraph),
+                    ("sentence", seg.sentence),
+                    ("offsets", f"{seg.start}-{seg.end}"),
+                    ("lang", f"{seg.lang} ({float(seg.lang_score or 0):.3f})"),
+                    ("evidence", ", ".join(seg.lang_evidence)),
+                    ("model", tr.model if tr else None),
+                    ("engine", tr.engine if tr else None),
+                    ("chain", " > ".join(tr.chain) if tr else None),
+                    ("from memory", tr.from_memory if tr else None),
+                    ("state", tr.state if tr else "untranslated"),
+                    ("reviewed at", _time(tr.reviewed_at) if tr else None),
                 ]
             ),
         )
@@ -176,10 +181,10 @@ def xliff_path(to_dir: Path, doc: StoredDocument) -> Path:
     """`<to>/<source-id>/<doc-id>.xlf` (ids are validated path components)."""
     from tasks.store.files import safe_join
 
-    return safe_join(to_dir, doc.source_id, f"{doc.record['doc_id']}.xlf")
+    return safe_join(to_dir, doc.source_id, f"{doc.doc_id}.xlf")
 
 
-def export_xliff(docs: list[StoredDocument], to_dir: Path, partners: dict[str, dict[str, Any] | None] | None = None) -> list[Path]:
+def export_xliff(docs: list[StoredDocument], to_dir: Path, partners: dict[str, StoredDocument | None] | None = None) -> list[Path]:
     """Write one XLIFF 1.2 file per document into to_dir."""
     from tasks.store.files import write_atomic
 
@@ -187,6 +192,6 @@ def export_xliff(docs: list[StoredDocument], to_dir: Path, partners: dict[str, d
     written = []
     for doc in docs:
         path = xliff_path(to_dir, doc)
-        write_atomic(path, build_xliff(doc, partner=partners.get(doc.rel)))
+        write_atomic(path, build_xliff(doc, partner=partners.get(doc.rel or "")))
         written.append(path)
     return written

@@ -1,4 +1,7 @@
-"""Storage: atomic files, content-addressed raw snapshots, document JSON and run records."""
+"""Storage: atomic files, safe paths, content-addressed raw snapshots, document paths and run records.
+
+The stored document itself (its type, reader and writer) is tasks/store/document.py.
+"""
 
 from __future__ import annotations
 
@@ -11,15 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from tasks.models import (
-    SOURCE_ID_RE,
-    AlignedPair,
-    Document,
-    FetchResult,
-    Provenance,
-    Rejection,
-    SourceOutcome,
-)
+from tasks.models import SOURCE_ID_RE, Rejection, SourceOutcome
 
 
 class UnsafePathError(ValueError):
@@ -156,9 +151,6 @@ def document_dir(output_dir: Path, source_id: str, doc_id: str) -> Path:
 
 # --------------------------------------------------------------------------- documents
 
-DOCUMENT_SCHEMA = "newsbridge.document/1"
-
-
 def doc_id_for(url: str) -> str:
     """Stable id of an article across content versions: a hash of its URL."""
     return sha256_hex(url.encode("utf-8"))[:16]
@@ -167,77 +159,6 @@ def doc_id_for(url: str) -> str:
 def version_for(sha256: str) -> str:
     """Id of one content version: a prefix of the raw bytes' sha256."""
     return sha256[:16]
-
-
-def document_record(
-    doc: Document,
-    fetch: FetchResult,
-    *,
-    doc_id: str,
-    alignment: list[AlignedPair],
-    provenance: Provenance,
-    story: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The JSON body of one stored document version (see README "Outputs")."""
-    return {
-        "schema": DOCUMENT_SCHEMA,
-        "source_id": doc.source_id,
-        "url": fetch.url,
-        "doc_id": doc_id,
-        "version": version_for(fetch.sha256 or ""),
-        "fetch": {
-            "final_url": fetch.final_url,
-            "redirects": fetch.redirects,
-            "status": fetch.status,
-            "fetched_at": fetch.fetched_at.isoformat(),
-            "sha256": fetch.sha256,
-            "etag": fetch.etag,
-            "last_modified": fetch.last_modified,
-            "content_type": fetch.content_type,
-            "charset": doc.charset,
-            "charset_source": doc.charset_source,
-            "raw_path": fetch.raw_path,
-            "robots": fetch.robots,
-        },
-        "document": {
-            "title": doc.title,
-            "date": doc.date,
-            "author": doc.author,
-            "canonical_url": doc.canonical_url,
-            "page_lang": doc.page_lang,
-            "lang": doc.lang,
-            "extractor": doc.extractor,
-            "selector": doc.selector,
-            "paragraphs": doc.paragraphs,
-            "text": doc.text,
-        },
-        "segments": [s.model_dump(mode="json") for s in doc.segments],
-        "alignment": [a.model_dump(mode="json") for a in alignment],
-        "discovery": doc.discovery,
-        "story": story,
-        "provenance": provenance.model_dump(mode="json"),
-    }
-
-
-def write_document(output_dir: Path, record: dict[str, Any]) -> str:
-    """Store one document version atomically and point `latest.json` at it.
-
-    The file name is the content version, so storing the same content twice (a rerun
-    after a crash) rewrites the same file instead of adding a duplicate.
-    Returns the path relative to output_dir.
-    """
-    source_id, doc_id, version = record["source_id"], record["doc_id"], record["version"]
-    folder = document_dir(output_dir, source_id, doc_id)
-    if not SOURCE_ID_RE.match(version):
-        raise UnsafePathError(f"invalid version for a path: {version!r}")
-    path = folder / f"{version}.json"
-    write_json_atomic(path, record)
-    rel = path.relative_to(output_dir.resolve()).as_posix()
-    write_json_atomic(
-        safe_join(output_dir, "docs", source_id, "latest.json"),
-        {"doc_id": doc_id, "version": version, "path": rel},
-    )
-    return rel
 
 
 def latest_document(output_dir: Path, source_id: str) -> str | None:

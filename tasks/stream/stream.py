@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any, Callable, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from tasks.models import Document, FetchDefaults, FetchResult, Provenance, Rejection, Segment, Source, SourceOutcome
+from tasks.store.document import StoryBlock
 
 if TYPE_CHECKING:
     from tasks.crawl.fetch.request import FetchRequest
@@ -202,15 +203,16 @@ def store_document(
     output_dir: Path,
     provenance: Provenance,
     memory: Any | None,
-    story: dict[str, Any] | None = None,
+    story: StoryBlock | None = None,
 ) -> tuple[str, str]:
     """Carry reviews, align, write the document version atomically, then commit the fetch state.
 
     Returns (status, relative path); status is "new", "changed" or "unchanged".
     """
     from tasks.align.sentences import align_translations
-    from tasks.review.reviews import carry_reviews, load_record
-    from tasks.store.files import document_record, latest_document, write_document
+    from tasks.review.reviews import carry_reviews
+    from tasks.store.document import read_document, stored_document, write_document
+    from tasks.store.files import latest_document
 
     doc = processed.document
     assert doc is not None and processed.doc_id is not None
@@ -218,8 +220,8 @@ def store_document(
     # A translator's reviewed work survives a re-crawl: unchanged segments keep it,
     # changed ones are flagged needs-review with the old reviewed text as reference.
     if memory is not None:
-        carry_reviews(load_record(output_dir, previous) if previous else None, doc.segments, memory)
-    record = document_record(
+        carry_reviews(read_document(output_dir, previous) if previous else None, doc.segments, memory)
+    record = stored_document(
         doc,
         fetched,
         doc_id=processed.doc_id,
@@ -530,7 +532,7 @@ class _Stream:
             doc = processed.document
             assert doc is not None
             self.state.stats["segments"] += len(doc.segments)
-            if is_low_confidence(doc.extractor):
+            if is_low_confidence(doc.extraction_confidence):
                 self.state.low_confidence.append(source.id)  # operators add a `selector` for these
             item = _InFlight(source, result, processed)
             self.in_flight[source.id] = item
@@ -642,14 +644,14 @@ class _Stream:
         blocks = story_alignments([self.by_id[m] for m in members], documents, self.run.pivot, self.run.output_dir)  # type: ignore[arg-type]
         self.store(items, blocks)
 
-    def store(self, items: list[_InFlight], stories: dict[str, dict[str, Any]]) -> None:
+    def store(self, items: list[_InFlight], stories: dict[str, StoryBlock]) -> None:
         """Hand documents to the store threads (bounded: the shard waits when they are behind)."""
         for item in items:
             self.in_flight.pop(item.source.id, None)
             self.store_slots.acquire()
             self.store_pool.submit(self._store_one, item, stories.get(item.source.id))
 
-    def _store_one(self, item: _InFlight, story: dict[str, Any] | None) -> None:
+    def _store_one(self, item: _InFlight, story: StoryBlock | None) -> None:
         try:
             status, rel = store_document(
                 item.processed, item.fetched, self.fetcher, self.run.output_dir, self.run.provenance, self.memory, story

@@ -113,7 +113,7 @@ def test_nightly_flow_end_to_end_then_incremental_rerun(prefect_harness, argos_t
     # Low-confidence extractions (the two candidates disagreed) are listed for operators.
     from tasks.text.extract import is_low_confidence
 
-    flagged = sorted(sid for sid, d in docs.items() if is_low_confidence(d["document"]["extractor"]))
+    flagged = sorted(sid for sid, d in docs.items() if is_low_confidence(d["document"]["extraction_confidence"]))
     assert stats["low_confidence_extraction"] == flagged
 
     # Second run: nothing changed, nothing translated, nothing stored twice.

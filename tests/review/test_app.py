@@ -17,7 +17,9 @@ import pytest
 from review_app_support import ROOT, page_meta, review_server
 from review_support import HOSTILE_SEGMENT, HOSTILE_TITLE, Sent, store_document
 from tasks.translate.memory import open_memory
+from tasks.models import Segment
 from tasks.review.reviews import AUDIT_LOG, apply_edits, import_review, segment_version
+from tasks.store.document import parse_document
 from tasks.review.app import (
     IndexFilters,
     ReviewRequestError,
@@ -113,7 +115,7 @@ def test_write_api_end_to_end(out: Path) -> None:
     tr = stored["segments"][0]["translation"]
     assert (tr["text"], tr["state"], tr["reviewed_by"]) == (edit["text"], "reviewed", "tester")
     assert datetime.fromisoformat(tr["reviewed_at"]).tzinfo is not None
-    assert segment_version(stored, stored["segments"][0]) == saved["version"]
+    assert segment_version(parse_document(stored), parse_document(stored).segments[0]) == saved["version"]
     with open_memory(out / "tm.sqlite") as memory:
         entry = memory.get(SENTS[0].text, "vi", "en", MODEL)
         assert (entry.text, entry.state, entry.reviewer) == (edit["text"], "reviewed", "tester")
@@ -138,7 +140,8 @@ def test_review_import_uses_the_same_write_path(out: Path, tmp_path: Path) -> No
     target = unit.find("x:target", ns)
     target.text, target.attrib["state"] = "The Ministry held a press conference.", "final"
     tree.write(str(xlf), xml_declaration=True, encoding="UTF-8")
-    stale_version = segment_version(_latest(out, "vn-plain"), _latest(out, "vn-plain")["segments"][1])
+    plain = parse_document(_latest(out, "vn-plain"))
+    stale_version = segment_version(plain, plain.segments[1])
     proc = subprocess.run(
         [sys.executable, "-m", "flows.cli", "review", "import", str(xlf), "--output", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=120, env={**__import__("os").environ, "NEWSBRIDGE_REVIEWER": "cat-user"},
@@ -323,12 +326,12 @@ def test_a_reviewer_translates_a_segment_no_model_covered(tmp_path: Path) -> Non
     record, _ = store_document(out, "vn-gap", [Sent("Có mô hình.", translation="Has a model."), Sent("Không có mô hình."), Sent("???", "und")])
     seg, odd = record["segments"][1], record["segments"][2]
     with open_memory(out / "tm.sqlite") as memory:
-        view = write_segment(out, seg["id"], {"text": "No model here.", "state": "final", "version": segment_view(record, seg)["version"]}, memory, reviewer="lan", pivot="en")
+        view = write_segment(out, seg["id"], {"text": "No model here.", "state": "final", "version": segment_view(parse_document(record), Segment.model_validate(seg))["version"]}, memory, reviewer="lan", pivot="en")
         assert (view["text"], view["state"], view["reviewed_by"]) == ("No model here.", "final", "lan")
         entry = memory.get("Không có mô hình.", "vi", "en", "human")
         assert (entry.text, entry.state, entry.reviewer) == ("No model here.", "final", "lan")
         with pytest.raises(ReviewRequestError) as exc:
-            write_segment(out, odd["id"], {"text": "What?", "state": "final", "version": segment_view(record, odd)["version"]}, memory, reviewer="lan", pivot="en")
+            write_segment(out, odd["id"], {"text": "What?", "state": "final", "version": segment_view(parse_document(record), Segment.model_validate(odd))["version"]}, memory, reviewer="lan", pivot="en")
         assert exc.value.status == 400 and "unknown language" in str(exc.value)
     stored = _latest(out, "vn-gap")["segments"][1]["translation"]
     assert (stored["model"], stored["src"], stored["tgt"], stored["text"]) == ("human", "vi", "en", "No model here.")

@@ -20,6 +20,7 @@ from tasks.review.page import document_rows
 from tasks.review.reviews import AUDIT_LOG, ReviewConflict, StoredDocument, story_partner
 from tasks.review.tmx import story_units
 from tasks.review.xliff import build_xliff
+from tasks.store.document import StoryLink, parse_document
 from tasks.store.files import latest_document
 from tasks.translate.memory import open_memory
 
@@ -51,18 +52,23 @@ def _latest(out: Path, source_id: str) -> tuple[str, dict]:
     return rel, json.loads((out / rel).read_text(encoding="utf-8"))
 
 
-def _doc(out: Path) -> tuple[StoredDocument, dict | None]:
+def _doc(out: Path) -> tuple[StoredDocument, StoredDocument | None]:
     rel, record = _latest(out, "vn-forum")
-    return StoredDocument(rel, record), story_partner(out, record)
+    doc = parse_document(record, rel)
+    return doc, story_partner(out, doc)
+
+
+def _link(**fields: object) -> StoryLink:
+    return StoryLink.model_validate({"src": ["a:0:0"], "tgt": ["b:0:0"], "score": 0.5, "method": "evidence", **fields})
 
 
 def test_link_state_rules() -> None:
-    assert link_status({"export": True}) == "exported"
-    assert link_status({"export": False}) == "unsure"
-    assert link_status({}) == "exported"  # stored before the flag existed
-    assert link_status({"export": False, "review": {"decision": "confirm"}}) == "confirmed"
-    assert link_status({"export": True, "review": {"decision": "reject"}}) == "rejected"
-    assert not link_exported({"export": True, "review": {"decision": "reject"}})
+    assert link_status(_link(export=True)) == "exported"
+    assert link_status(_link(export=False)) == "unsure"
+    assert link_status(_link()) == "exported"  # stored before the flag existed
+    assert link_status(_link(export=False, review={"decision": "confirm"})) == "confirmed"
+    assert link_status(_link(export=True, review={"decision": "reject"})) == "rejected"
+    assert not link_exported(_link(export=True, review={"decision": "reject"}))
 
 
 def test_only_exported_links_reach_tmx_xliff_and_the_memory(tmp_path: Path) -> None:

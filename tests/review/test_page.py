@@ -136,6 +136,7 @@ def test_story_page_has_three_columns(tmp_path: Path) -> None:
     out = tmp_path / "output"
     vi_doc, en_ids = store_story_pivot(out)
     story = {
+        "id": "forum",
         "pivot_source": "en-version",
         "links": [
             {"src": [f"{vi_doc}:0:0"], "tgt": [en_ids[0]], "score": 0.9, "method": "length+anchors"},
@@ -169,10 +170,16 @@ def test_test_model_translations_are_flagged_on_the_page():
     from tasks.review.page import test_models_of
     from tasks.translate.testmodels import TEST_PACKAGE_VERSION
 
-    record = {"segments": [
-        {"translation": {"model": f"argos:vi-en@{TEST_PACKAGE_VERSION}"}},
-        {"translation": {"model": "argos:zh-en@1.9"}},
-        {"translation": None},
-    ]}
+    from tasks.models import Provenance, Segment, Translation
+    from tasks.store.document import StoredDocument
+
+    def seg(n: int, model: str | None) -> Segment:
+        tr = Translation(text="x", src="vi", tgt="en", model=model, engine="e") if model else None
+        return Segment(id=f"d:{n}:0", paragraph=n, sentence=0, start=0, end=1, text="x", translation=tr)
+
+    record = StoredDocument(
+        source_id="s", url="https://a.example/", doc_id="d", version="v", provenance=Provenance(newsbridge="t", extractor="t", detector="t"),
+        segments=[seg(0, f"argos:vi-en@{TEST_PACKAGE_VERSION}"), seg(1, "argos:zh-en@1.9"), seg(2, None)],
+    )
     assert test_models_of(record) == [f"argos:vi-en@{TEST_PACKAGE_VERSION}"]
-    assert test_models_of({"segments": [{"translation": {"model": "argos:zh-en@1.9"}}]}) == []
+    assert test_models_of(record.model_copy(update={"segments": record.segments[1:]})) == []

@@ -16,6 +16,7 @@ from review_support import Sent, make_segments, store_document, xliff12_schema
 from tasks.translate.memory import open_memory
 from tasks.review.export import export_documents
 from tasks.review.reviews import XLIFF12_NS, ReviewImportError, carry_reviews, import_review
+from tasks.store.document import parse_document, write_document
 from tasks.store.files import doc_id_for, latest_document
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -175,7 +176,7 @@ def test_reviewer_translation_of_an_untranslated_segment(tmp_path: Path) -> None
     # the next crawl again finds no model for it: the reviewer's translation is carried over
     _, segments = make_segments(record["doc_id"], [SENTS[0], Sent("Câu không có mô hình.", "vi")])
     assert segments[1].translation is None
-    carry_reviews(_latest(out), segments, None)
+    carry_reviews(parse_document(_latest(out)), segments, None)
     assert (segments[1].translation.text, segments[1].translation.state) == ("A sentence no model covered.", "final")
 
 
@@ -199,7 +200,7 @@ def test_import_then_recrawl_round_trip(tmp_path: Path) -> None:
         # --force: same content, fresh MT for every segment
         previous = _latest(out)
         segments = _recrawl(SENTS)
-        stats = carry_reviews(previous, segments, memory)
+        stats = carry_reviews(parse_document(previous), segments, memory)
         assert [s.translation.text for s in segments] == [FINAL, SENTS[1].translation, REVIEWED, SENTS[3].translation]
         assert [s.translation.state for s in segments] == ["final", "mt", "reviewed", "mt"]
         assert segments[0].translation.reviewed_at is not None
@@ -208,7 +209,7 @@ def test_import_then_recrawl_round_trip(tmp_path: Path) -> None:
         # the page changes: sentence 2 reworded, a new paragraph inserted first (positions shift)
         changed = [Sent("Tin mới nhất.", translation="Latest news."), SENTS[0], SENTS[1], Sent("Giá xăng giảm rất mạnh.", translation="Gasoline price fall very strongly."), SENTS[3]]
         segments = _recrawl(changed)
-        carry_reviews(previous, segments, memory)
+        carry_reviews(parse_document(previous), segments, memory)
     states = [(s.translation.state, s.translation.text, s.translation.reference) for s in segments]
     assert states[0] == ("mt", "Latest news.", None)
     assert states[1] == ("final", FINAL, None)  # unchanged sentence, moved: review kept
@@ -222,9 +223,7 @@ def test_import_then_recrawl_round_trip(tmp_path: Path) -> None:
     record = json.loads((out / rel).read_text(encoding="utf-8"))
     for seg, new in zip(record["segments"], segments):
         seg["translation"] = new.translation.model_dump(mode="json")
-    from tasks.store.files import write_document
-
-    write_document(out, record)
+    write_document(out, parse_document(record))
     (path,) = export_documents("xliff", out, tmp_path / "xliff2")
     unit = etree.parse(str(path)).getroot().findall(".//x:trans-unit", NS)[3]
     assert unit.find("x:target", NS).get("state") == "needs-review-translation"
@@ -233,7 +232,7 @@ def test_import_then_recrawl_round_trip(tmp_path: Path) -> None:
     # a further re-crawl of the unchanged (flagged) page keeps the flag and the reference
     segments = _recrawl(changed)
     with open_memory(out / "tm.sqlite") as memory:
-        carry_reviews(record, segments, memory)
+        carry_reviews(parse_document(record), segments, memory)
     assert (segments[3].translation.state, segments[3].translation.reference) == ("needs-review", REVIEWED)
     assert segments[1].translation.state == "final"
 
@@ -249,7 +248,7 @@ def test_carry_reviews_without_memory_uses_previous_record(tmp_path: Path) -> No
     previous, _ = store_document(out, "vn-one", sents, url=URL)
     # same texts: reviews kept with their time; a reworded sentence at the same place: flagged
     segments = _recrawl([sents[0], Sent("Hai hai.", translation="Two two."), sents[2]])
-    stats = carry_reviews(previous, segments, None)
+    stats = carry_reviews(parse_document(previous), segments, None)
     assert (segments[0].translation.text, segments[0].translation.state, segments[0].translation.reviewed_at) == ("One (reviewed).", "reviewed", when)
     assert (segments[1].translation.state, segments[1].translation.reference, segments[1].translation.text) == ("needs-review", "Two (final).", "Two two.")
     assert segments[2].translation.state == "mt"
@@ -262,7 +261,7 @@ def test_carry_reviews_without_memory_uses_previous_record(tmp_path: Path) -> No
 
     # a completely different sentence in the place of a reviewed one is still a change of that segment
     segments = _recrawl([Sent("Hoàn toàn khác.", translation="Entirely different."), sents[1], sents[2]])
-    carry_reviews(previous, segments, None)
+    carry_reviews(parse_document(previous), segments, None)
     assert (segments[0].translation.state, segments[0].translation.reference) == ("needs-review", "One (reviewed).")
     assert segments[1].translation.state == "final"
 
@@ -275,7 +274,7 @@ def test_carry_reviews_on_a_rewritten_long_page(tmp_path: Path) -> None:
     old = [Sent(f"Câu số {i} nói về chủ đề {i * 7}.", translation=f"Reviewed {i}.", state="reviewed") for i in range(n)]
     previous, _ = store_document(out, "vn-one", old, url=URL)
     segments = _recrawl([Sent(f"Câu số {i} nói về chủ đề {i * 7} hôm nay.", translation=f"MT {i}.") for i in range(n)])
-    stats = carry_reviews(previous, segments, None)
+    stats = carry_reviews(parse_document(previous), segments, None)
     assert stats.needs_review == n
     assert [s.translation.reference for s in segments] == [f"Reviewed {i}." for i in range(n)]
     assert [s.translation.text for s in segments] == [f"MT {i}." for i in range(n)]
@@ -371,7 +370,7 @@ def test_reviews_survive_recrawls_through_the_real_translate_stage(argos_test_mo
         assert [(s.translation.text, s.translation.state) for s in segments] == [
             ("REVIEWED VI", "final"), (mt[1], "mt"), ("REVIEWED HANT", "final"), (texts[3][0], "copy"), ("REVIEWED PETROL", "final"),
         ]
-        carry_reviews(previous, segments, memory)
+        carry_reviews(parse_document(previous), segments, memory)
         store_segments(out, "vn-multi", paragraphs, segments, url=url)
         stored = _latest(out, "vn-multi")
         assert [s["translation"]["text"] for s in stored["segments"]] == ["REVIEWED VI", mt[1], "REVIEWED HANT", texts[3][0], "REVIEWED PETROL"]
@@ -382,7 +381,7 @@ def test_reviews_survive_recrawls_through_the_real_translate_stage(argos_test_mo
         paragraphs, segments = crawl(changed)
         translate_segments(segments, "en", memory)
         assert segments[4].translation.state == "mt"
-        carry_reviews(previous, segments, memory)
+        carry_reviews(parse_document(previous), segments, memory)
     assert (segments[4].translation.state, segments[4].translation.reference) == ("needs-review", "REVIEWED PETROL")
     assert (segments[0].translation.text, segments[0].translation.state) == ("REVIEWED VI", "final")
 

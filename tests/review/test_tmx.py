@@ -134,6 +134,7 @@ def test_story_links_become_units_with_method_and_score(tmp_path: Path) -> None:
 
     vi_doc = doc_id_for("https://news.example.vn/vn-forum.html")
     story = {
+        "id": "forum",
         "pivot_source": "en-version",
         "links": [
             {"src": [f"{vi_doc}:0:0"], "tgt": [en_ids[0]], "score": 0.91, "method": "length+anchors"},

@@ -119,6 +119,7 @@ def test_story_human_version_rides_along_as_reference(tmp_path: Path) -> None:
     out = tmp_path / "output"
     vi_doc, en_ids = store_story_pivot(out)
     story = {
+        "id": "forum",
         "pivot_source": "en-version",
         "links": [
             {"src": [f"{vi_doc}:0:0"], "tgt": [en_ids[0]], "score": 0.9, "method": "length+anchors"},

@@ -24,13 +24,12 @@ from tasks.store.files import (
     UnsafePathError,
     doc_id_for,
     document_dir,
-    document_record,
     latest_document,
     safe_join,
     store_raw,
-    write_document,
     write_run_records,
 )
+from tasks.store.document import StoredDocument, stored_document, write_document
 
 # Pieces an attacker would try, mixed with ordinary characters.
 HOSTILE_PIECES = st.sampled_from(
@@ -110,12 +109,12 @@ def test_source_id_with_trailing_newline_is_refused():
         Source(id="abc\n", url="http://example.org/a")
 
 
-def _record(tmp_path: Path, source_id: str, url: str, title: str, sha: str = "ab" * 32) -> dict:
+def _record(tmp_path: Path, source_id: str, url: str, title: str, sha: str = "ab" * 32) -> StoredDocument:
     now = datetime.now(timezone.utc)
     doc = Document(source_id=source_id, url=url, title=title, paragraphs=["x"], text="x")
     fetch = FetchResult(source_id=source_id, url=url, fetched_at=now, outcome="fetched", sha256=sha)
     prov = Provenance(newsbridge="t", extractor="t", detector="t")
-    return document_record(doc, fetch, doc_id=doc_id_for(url), alignment=[], provenance=prov)
+    return stored_document(doc, fetch, doc_id=doc_id_for(url), alignment=[], provenance=prov)
 
 
 @FAST
@@ -137,8 +136,8 @@ def test_urls_and_titles_never_shape_the_document_path(tmp_path, url, title):
 def test_write_document_refuses_hostile_ids_and_versions(tmp_path, source_id, version):
     out = tmp_path / "out"
     rec = _record(tmp_path, "src-a", "http://example.org/", "t")
-    rec["source_id"] = source_id
-    rec["version"] = version
+    rec.source_id = source_id
+    rec.version = version
     before = set(tmp_path.rglob("*"))
     try:
         rel = write_document(out, rec)

@@ -14,8 +14,8 @@ Chinese pages are measured fairly). Boilerplate lines (vocabularies in
 tasks/data/boilerplate/) and widget edges go from both; `choose_candidate` keeps
 trafilatura's as the anchor on Latin-script pages and departs only on evidence that holds
 across sites; where the two disagree, readability and jusText (tasks.text.vote) vote paragraph
-by paragraph. The extractor field records the winner and a confidence (the agreement of
-the two candidates); docs/extraction.md has the rules and the held-out figures.
+by paragraph. The extractor field records the winner, `extraction_confidence` the
+agreement of the two candidates; docs/extraction.md has the rules and the held-out figures.
 
 Modules (each imports only those above it): `parse` (decoding, parsing, text helpers,
 `ExtractionError`), `metadata` (title, date, author, canonical URL, language), `boilerplate`
@@ -33,7 +33,6 @@ from tasks.text.extract.article import (
     EXTRACTOR_VERSION,
     extract_article,
     extract_candidates,
-    extraction_confidence,
     is_low_confidence,
     with_title_paragraph,
 )
@@ -54,7 +53,6 @@ __all__ = [
     "choose_candidate",
     "extract_article",
     "extract_candidates",
-    "extraction_confidence",
     "is_boilerplate_line",
     "is_low_confidence",
     "is_metadata_line",

@@ -7,7 +7,6 @@ with its metadata. `extract_candidates` gives every candidate, for the bench.
 from __future__ import annotations
 
 import copy
-import re
 import unicodedata
 from importlib.metadata import PackageNotFoundError, version
 
@@ -155,16 +154,9 @@ def extract_candidates(
     return _generic(tree, url, trafilatura_options)[0]
 
 
-def extraction_confidence(extractor: str) -> float | None:
-    """The confidence recorded in a Document's `extractor` field ("...|confidence=0.83")."""
-    m = re.search(r"\|confidence=([\d.]+)", extractor or "")
-    return float(m.group(1)) if m else None
-
-
-def is_low_confidence(extractor: str) -> bool:
-    """True when the extractor field records a confidence under DEFAULT_RULE.low_confidence."""
-    conf = extraction_confidence(extractor)
-    return conf is not None and conf < DEFAULT_RULE.low_confidence
+def is_low_confidence(confidence: float | None) -> bool:
+    """True when a Document's `extraction_confidence` is under DEFAULT_RULE.low_confidence."""
+    return confidence is not None and confidence < DEFAULT_RULE.low_confidence
 
 
 def extract_article(
@@ -221,7 +213,8 @@ def extract_article(
         charset_source=charset_source,
         paragraphs=paras,
         text="\n\n".join(paras),
-        extractor=f"{EXTRACTOR_SIGNATURE}|{method}|confidence={confidence:.2f}",
+        extractor=f"{EXTRACTOR_SIGNATURE}|{method}",
+        extraction_confidence=round(confidence, 2),
         selector=selector,
     )
 
