@@ -78,6 +78,7 @@ def extract(
         "lang_source": lang_source,
         "paragraphs": doc.paragraphs,
         "extractor": doc.extractor,
+        "extraction_confidence": doc.extraction_confidence,
     }
     if segments:
         from tasks.text.segment import segment_document

@@ -163,7 +163,10 @@ class StoredDocument(_Stored):
         return self.fetch.final_url or self.url
 
     def to_json(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", by_alias=True)
+        """The record's JSON value, in the current format (a record read in an older one is written anew)."""
+        data = self.model_dump(mode="json", by_alias=True)
+        data["schema"] = DOCUMENT_SCHEMA
+        return data
 
 
 def parse_time(value: str | None) -> datetime | None:

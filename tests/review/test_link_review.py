@@ -98,7 +98,7 @@ def test_review_page_shows_unsure_links(tmp_path: Path) -> None:
     out = tmp_path / "output"
     _store(out)
     doc, partner = _doc(out)
-    columns, rows = document_rows(doc.record, partner)
+    columns, rows = document_rows(doc, partner)
     assert len(columns) == 3
     assert [r.link for r in rows] == ["exported", "unsure", "unsure"]
     assert [r.cells[1].badge for r in rows] == ["human", "unsure", "unsure"]
