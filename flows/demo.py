@@ -1,20 +1,36 @@
-"""The offline demo: a bundled local news site, the tiny TEST models, the real flow.
+"""The offline demo: a bundled multi-edition news outlet, two nights, the tiny TEST models, the real flow.
 
-Everything runs on this machine: the pages are served on 127.0.0.1 with an OS-chosen
-port, Prefect runs its embedded server on SQLite, and translations come from tiny
-random test models whose output is nonsense. The demo says so, loudly.
+`newsbridge demo` (what `make demo` runs) serves *Mekong Daily* on 127.0.0.1 with an
+OS-chosen port: a Vietnamese edition with an RSS feed, a Chinese one with a news sitemap
+named in robots.txt only, an English one with section pages, stories published in two
+or three languages. Night 1 is discovered, stored, translated and paired; night 2 adds
+new articles and a late English translation of a night-1 article. Hostile cases stay: a
+page robots.txt disallows, a feed item that is gone (404), a Chinese page in GBK
+declared as gb2312 with no HTTP charset. Every run exports the review pages, TMX and
+XLIFF itself. The pages are data files under flows/demo_site/outlet/night<N>/ (night 2
+overlays night 1); `{{BASE}}` and the relative dates in them are filled in when served.
+
+`newsbridge demo --listed` runs the older demo: six hand-listed URLs, one hand-written story.
+
+Prefect runs its embedded server on SQLite, and translations come from tiny random test
+models whose output is nonsense. The demo says so, loudly.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import threading
 from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
+from urllib.parse import urlsplit
 
 SITE_DIR = Path(__file__).parent / "demo_site"
+OUTLET_DIR = SITE_DIR / "outlet"
+NIGHTS = 2
 
 TEST_MODEL_BANNER = """
 ==============================================================================
@@ -94,8 +110,92 @@ sources:
 """
 
 
-def run_demo(output: Path, as_json: bool = False) -> int:
-    """Install the test models, serve the site, run the flow; returns the exit code."""
+class _OutletHandler(BaseHTTPRequestHandler):
+    """The demo outlet as of `night`: night<N>/ overlays the nights before it; `{{BASE}}`
+    and relative dates (`{{ISO_AGO:5}}`: five hours before now) are filled in. A
+    `*.gbk.html` page is served without a charset, as many portals do."""
+
+    night = 1
+    base = ""
+    now = datetime.now(timezone.utc)
+    requests: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        path = urlsplit(self.path).path
+        type(self).requests.append(path)
+        found = self._find(path)
+        if found is None:
+            self.send_error(404)
+            return
+        body = self._fill(found.read_bytes())
+        kind = {".xml": "application/xml", ".txt": "text/plain; charset=utf-8"}.get(found.suffix, "text/html; charset=utf-8")
+        if found.name.endswith(".gbk.html"):
+            kind = "text/html"
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _find(self, path: str) -> Path | None:
+        rel = path.lstrip("/")
+        if ".." in rel.split("/"):
+            return None
+        if rel == "" or rel.endswith("/"):
+            rel += "index.html"
+        for night in range(type(self).night, 0, -1):
+            candidate = OUTLET_DIR / f"night{night}" / rel
+            if candidate.is_file():
+                return candidate
+        return None
+
+    def _fill(self, body: bytes) -> bytes:
+        cls = type(self)
+
+        def when(match: re.Match[bytes]) -> bytes:
+            kind, hours = match.group(1), int(match.group(2) or 0)
+            if kind == b"BASE":
+                return cls.base.encode()
+            at = cls.now - timedelta(hours=hours)
+            text = {b"ISO_AGO": at.isoformat(timespec="seconds"), b"DAY_AGO": at.date().isoformat(),
+                    b"RFC822_AGO": at.strftime("%a, %d %b %Y %H:%M:%S +0000")}[kind]
+            return text.encode()
+
+        return re.sub(rb"\{\{(BASE|ISO_AGO|DAY_AGO|RFC822_AGO)(?::(\d+))?\}\}", when, body)
+
+    def log_message(self, format: str, *args: object) -> None:  # quiet
+        pass
+
+
+@contextmanager
+def serve_outlet() -> Iterator[type[_OutletHandler]]:
+    """Serve the demo outlet on 127.0.0.1:<free port>; yields the handler class (set `.night`)."""
+    handler = type("OutletSite", (_OutletHandler,), {"night": 1, "requests": [], "now": datetime.now(timezone.utc)})
+    with serve_loopback(handler) as base:
+        handler.base = base
+        yield handler
+
+
+def outlet_sources_yaml(base: str) -> str:
+    return f"""# Generated by `newsbridge demo`: the bundled outlet Mekong Daily (three editions).
+defaults:
+  min_delay_seconds: 0.0
+  per_host_concurrency: 4
+  timeout_seconds: 10
+outlets:
+  - id: mekong-daily
+    editions:
+      vi: {base}/vi/
+      zh: {base}/zh/
+      en: {base}/en/
+    max_age_days: 2
+    max_new_per_run: 100
+    silent_after_nights: 3
+"""
+
+
+def _prepare(output: Path) -> Any:
+    """The console, the banner and the TEST models (installed beside the outputs)."""
     from rich.console import Console
 
     console = Console(stderr=True)
@@ -105,13 +205,92 @@ def run_demo(output: Path, as_json: bool = False) -> int:
     # The demo's test models live beside its outputs, never in the real models dir.
     os.environ["ARGOS_PACKAGES_DIR"] = str(output / "test-models")
     os.environ.setdefault("NEWSBRIDGE_ALLOW_PRIVATE_REDIRECTS", "true")
-
     console.print(f"[bold red]{TEST_MODEL_BANNER}[/bold red]")
     from tasks.translate.packages import install_test_models
 
-    installed = install_test_models()
-    for pkg in installed:
+    for pkg in install_test_models():
         console.print(f"[red]installed TEST model[/red] {pkg.src}→{pkg.tgt} {pkg.version} at {pkg.path}")
+    return console
+
+
+def run_demo(output: Path, as_json: bool = False, listed: bool = False) -> int:
+    """Serve the outlet, run night 1 and night 2 through the real flow; returns the exit code."""
+    if listed:
+        return run_listed_demo(output, as_json)
+    import json
+
+    from flows.local import run_flow
+
+    console = _prepare(output)
+    output = output.resolve()
+    nights: list[dict[str, Any]] = []
+    code = 0
+    with serve_outlet() as site:
+        sources = output / "demo-sources.yaml"
+        sources.write_text(outlet_sources_yaml(site.base), encoding="utf-8")
+        console.print(f"bundled outlet Mekong Daily on {site.base} (vi, zh, en editions) — sources: {sources}")
+        for night in range(1, NIGHTS + 1):
+            site.night = night
+            console.rule(f"night {night}")
+            code, summary = run_flow(sources, None, False, output, "en")
+            if summary is None:
+                return code
+            nights.append(summary)
+    if as_json:
+        print(json.dumps([night_report(s) for s in nights], ensure_ascii=False, indent=2))
+    else:
+        print_nights(nights, output, console)
+    console.print(f"[bold red]Reminder: translations in {output} come from TEST models (nonsense).[/bold red]")
+    return code
+
+
+def night_report(summary: dict[str, Any]) -> dict[str, Any]:
+    """What one night did: discovered, stored, skipped, rejected, paired, and the stories by method."""
+    return {
+        "run_id": summary["run_id"],
+        "discovered": summary.get("discovered", 0),
+        "stored": summary["new"] + summary["changed"],
+        "skipped": summary.get("skipped", 0),
+        "rejected": summary["rejected"],
+        "reasons": summary.get("reasons", {}),
+        "paired": summary.get("paired", 0),
+        "stories": [
+            {"methods": sorted({e["method"] for e in st["edges"]}),
+             "versions": [f"{v['lang']} {v['url']}" for v in st["versions"]]}
+            for st in summary.get("stories", [])
+        ],
+    }
+
+
+def print_nights(nights: list[dict[str, Any]], output: Path, console: Any) -> None:
+    """The two nights side by side, the stories each paired, and where the translators' files are."""
+    from rich.table import Table
+
+    reports = [night_report(s) for s in nights]
+    table = Table(title="Mekong Daily, two nights")
+    table.add_column("what")
+    for i in range(len(reports)):
+        table.add_column(f"night {i + 1}", justify="right")
+    for key in ("discovered", "stored", "skipped", "rejected", "paired"):
+        table.add_row(key, *(str(r[key]) for r in reports))
+    console.print(table)
+    for i, r in enumerate(reports, 1):
+        reasons = ", ".join(f"{k} {v}" for k, v in r["reasons"].items())
+        console.print(f"night {i}: skipped/rejected by reason: {reasons or 'none'}")
+        for st in r["stories"]:
+            console.print(f"  a story paired by {', '.join(st['methods'])}:", soft_wrap=True)
+            for version in st["versions"]:
+                console.print(f"    {version}", soft_wrap=True, highlight=False)
+    export = output / "export"
+    console.print(f"review pages: {export / 'html' / 'index.html'}")
+    console.print(f"TMX per language pair: {export / 'tmx'}   XLIFF per document: {export / 'xliff'}")
+    console.print(f"review and correct in the browser: newsbridge review serve --output {output}")
+
+
+def run_listed_demo(output: Path, as_json: bool = False) -> int:
+    """The older demo: six hand-listed URLs of the bundled site, one run; returns the exit code."""
+    console = _prepare(output)
+    output = output.resolve()
 
     from flows.local import print_summary, run_flow
 
@@ -134,5 +313,5 @@ def export_for_review(output: Path, console) -> None:
     for fmt in ("html", "tmx", "xliff"):
         written = export_documents(fmt, output, output / "export" / fmt)
         console.print(f"exported {len(written)} {fmt.upper()} file(s) to {output / 'export' / fmt}")
-    console.print(f"review page: file://{output / 'export' / 'html' / 'index.html'}")
+    console.print(f"review pages: {output / 'export' / 'html' / 'index.html'}")
     console.print(f"review and correct in the browser: newsbridge review serve --output {output}")

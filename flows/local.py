@@ -30,7 +30,8 @@ def run_flow(
     since: str | None = None,
     runner: str | None = None,
     progress: bool = False,
-    refresh_days: float | None = None,
+    refresh_days: int | None = None,
+    export: bool = True,
 ) -> tuple[int, dict[str, Any] | None]:
     """Run the nightly flow in this process; (exit code, summary or None)."""
     from flows.quiet import quiet_temporary_server_env, settle_temporary_server, start_temporary_server
@@ -51,7 +52,7 @@ def run_flow(
         with stage_progress(progress):
             state = flow(
                 sources_file=str(sources), only=only or None, force=force, pivot=pivot, output=str(output),
-                since=since, refresh_days=refresh_days, return_state=True,
+                since=since, refresh_days=refresh_days, export=export, return_state=True,
             )
         # Let Prefect's temporary server record the run's last events before it is stopped
         # at exit (flows/quiet.py: otherwise it logs "Error flushing events" tracebacks).

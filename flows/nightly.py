@@ -17,22 +17,26 @@ from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
-from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
 from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
+from prefect.states import Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.shard import close_run_fetcher, run_shard_here, run_shards_on_pool
 from tasks import __version__
 from tasks.crawl.discover import Plan, discovery_report, listed_discovery
-from tasks.models import Provenance, SourceOutcome
+from tasks.models import Provenance
 from tasks.settings import get_settings
 from tasks.crawl.shards import RunPlan, Shard, plan_shards
-from tasks.crawl.sources import load_sources, select_outlets, select_sources
+from tasks.crawl.sources import select_outlets, select_sources
+from tasks.night.health import outlet_health_task
 from tasks.night.merge import after_shards, merge_shards
+from tasks.night.outputs import export_task
+from tasks.night.params import check_parameters, run_day, run_kind, run_name
+from tasks.night.summary import publish_artifacts, run_count_line, shard_count_lines
 from tasks.stream.stream import read_shard_record
 
 
@@ -117,25 +121,21 @@ def shard_task(
 # --------------------------------------------------------------------------- flow
 
 
+def _scheduled_start() -> datetime:
+    """When this run was meant to start (the schedule's slot for scheduled runs), else now."""
+    start = flow_run.scheduled_start_time if flow_run.id else None
+    return start or datetime.now(timezone.utc)
+
+
 def _run_day(since: date | str | None = None) -> str:
     """The day a run works for: `since` on reruns of a day, else the scheduled day in the schedule's timezone."""
     if since:
         return str(since)[:10]
-    start = flow_run.scheduled_start_time if flow_run.id else None
-    return (start or datetime.now(timezone.utc)).astimezone(ZoneInfo(get_settings().timezone)).strftime("%Y-%m-%d")
+    return run_day(_scheduled_start(), get_settings().timezone)
 
 
 def _run_name() -> str:
-    return run_name_for(flow_run.parameters or {})
-
-
-def run_name_for(params: dict[str, Any]) -> str:
-    """`nightly 2026-11-22`, `rerun mic-gov-vn`, `rerun since 2026-11-22` (+ ` (force)`)."""
-    only, since = params.get("only"), params.get("since")
-    force = " (force)" if params.get("force") else ""
-    if only or since:
-        return " ".join(["rerun", *(only or []), *([f"since {_run_day(since)}"] if since else [])]) + force
-    return f"nightly {_run_day()}" + force
+    return run_name(flow_run.parameters or {}, _scheduled_start(), get_settings().timezone)
 
 
 def _make_run_id() -> str:
@@ -157,38 +157,55 @@ def nightly_crawl(
     pivot: str = "en",
     output: str = "output",
     since: date | None = None,
-    refresh_days: float | None = None,
-) -> dict[str, Any]:
-    """Fetch → clean → segment → detect → translate → align → store, for every source.
+    refresh_days: int | None = None,
+    export: bool = True,
+) -> Any:
+    """Discover, fetch, extract, translate, align and store every source; then export what changed.
 
-    `since` (a day, in the schedule's timezone): skip sources that already have a finished
-    outcome (stored, unchanged, or a permanent rejection) in a run started on or after
-    that day — a rerun with `since` = the day of a failed run finishes that day's job.
-    `refresh_days` (outlets only): an article stored more than that many days ago is
-    requested again, conditionally; None (default) = a stored article is never revisited.
+    Args:
+        sources_file: The sources file (YAML) on the machine that runs the flow: its listed
+            sources and outlets are the night's work.
+        only: Run only these ids (listed sources or outlets of the sources file). Empty: every
+            source and outlet.
+        force: Fetch and process pages again even when they did not change (translations
+            still come from the memory).
+        pivot: The language every document is translated into (a language code, e.g. en).
+        output: The output directory on the machine that runs the flow: documents, run
+            records and the translators' exports.
+        since: A day (YYYY-MM-DD) in the schedule's timezone (the deployment's description
+            names it): skip sources already finished in runs started on or after that
+            day's midnight there, to finish a failed night. Empty: skip none.
+        refresh_days: Outlets only: request again (conditionally) an article stored more
+            than this many whole days (24-hour periods before the run) ago. Empty: never.
+        export: When the run ends, write the translators' outputs for what changed:
+            review pages, TMX per language pair, XLIFF per new or changed document (under
+            output/export/). Off: none.
     """
-    from tasks.text.extract import EXTRACTOR_SIGNATURE
-    from tasks.text.detect import DETECTOR_SIGNATURE
     from tasks.crawl.reruns import finished_since, local_midnight_utc
     from tasks.store.files import sweep_temp_files, write_run_records
 
     logger = get_run_logger()
     settings = get_settings()
+    params = {"only": only, "since": since, "force": force}
+    kind, day = run_kind(params), _run_day(since)
+    checked = check_parameters(sources_file, only, since, refresh_days)
+    if checked.problems or checked.cfg is None:
+        return _refuse(checked.message, kind, day)
+    cfg = checked.cfg
     out = Path(output).resolve()
     out.mkdir(parents=True, exist_ok=True)
     # Temp files of a killed run (their writer is gone) would otherwise stay forever.
     for stale in sweep_temp_files(out):
         logger.info("removed temp file of a killed run: %s", stale)
-    cfg = load_sources(sources_file)
     selected = select_sources(cfg, only)
     skipped: list[str] = []
     if since:
-        done = finished_since(out, local_midnight_utc(since, get_settings().timezone))
+        done = finished_since(out, local_midnight_utc(since, settings.timezone))
         skipped = [s.id for s in selected if s.id in done]
         selected = [s for s in selected if s.id not in done]
     run_id = _make_run_id()
     started = datetime.now(timezone.utc)
-    # Outlets -> frontier -> tonight's discovered articles (issue 14, tasks/crawl/discover.py);
+    # Outlets -> frontier -> tonight's discovered articles (tasks/crawl/discover.py);
     # listed sources on an outlet's edition are marked `via: listed` so they can be paired.
     discovery = _plan_outlets(cfg, only, out, run_id, force, refresh_days)
     selected = [listed_discovery(cfg, s) for s in selected] + discovery.sources
@@ -201,21 +218,7 @@ def nightly_crawl(
     logger.info("run %s: %d source(s) in %d shard(s) (%s) → %s", run_id, len(selected), len(shards), mode, out)
     if skipped:
         logger.info("since %s: %d source(s) already finished, skipped: %s", since, len(skipped), ", ".join(skipped))
-    plan = RunPlan(
-        run_id=run_id,
-        output=str(out),
-        force=force,
-        pivot=pivot,
-        tm_postgres=bool(settings.tm_dsn),
-        defaults=cfg.defaults,
-        provenance=Provenance(
-            newsbridge=__version__,
-            extractor=EXTRACTOR_SIGNATURE,
-            detector=DETECTOR_SIGNATURE,
-            flow_run_id=flow_run.id,
-            run_id=run_id,
-        ),
-    )
+    plan = _run_plan(run_id, out, force, pivot, cfg.defaults)
 
     error: BaseException | None = None
     try:
@@ -226,10 +229,13 @@ def nightly_crawl(
     finally:
         close_run_fetcher(run_id)
         records = {s.id: read_shard_record(out, run_id, s.id) for s in shards}
+        for line in shard_count_lines(records):
+            logger.info(line)
         summary, ordered, rejections = merge_shards(run_id, selected, shards, records, skipped, error)
-        # Discovery and pairing (issue 14): the frontier learns every outcome, tonight's
-        # versions are paired with each other and earlier nights', every decision is listed.
+        # The frontier learns every outcome, tonight's versions are paired with each other
+        # and earlier nights', every discovery decision is listed.
         ordered, rejections = after_shards(out, summary, ordered, rejections, selected, discovery, plan, error)
+        logger.info(run_count_line(summary))
         run_dir = write_run_records(
             out,
             run_id,
@@ -253,7 +259,9 @@ def nightly_crawl(
                 **({"discovery": discovery_report(discovery)} if discovery.fetches else {}),
             },
         )
-        _publish_artifacts(summary, ordered, run_dir, out, _run_day(since), skipped)
+        exported = export_task(out) if export and settings.export_after_run else None
+        health = outlet_health_task(out, cfg, only, run_id, day, kind, ordered, summary)
+        publish_artifacts(summary, ordered, run_dir, out, day, kind, skipped, exported, health)
     if error is not None:
         raise error
 
@@ -265,6 +273,43 @@ def nightly_crawl(
             + f"; see {run_dir / 'manifest.json'}"
         )
     return {**summary, "run_dir": str(run_dir)}
+
+
+def _refuse(message: str, kind: str, day: str) -> State:
+    """Fail the run before anything is fetched: one log line, a small artifact, no traceback."""
+    get_run_logger().error("refused, nothing fetched: %s", message)
+    try:
+        from prefect.artifacts import create_markdown_artifact
+
+        create_markdown_artifact(
+            markdown=f"# newsbridge {kind} {day}: refused\n\nNothing was fetched. {message}",
+            key=f"{kind}-refused-{day}", description=f"newsbridge {kind} {day}: invalid parameters",
+        )
+    except Exception as exc:  # noqa: BLE001 - the run's state message says it anyway
+        get_run_logger().warning("could not publish the refusal artifact: %s", exc)
+    return Failed(message=f"refused, nothing fetched: {message}")
+
+
+def _run_plan(run_id: str, out: Path, force: bool, pivot: str, defaults: Any) -> RunPlan:
+    """What every shard of this run shares."""
+    from tasks.text.detect import DETECTOR_SIGNATURE
+    from tasks.text.extract import EXTRACTOR_SIGNATURE
+
+    return RunPlan(
+        run_id=run_id,
+        output=str(out),
+        force=force,
+        pivot=pivot,
+        tm_postgres=bool(get_settings().tm_dsn),
+        defaults=defaults,
+        provenance=Provenance(
+            newsbridge=__version__,
+            extractor=EXTRACTOR_SIGNATURE,
+            detector=DETECTOR_SIGNATURE,
+            flow_run_id=flow_run.id,
+            run_id=run_id,
+        ),
+    )
 
 
 def _shard_mode(deployment: str | None) -> str:
@@ -309,7 +354,7 @@ def _run_shards_on_pool(shards: list[Shard], plan: RunPlan, deployment: str) -> 
 
 
 def _plan_outlets(
-    cfg: Any, only: list[str] | None, out: Path, run_id: str, force: bool, refresh_days: float | None = None
+    cfg: Any, only: list[str] | None, out: Path, run_id: str, force: bool, refresh_days: int | None
 ) -> Plan:
     """Discover every outlet's editions; the articles to fetch tonight and every other decision."""
     outlets = select_outlets(cfg, only)
@@ -329,23 +374,3 @@ def _plan_outlets(
         ", ".join(f"{k} {v}" for k, v in sorted(plan.stats.items()) if k != "discovered") or "nothing skipped",
     )
     return plan
-
-
-def _publish_artifacts(
-    summary: dict[str, Any], outcomes: list[SourceOutcome], run_dir: Path, out: Path, day: str, skipped: list[str]
-) -> None:
-    """A markdown summary and a per-source table in the Prefect UI, one key per day (reruns add versions)."""
-    from prefect.artifacts import create_markdown_artifact, create_table_artifact
-
-    from tasks.night.summary import outcome_rows, summary_markdown
-
-    try:
-        create_markdown_artifact(
-            markdown=summary_markdown(summary, outcomes, run_dir, out, day, skipped),
-            key=f"nightly-summary-{day}", description=f"newsbridge run summary, {day}",
-        )
-        create_table_artifact(
-            table=outcome_rows(outcomes, day, skipped), key=f"nightly-sources-{day}", description=f"per-source outcomes, {day}",
-        )
-    except Exception as exc:  # noqa: BLE001 - artifacts are a view; the run records are the truth
-        get_run_logger().warning("could not publish artifacts: %s", exc)

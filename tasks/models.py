@@ -127,6 +127,8 @@ class Outlet(_Model):
     max_age_days: float = Field(2.0, gt=0)
     max_new_per_run: int = Field(300, ge=0)
     max_section_pages: int = Field(20, ge=0, le=200)  # section pages read per edition
+    # Outlet health: `newsbridge.outlet.silent` when no edition yields a new article for this many nights.
+    silent_after_nights: int = Field(3, ge=1, le=60)
     tags: list[str] = Field(default_factory=list)
     min_delay_seconds: float | None = Field(None, ge=0)
     per_host_concurrency: int | None = Field(None, ge=1, le=32)

@@ -59,6 +59,18 @@ class Settings(BaseSettings):
     # Task runner of the nightly flow: threads[:N] (default) | dask | dask:ADDRESS.
     runner: str = "threads"
 
+    # after every run (docs/outputs.md): the translators' outputs under <output>/export/
+    # (review pages, TMX per pair, XLIFF per new or changed document); false = none.
+    export_after_run: bool = True
+    # Address of a running `newsbridge review serve` (e.g. http://reviews.lan:8765): the
+    # run summary links there; unset = the summary shows paths and the command to open them.
+    review_url: str | None = None
+    # outlet health (docs/running.md): `newsbridge.outlet.degraded` when tonight's share of
+    # rejected pages (or of low-confidence extractions) is this much above the earlier
+    # nights' mean, with at least `health_min_pages` such pages tonight.
+    health_jump: float = 0.25
+    health_min_pages: int = 3
+
     # shards and streaming (docs/scaling.md)
     # Pages per shard at most (a shard is one Prefect task run or child flow run).
     shard_max_pages: int = 1000

@@ -45,7 +45,7 @@ def run_demo(output: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
     env.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="newsbridge-demo-prefect-"))
     proc = subprocess.run(
-        [sys.executable, "-m", "flows.cli", "demo", "--output", str(output)],
+        [sys.executable, "-m", "flows.cli", "demo", "--listed", "--output", str(output)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )
     if proc.returncode != 0:

@@ -15,8 +15,9 @@ app = typer.Typer(add_completion=False)
 def demo(
     output: DemoOutput = Path("output/demo"),
     as_json: AsJson = False,
+    listed: bool = typer.Option(False, "--listed", help="the older demo: six hand-listed URLs, one run"),
 ) -> None:
-    """Offline demo: a bundled local news site, the TEST models, Prefect's embedded server."""
+    """Offline demo: a bundled three-edition outlet over two nights, the TEST models, Prefect's embedded server."""
     from flows.demo import run_demo
 
-    raise typer.Exit(run_demo(output, as_json=as_json))
+    raise typer.Exit(run_demo(output, as_json=as_json, listed=listed))

@@ -46,9 +46,13 @@ def run(
     since: Optional[str] = typer.Option(
         None, "--since", help="YYYY-MM-DD: skip sources already finished in runs since that day (finish a failed day)"
     ),
-    refresh_days: Optional[float] = typer.Option(
+    refresh_days: Optional[int] = typer.Option(
         None, "--refresh-days", min=0,
-        help="outlets: request again (conditionally) articles stored more than N days ago; default never",
+        help="outlets: request again (conditionally) articles stored more than N whole days ago; default never",
+    ),
+    export: bool = typer.Option(
+        True, "--export/--no-export",
+        help="at the end, write review pages, TMX and XLIFF for what changed (under OUTPUT/export/)",
     ),
     runner: Runner = None,
     as_json: AsJson = False,
@@ -79,7 +83,7 @@ def run(
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     code, summary = run_flow(
         sources, only, force, output, pivot, since=since, runner=runner, progress=not (quiet or as_json),
-        refresh_days=refresh_days,
+        refresh_days=refresh_days, export=export,
     )
     if summary is not None and (as_json or not quiet):
         print_summary(summary, output, as_json)

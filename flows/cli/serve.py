@@ -77,6 +77,7 @@ def serve(
     # afresh: the timezone names days there too (run names, artifact keys, `since`),
     # and the runner becomes the flow's default task runner there.
     os.environ["NEWSBRIDGE_TIMEZONE"] = timezone
+    os.environ["NEWSBRIDGE_CRON"] = cron  # the run summary states the schedule
     if runner:
         os.environ["NEWSBRIDGE_RUNNER"] = runner
     get_settings.cache_clear()
@@ -94,6 +95,18 @@ def serve(
             err=True,
         )
 
+    import threading
+
+    from flows.deployments import DEPLOYMENT_NAME, FLOW_NAME, keep_runs_named
+    from tasks.schedule import describe_schedule
+
     deployment = nightly_deployment(sources, output, timezone=timezone, cron=cron, pivot=pivot)
-    typer.echo(f"serving deployment nightly-crawl/nightly: cron '{cron}' ({timezone}), runner {get_settings().runner}")
-    prefect_serve(deployment)
+    typer.echo(f"serving deployment {FLOW_NAME}/{DEPLOYMENT_NAME}: {describe_schedule(cron, timezone)}, "
+               f"runner {get_settings().runner}")
+    # Upcoming runs (the scheduler's and the UI's) get readable names before they start.
+    stop = threading.Event()
+    keep_runs_named(f"{FLOW_NAME}/{DEPLOYMENT_NAME}", timezone, stop)
+    try:
+        prefect_serve(deployment)
+    finally:
+        stop.set()

@@ -118,14 +118,19 @@ def load_sources(path: Path | str) -> SourcesFile:
     return parse_sources(text, str(p))
 
 
+def configured_ids(cfg: SourcesFile) -> list[str]:
+    """Every id a run's `only` may name: the listed sources' and the outlets', in file order, once each."""
+    return list(dict.fromkeys([s.id for s in cfg.sources] + [o.id for o in cfg.outlets]))
+
+
 def select_sources(cfg: SourcesFile, only: list[str] | None) -> list[Source]:
     """The listed sources to run; ids in `only` may name sources or outlets; unknown ids are a ConfigError."""
     if not only:
         return list(cfg.sources)
-    known = {s.id for s in cfg.sources} | {o.id for o in cfg.outlets}
+    known = configured_ids(cfg)
     unknown = [i for i in only if i not in known]
     if unknown:
-        raise ConfigError([f"--only: unknown source id(s): {', '.join(unknown)}"])
+        raise ConfigError([f"only: unknown source id(s): {', '.join(unknown)} (valid ids: {', '.join(known) or 'none'})"])
     wanted = set(only)
     return [s for s in cfg.sources if s.id in wanted]
 

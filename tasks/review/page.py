@@ -257,6 +257,23 @@ def export_html(
     docs: list[StoredDocument], to_dir: Path, output_dir: Path, partners: dict[str, StoredDocument | None] | None = None
 ) -> list[Path]:
     """Write `<to>/index.html` and one page per document; returns the paths (index first)."""
+    written, entries = export_html_pages(docs, to_dir, output_dir, partners)
+    return [render_index_file(to_dir, entries), *written]
+
+
+def render_index_file(to_dir: Path, entries: list[dict[str, Any]]) -> Path:
+    """Write `<to>/index.html` listing `entries` (from `export_html_pages`)."""
+    from tasks.store.files import write_atomic
+
+    index = to_dir / "index.html"
+    write_atomic(index, render_index(entries).encode("utf-8"))
+    return index
+
+
+def export_html_pages(
+    docs: list[StoredDocument], to_dir: Path, output_dir: Path, partners: dict[str, dict[str, Any] | None] | None = None
+) -> tuple[list[Path], list[dict[str, Any]]]:
+    """Write one page per document; returns the pages and their index entries (JSON-ready)."""
     from tasks.store.files import write_atomic
 
     partners = partners or {}
@@ -278,5 +295,4 @@ def export_html(
                 "states": _state_counts(doc),
             }
         )
-    write_atomic(index, render_index(entries).encode("utf-8"))
-    return [index, *written]
+    return written, entries

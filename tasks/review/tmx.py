@@ -212,11 +212,15 @@ def export_tmx(docs: list[StoredDocument], to_dir: Path, partners: dict[str, Sto
     written: list[Path] = []
     now = datetime.now(timezone.utc)
     for (kind, src, tgt), units in sorted(groups.items()):
-        name = f"{_safe_lang(src)}-{_safe_lang(tgt)}{kind}.tmx"
-        path = to_dir / name
+        path = to_dir / tmx_name(kind, src, tgt)
         write_atomic(path, build_tmx(units, src, created=now))
         written.append(path)
     return written
+
+
+def tmx_name(kind: str, src: str, tgt: str) -> str:
+    """`vi-en.tmx` (kind "") or `vi-en.story.tmx` (kind ".story")."""
+    return f"{_safe_lang(src)}-{_safe_lang(tgt)}{kind}.tmx"
 
 
 def _safe_lang(lang: str) -> str:

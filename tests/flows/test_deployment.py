@@ -76,12 +76,18 @@ def test_served_nightly_deployment_schedule_rerun_and_artifacts(prefect_server, 
                 dep = _wait("deployment nightly-crawl/nightly", deployment, 90, serve, log)
                 [sched] = dep["schedules"]
                 assert sched["schedule"]["cron"] == "0 2 * * *"
-                assert sched["schedule"]["timezone"] == "Asia/Ho_Chi_Minh"
+                # Saved under the name browsers list (the UI's Edit schedule dialog shows it), the same zone.
+                assert sched["schedule"]["timezone"] == "Asia/Saigon"
                 assert sched["active"] is True
+                assert "every day at 02:00 Asia/Ho_Chi_Minh (UTC+07:00)" in dep["description"]
                 assert dep["parameters"]["output"] == str(out.resolve())
-                assert {"only", "force", "since", "pivot", "sources_file", "output"} <= set(
-                    dep["parameter_openapi_schema"]["properties"]
-                )
+                props = dep["parameter_openapi_schema"]["properties"]
+                assert set(props) == {"only", "force", "since", "pivot", "sources_file", "output", "refresh_days", "export"}
+                # The Custom run form: every field described, `only` offers the configured ids.
+                assert all(len(p.get("description") or "") > 20 for p in props.values()), props
+                assert props["only"]["items"]["enum"] == ["demo-vi-science", "demo-en-science", "demo-missing"]
+                assert "Asia/Ho_Chi_Minh" in props["since"]["description"]
+                assert {"type": "integer"} in props["refresh_days"]["anyOf"]
                 # The nightly schedule has put runs on the calendar at 02:00 Ho Chi Minh City time.
                 def upcoming():
                     return client.post(
@@ -107,13 +113,25 @@ def test_served_nightly_deployment_schedule_rerun_and_artifacts(prefect_server, 
 
                 run_id = _wait("a flow run created from the deployment", create_run, 30, serve, log)["id"]
 
+                def create_run_with(parameters, **extra):
+                    r = client.post(f"/deployments/{dep['id']}/create_flow_run", json={"parameters": parameters, **extra})
+                    assert r.status_code in (200, 201, 503), r.text
+                    return r.json() if r.status_code != 503 else None
+
+                def finished_run(flow_run_id):
+                    run = client.get(f"/flow_runs/{flow_run_id}").json()
+                    return run if run["state"]["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
+                # The API refuses an id the sources file does not have: no run exists.
+                refused = client.post(f"/deployments/{dep['id']}/create_flow_run", json={"parameters": {"only": ["nope"]}})
+                assert refused.status_code in (409, 422), refused.text
+
                 def finished():
                     run = client.get(f"/flow_runs/{run_id}").json()
                     return run if run["state"]["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
 
                 run = _wait("the rerun to finish", finished, 150, serve, log)
                 assert run["state"]["type"] == "COMPLETED", log.read_text()[-4000:]
-                assert run["name"] == "rerun demo-vi-science"
+                assert run["name"].startswith("rerun demo-vi-science 20"), run["name"]
                 assert run["parameters"]["only"] == ["demo-vi-science"]
 
                 artifacts = client.post(
@@ -121,11 +139,16 @@ def test_served_nightly_deployment_schedule_rerun_and_artifacts(prefect_server, 
                 ).json()
                 by_type = {a["type"]: a for a in artifacts}
                 assert set(by_type) == {"markdown", "table"}, artifacts
-                assert by_type["markdown"]["key"].startswith("nightly-summary-20")
-                assert by_type["table"]["key"].startswith("nightly-sources-20")
+                assert by_type["markdown"]["key"].startswith("rerun-summary-20")
+                assert by_type["table"]["key"].startswith("rerun-sources-20")
                 markdown = by_type["markdown"]["data"]
                 assert "## new (1)" in markdown and "demo-vi-science" in markdown
-                assert "export/html/index.html" in markdown
+                # The run exported the translators' outputs itself; the summary shows paths, no file:// links.
+                assert "export/html/index.html" in markdown and "file://" not in markdown
+                assert "every day at 02:00 Asia/Ho_Chi_Minh" in markdown
+                assert (out / "export" / "html" / "index.html").is_file()
+                assert list((out / "export" / "tmx").glob("vi-en.tmx")), list(out.rglob("*.tmx"))
+                assert list((out / "export" / "xliff").rglob("*.xlf")) or list((out / "export" / "xliff").rglob("*.xliff"))
                 table = by_type["table"]["data"]
                 rows = json.loads(table) if isinstance(table, str) else table
                 assert [(r["id"], r["status"]) for r in rows] == [("demo-vi-science", "new")]
@@ -149,13 +172,49 @@ def test_served_nightly_deployment_schedule_rerun_and_artifacts(prefect_server, 
                         run = client.get(f"/flow_runs/{late_id}").json()
                         return run if run["state"]["type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
 
+                    # Named before it starts (newsbridge serve names upcoming runs).
+                    def named():
+                        run = client.get(f"/flow_runs/{late_id}").json()
+                        return run if run["name"].startswith("nightly ") else None
+
+                    assert _wait("the scheduled run's readable name", named, 60, serve, log)["name"] == f"nightly {day}"
                     late = _wait("the late scheduled run to finish", late_finished, 150, serve, log)
                     assert late["state"]["type"] == "COMPLETED", log.read_text()[-4000:]
                     assert late["name"] == f"nightly {day}"
                     keys = {a["key"] for a in client.post(
                         "/artifacts/filter", json={"artifacts": {"flow_run_id": {"any_": [late_id]}}}
                     ).json()}
-                    assert keys == {f"nightly-summary-{day}", f"nightly-sources-{day}"}
+                    assert {f"nightly-summary-{day}", f"nightly-sources-{day}"} <= keys
+
+                    # A rerun of that night never replaces its summary: the key's latest is still the night's.
+                    rerun = _wait("a rerun of the day", lambda: create_run_with({"only": ["demo-en-science"], "since": day}), 30, serve, log)
+                    done = _wait("the rerun of the day to finish", lambda: finished_run(rerun["id"]), 150, serve, log)
+                    assert done["state"]["type"] == "COMPLETED", log.read_text()[-4000:]
+                    latest = client.get(f"/artifacts/{f'nightly-summary-{day}'}/latest").json()
+                    assert latest["flow_run_id"] == late_id, latest
+
+                    # Schema checks off (as a script could): the flow refuses the unknown id itself,
+                    # before any fetch, with the valid ids, a small artifact, and no traceback of ours.
+                    bad = _wait("a run with an unknown id", lambda: create_run_with(
+                        {"only": ["nope"]}, enforce_parameter_schema=False), 30, serve, log)
+                    failed = _wait("the bad run to finish", lambda: finished_run(bad["id"]), 150, serve, log)
+                    assert failed["state"]["type"] == "FAILED", failed["state"]
+                    message = failed["state"]["message"]
+                    assert "only: unknown source id(s): nope" in message
+                    assert "demo-vi-science, demo-en-science, demo-missing" in message
+                    def run_logs():  # shipped in batches: wait for the run's last line
+                        logs = client.post("/logs/filter", json={"logs": {"flow_run_id": {"any_": [bad["id"]]}}}).json()
+                        text = "\n".join(entry["message"] for entry in logs)
+                        return text if "Finished in state" in text else None
+
+                    text = _wait("the bad run's logs", run_logs, 60, serve, log)
+                    assert "unknown source id(s): nope" in text
+                    # (Prefect's engine logs its own FailedRun traceback: no frame of it is newsbridge's code.)
+                    frames = [ln for ln in text.splitlines() if ln.strip().startswith("File ")]
+                    assert not [f for f in frames if "site-packages/prefect/" not in f and "/lib/python3" not in f], frames
+                    refusal = client.post("/artifacts/filter", json={"artifacts": {"flow_run_id": {"any_": [bad["id"]]}}}).json()
+                    assert [a["key"] for a in refusal] == [f"rerun-refused-{failed['name'].split()[-1][:10]}"], refusal
+                    assert "Nothing was fetched" in refusal[0]["data"]
 
                 # Dask workers fetched through the host's global limits, created by the run.
                 limits = client.post("/v2/concurrency_limits/filter", json={}).json()
@@ -187,9 +246,9 @@ def test_prefect_yaml_deploys_the_same_deployment_to_a_work_pool(prefect_server,
     assert dep["entrypoint"] == "flows/nightly.py:nightly_crawl"
     assert dep["work_pool_name"] == "newsbridge"
     [sched] = dep["schedules"]
-    assert (sched["schedule"]["cron"], sched["schedule"]["timezone"]) == ("0 2 * * *", "Asia/Ho_Chi_Minh")
+    assert (sched["schedule"]["cron"], sched["schedule"]["timezone"]) == ("0 2 * * *", "Asia/Saigon")
     assert dep["parameters"] == {
-        "sources_file": "sources.yaml", "output": "output", "only": None, "force": False, "since": None, "refresh_days": None,
-        "pivot": "en",
+        "sources_file": "sources.yaml", "output": "output", "only": [], "force": False, "since": None, "refresh_days": None,
+        "pivot": "en", "export": True,
     }
     assert dep["pull_steps"][0]["prefect.deployments.steps.set_working_directory"]["directory"] == "{{ $NEWSBRIDGE_HOME }}"

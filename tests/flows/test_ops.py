@@ -65,13 +65,23 @@ def test_run_day_and_names():
 
     assert nightly._run_day(date(2026, 11, 22)) == "2026-11-22"
     assert nightly._run_day("2026-11-22") == "2026-11-22"
-    assert nightly.run_name_for({"only": ["mic-gov-vn"]}) == "rerun mic-gov-vn"
-    assert nightly.run_name_for({"only": None, "since": date(2026, 11, 22)}) == "rerun since 2026-11-22"
-    assert nightly.run_name_for({"only": ["a", "b"], "since": "2026-11-22", "force": True}) == "rerun a b since 2026-11-22 (force)"
+    from tasks.night.params import run_kind, run_name
+
+    # 19:00 UTC on Dec 7 is 02:00 on Dec 8 in Ho Chi Minh City: the night's name is its local day.
+    slot = datetime(2026, 12, 7, 19, 0, tzinfo=timezone.utc)
+    tz = "Asia/Ho_Chi_Minh"
+    assert run_name({}, slot, tz) == "nightly 2026-12-08"
+    assert run_name({"only": None, "force": True}, slot, tz) == "nightly 2026-12-08 (force)"
+    later = datetime(2026, 12, 8, 2, 14, tzinfo=timezone.utc)
+    assert run_name({"only": ["vi-article"]}, later, tz) == "rerun vi-article 2026-12-08T09:14"
+    assert run_name({"only": None, "since": date(2026, 11, 22)}, later, tz) == "rerun since 2026-11-22 2026-12-08T09:14"
+    assert run_name({"only": ["a", "b"], "since": "2026-11-22", "force": True}, later, tz) == (
+        "rerun a b since 2026-11-22 2026-12-08T09:14 (force)")
+    assert (run_kind({}), run_kind({"only": []}), run_kind({"only": ["a"]}), run_kind({"since": "2026-11-22"})) == (
+        "nightly", "nightly", "rerun", "rerun")
     # Outside a flow run the day is today's in the schedule timezone.
     today = datetime.now(timezone.utc).astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%Y-%m-%d")
-    assert nightly.run_name_for({}) == f"nightly {today}"
-    assert nightly.run_name_for({"force": True}) == f"nightly {today} (force)"
+    assert nightly._run_day() == today
 
 
 def test_task_runner_specs():
@@ -136,10 +146,17 @@ def test_deployment_has_cron_in_timezone_and_every_ui_parameter(tmp_path):
     assert dep.name == "nightly"
     [schedule] = dep.schedules
     assert schedule.schedule.cron == "0 2 * * *" and schedule.schedule.timezone == "Europe/Paris"
-    assert set(dep.parameters) == {"sources_file", "output", "only", "force", "since", "pivot", "refresh_days"}
+    assert "every day at 02:00 Europe/Paris (UTC+01:00)" in dep.description
+    names = {"sources_file", "output", "only", "force", "since", "pivot", "refresh_days", "export"}
+    assert set(dep.parameters) == names
     assert dep.parameters["sources_file"] == str(sources.resolve())
     props = dep._parameter_openapi_schema.properties
-    assert {"only", "force", "since", "pivot", "sources_file", "output", "refresh_days"} <= set(props)
+    assert set(props) == names
+    assert props["only"]["items"]["enum"] == []  # no ids configured: nothing to choose
+    # A zone browsers list under an older name is saved under that name (the UI's dialog shows it).
+    saigon = nightly_deployment(sources, tmp_path / "out", timezone="Asia/Ho_Chi_Minh")
+    assert saigon.schedules[0].schedule.timezone == "Asia/Saigon"
+    assert "every day at 02:00 Asia/Ho_Chi_Minh (UTC+07:00)" in saigon.description
     assert dep.entrypoint.endswith("flows/nightly.py:nightly_crawl")
 
 

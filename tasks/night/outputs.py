@@ -1,0 +1,194 @@
+"""The translators' outputs after every run, written incrementally.
+
+Under `<output>/export/`: `html/` (one review page per document and an index), `tmx/`
+(one TMX per language pair, plus story TMX) and `xliff/` (one XLIFF per document) — the
+same files `newsbridge export` writes. A small ledger (`<output>/export-ledger.json`) remembers
+each source's exported version, its story partner and the language pairs it fed; a
+source whose latest stored version, record and partner did not change is not read, and
+its files are not rewritten. Only TMX files of a language pair that gained or changed a
+document are rebuilt (from every document of that pair). Unchanged sources cost one
+`stat` and one small pointer read each.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from prefect import task
+from prefect.cache_policies import NONE
+
+from tasks.review.page import export_html_pages, render_index_file
+from tasks.review.reviews import StoredDocument, load_record, story_partner
+from tasks.review.tmx import build_tmx, story_units, tmx_name, translation_units
+from tasks.review.xliff import build_xliff, xliff_path
+from tasks.store.files import latest_document, write_atomic
+
+LEDGER = "export-ledger.json"
+LEDGER_VERSION = 1
+
+
+@dataclass
+class Exported:
+    """What one export wrote: documents re-exported, files written, unchanged documents left alone."""
+
+    documents: list[str] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+    unchanged: int = 0
+    problems: list[str] = field(default_factory=list)
+    root: Path | None = None
+
+    def counts(self) -> dict[str, int]:
+        """Documents re-exported, documents unchanged, files written per format."""
+        kinds = {".html": "html", ".tmx": "tmx", ".xlf": "xliff", ".xliff": "xliff"}
+        written = {"html": 0, "tmx": 0, "xliff": 0}
+        for path in self.files:
+            written[kinds.get(path.suffix, "html")] += 1
+        return {"documents": len(self.documents), "unchanged": self.unchanged, **written}
+
+
+def _stamp(output_dir: Path, rel: str) -> list[int]:
+    st = (output_dir / rel).stat()
+    return [st.st_mtime_ns, st.st_size]
+
+
+def _source_ids(output_dir: Path) -> list[str]:
+    from tasks.models import SOURCE_ID_RE
+
+    docs = output_dir / "docs"
+    return sorted(p.name for p in docs.iterdir() if p.is_dir() and SOURCE_ID_RE.match(p.name)) if docs.is_dir() else []
+
+
+def _read_ledger(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("version") != LEDGER_VERSION or not isinstance(data.get("sources"), dict):
+        return {}
+    return data["sources"]
+
+
+def export_changed(output_dir: Path) -> Exported:
+    """Bring `<output>/export/` up to date with the latest stored version of every source."""
+    root = output_dir / "export"
+    ledger_path = output_dir / LEDGER
+    before = _read_ledger(ledger_path)
+    after: dict[str, Any] = {}
+    result = Exported(root=root)
+    changed: list[StoredDocument] = []
+    partners: dict[str, dict[str, Any] | None] = {}
+    for sid in _source_ids(output_dir):
+        rel = latest_document(output_dir, sid)
+        if rel is None:
+            continue
+        try:
+            stamp = _stamp(output_dir, rel)
+            old = before.get(sid)
+            partner_rel = old.get("partner") if old else None
+            partner_stamp = _partner_stamp(output_dir, partner_rel)
+            if old and old.get("rel") == rel and old.get("stamp") == stamp and old.get("partner_stamp") == partner_stamp:
+                after[sid] = old
+                result.unchanged += 1
+                continue
+            doc = StoredDocument(rel, load_record(output_dir, rel))
+            if not isinstance(doc.record.get("segments"), list) or not isinstance(doc.record.get("doc_id"), str):
+                raise ValueError("not a newsbridge document record")
+        except (OSError, ValueError) as exc:
+            result.problems.append(f"{rel}: skipped, unreadable ({exc})")
+            if sid in before:
+                after[sid] = before[sid]
+            continue
+        partner = story_partner(output_dir, doc.record)
+        pivot = (doc.record.get("story") or {}).get("pivot_source")
+        partner_rel = latest_document(output_dir, pivot) if partner is not None and isinstance(pivot, str) else None
+        partners[rel] = partner
+        changed.append(doc)
+        after[sid] = {
+            "rel": rel, "stamp": stamp, "partner": partner_rel, "partner_stamp": _partner_stamp(output_dir, partner_rel),
+            "pairs": sorted(_pairs(doc, partner)), "entry": None,
+        }
+    if not changed and set(after) == set(before):
+        return result
+    # XLIFF and review pages of the new or changed documents only.
+    for doc in changed:
+        path = xliff_path(root / "xliff", doc)
+        write_atomic(path, build_xliff(doc, partner=partners.get(doc.rel)))
+        result.files.append(path)
+    pages, entries = export_html_pages(changed, root / "html", output_dir, partners)
+    result.files += pages
+    for doc, entry in zip(changed, entries):
+        after[doc.source_id]["entry"] = entry
+        result.documents.append(doc.rel)
+    index = render_index_file(root / "html", [after[sid]["entry"] for sid in sorted(after) if after[sid].get("entry")])
+    result.files.append(index)
+    # TMX: only the language pairs a new or changed document feeds (or fed) are rebuilt.
+    touched = {p for doc in changed for p in after[doc.source_id]["pairs"]}
+    touched |= {p for sid in before if sid in after and after[sid]["rel"] != before[sid].get("rel") for p in before[sid].get("pairs", [])}
+    result.files += _rebuild_tmx(output_dir, root / "tmx", touched, after, result.problems)
+    write_atomic(ledger_path, json.dumps({"version": LEDGER_VERSION, "sources": after}, ensure_ascii=False).encode("utf-8"))
+    return result
+
+
+def _partner_stamp(output_dir: Path, rel: str | None) -> list[int] | None:
+    if not rel:
+        return None
+    try:
+        return _stamp(output_dir, rel)
+    except OSError:
+        return None
+
+
+def _pairs(doc: StoredDocument, partner: dict[str, Any] | None) -> set[str]:
+    """The TMX files this document feeds (`vi-en.tmx`, `vi-en.story.tmx`)."""
+    names = {tmx_name("", u.src_lang, u.tgt_lang) for u in translation_units(doc)}
+    return names | {tmx_name(".story", u.src_lang, u.tgt_lang) for u in story_units(doc, partner)}
+
+
+def _rebuild_tmx(output_dir: Path, to_dir: Path, touched: set[str], ledger: dict[str, Any], problems: list[str]) -> list[Path]:
+    from datetime import datetime, timezone
+
+    written: list[Path] = []
+    now = datetime.now(timezone.utc)
+    for name in sorted(touched):
+        units = []
+        src = name.split("-", 1)[0]
+        for sid, row in sorted(ledger.items()):
+            if name not in row.get("pairs", []):
+                continue
+            try:
+                doc = StoredDocument(row["rel"], load_record(output_dir, row["rel"]))
+                partner = load_record(output_dir, row["partner"]) if row.get("partner") else None
+            except (OSError, ValueError) as exc:
+                problems.append(f"{row['rel']}: left out of {name} ({exc})")
+                continue
+            story = name.endswith(".story.tmx")
+            for unit in (story_units(doc, partner) if story else translation_units(doc)):
+                if tmx_name(".story" if story else "", unit.src_lang, unit.tgt_lang) == name:
+                    units.append(unit)
+                    src = unit.src_lang
+        path = to_dir / name
+        if units:
+            write_atomic(path, build_tmx(units, src, created=now))
+            written.append(path)
+        elif path.exists():
+            path.unlink()
+    return written
+
+
+@task(name="export", cache_policy=NONE)
+def export_task(output_dir: Path) -> dict[str, Any]:
+    """Export what changed (see `export_changed`); the counts, the export folder and any problem."""
+    from tasks.night.merge import run_logger
+
+    done = export_changed(output_dir)
+    counts = done.counts()
+    run_logger().info(
+        "exported %d new or changed document(s) (%d unchanged, not rewritten): %d review page(s), %d TMX, %d XLIFF → %s",
+        counts["documents"], counts["unchanged"], counts["html"], counts["tmx"], counts["xliff"], done.root,
+    )
+    for problem in done.problems:
+        run_logger().warning("export: %s", problem)
+    return {**counts, "root": str(done.root), "problems": done.problems}
