@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections import Counter
 
-from tasks.langs import HAN, base_lang
+from tasks.langs import HAN, abbreviations, base_lang
 
 
 # --------------------------------------------------------------------------- features
@@ -252,7 +252,19 @@ _LATIN_END_RE = re.compile(r"(?<=[.!?])[\"'”’»)]*\s+(?=[\"'“‘«(]*[A-Z�
 _CJK_END_RE = re.compile(r"[。！？!?][”’」』\"')）]*\s*(?=[^\s”’」』\"')）])")
 # "home.He" (a sentence glued to the next without a space) still ends a sentence.
 _GLUED_END_RE = re.compile(r"(?<=[a-zà-ỹđ]{2}[.!?])(?=[A-ZÀ-ỸĐ][a-zà-ỹđ])")
-_ABBREV_RE = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|St|Sr|Jr|Gen|Col|Lt|Sgt|Capt|Gov|Sen|Rep|Rev|No|vs|etc|Inc|Ltd|Co|Corp|U\.S|U\.K|ông|bà|TS|PGS|GS|ThS|TP|Q)|\b[A-Z])\.$")
+
+
+def _ends_in_abbreviation(head: str, nxt: str) -> bool:
+    """'... Mr.', '... J.', or '... No.' before a number (`nxt`, the next character): the text ends
+    in an abbreviation or an initial (tasks/data/abbreviations.txt, as the segmenter reads it)."""
+    if not head.endswith("."):
+        return False
+    word = head[:-1].rsplit(None, 1)[-1].lstrip("\"'“‘«(") if head[:-1].strip() else ""
+    abbr = abbreviations()
+    return (
+        (len(word) == 1 and word.isupper()) or word in abbr.always or word.lower() in abbr.any_case
+        or (word in abbr.before_number and nxt.isdigit())
+    )
 
 
 def count_sentences(text: str, lang: str) -> int:
@@ -266,7 +278,7 @@ def count_sentences(text: str, lang: str) -> int:
     else:
         for m in _LATIN_END_RE.finditer(text):
             head = text[: m.start()].rstrip("\"'”’») ")
-            if not _ABBREV_RE.search(head):
+            if not _ends_in_abbreviation(head, text[m.end():m.end() + 1]):
                 ends += 1
         ends += len(_GLUED_END_RE.findall(text))
     return 1 + ends

@@ -18,7 +18,7 @@ from __future__ import annotations
 import bisect
 import re
 
-from tasks.langs import HAN_RE
+from tasks.langs import HAN_RE, abbreviations
 from tasks.models import Document, Segment
 
 DEFAULT_MAX_CHARS = 400
@@ -33,30 +33,7 @@ _OPENERS = "\"'“‘「『（(【《〈[«"
 _ZH_END_RE = re.compile(rf"(?:[。！？!?；;]|…+|\.{{3,}})+[{re.escape(_CLOSERS)}]*")
 
 # ---------------------------------------------------------------- Latin script (vi, en)
-# Abbreviations that never end a sentence when followed by more text. Compared
-# case-sensitively against the token before the dot (dots inside kept: "U.S", "PGS.TS").
-ABBREVIATIONS: frozenset[str] = frozenset(
-    {
-        # English titles, companies, places, months
-        "Mr", "Mrs", "Ms", "Dr", "Prof", "Sr", "Jr", "St", "Mt", "Gen", "Col", "Lt", "Sgt",
-        "Capt", "Cmdr", "Adm", "Gov", "Sen", "Rep", "Rev", "Hon", "Pres", "Supt", "Det",
-        "Messrs", "Mme", "Mlle", "Fr", "vs", "etc", "e.g", "i.e", "cf", "al", "approx",
-        "Sens", "Reps", "Govs", "Gens", "Drs", "Profs", "Gov", "Lt.Gen", "Maj", "Brig", "Insp",
-        "Inc", "Ltd", "Co", "Corp", "Bros", "Dept", "Univ", "Assn", "Ave", "Blvd", "Rd",
-        "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec",
-        "U.S", "U.K", "U.N", "E.U", "U.S.A", "D.C", "a.m", "p.m", "Ph.D", "M.D",
-        # Vietnamese titles and administrative units
-        "TP", "Tp", "PGS", "GS", "TS", "ThS", "Th.S", "BS", "KS", "NCS", "TSKH", "CN",
-        "PGS.TS", "GS.TS", "GS.TSKH", "PGS.TSKH", "TS.BS", "ThS.BS", "BSCKI", "BSCKII",
-        "Pgs", "Gs", "Ts", "Ths", "Bs", "TT", "TX", "Nxb", "NXB", "Cty", "TNHH",
-    }
-)
-# Abbreviations that only bind to a following number ("No. 5", "p. 12", "Vol. 3").
-NUMBER_ABBREVIATIONS: frozenset[str] = frozenset(
-    {"No", "Nos", "no", "Vol", "vol", "p", "pp", "Fig", "fig", "Art", "art", "Sec", "Ch",
-     "para", "Tr", "tr", "Q", "P", "K", "Số", "số", "Điều", "khoản", "Khoản"}
-)
-_ABBREV_LOWER = frozenset(a.lower() for a in ABBREVIATIONS if a[0].islower())
+# Abbreviations (tasks/data/abbreviations.txt, one list with the aligner): tasks.langs.abbreviations.
 # Dotted acronyms that may also end a sentence; decided by the next word.
 _ACRONYMS_AT_END = frozenset({"U.S", "U.K", "U.N", "E.U", "U.S.A", "D.C", "a.m", "p.m"})
 _SENTENCE_STARTERS = frozenset(
@@ -129,9 +106,10 @@ def _latin_is_boundary(text: str, m: re.Match[str]) -> bool:
     if word in _ACRONYMS_AT_END:
         # "in the U.S. He said": a dotted acronym ends a sentence before a typical starter.
         return _word_after(text, after.start(1)) in _SENTENCE_STARTERS
-    if word in ABBREVIATIONS or word.lower() in _ABBREV_LOWER:
+    abbr = abbreviations()
+    if word in abbr.always or word.lower() in abbr.any_case:
         return False
-    if word in NUMBER_ABBREVIATIONS and nxt.isdigit():
+    if word in abbr.before_number and nxt.isdigit():
         return False
     # Initials ("J. K. Rowling", "Nguyễn V. A.") and one-letter abbreviations
     # ("Viera d. Rockledge" in sports results).
