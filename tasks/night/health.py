@@ -43,19 +43,15 @@ class OutletEvent:
 
 
 def _confidence(output_dir: Path, rel: str | None) -> float | None:
-    """The stored document's extraction confidence (recorded in its `extractor` field)."""
+    """The stored document's extraction confidence (None when unreadable or not recorded)."""
     if not rel:
         return None
+    from tasks.store.document import read_document
+
     try:
-        record = json.loads((output_dir / rel).read_text(encoding="utf-8"))
+        return read_document(output_dir, rel).document.extraction_confidence
     except (OSError, ValueError):
         return None
-    typed = (record.get("extraction") or {}).get("confidence") if isinstance(record.get("extraction"), dict) else None
-    if isinstance(typed, (int, float)):
-        return float(typed)
-    from tasks.text.extract import extraction_confidence
-
-    return extraction_confidence(str((record.get("document") or {}).get("extractor") or ""))
 
 
 def night_rows(

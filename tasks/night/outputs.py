@@ -21,9 +21,10 @@ from prefect import task
 from prefect.cache_policies import NONE
 
 from tasks.review.page import export_html_pages, render_index_file
-from tasks.review.reviews import StoredDocument, load_record, story_partner
+from tasks.review.reviews import story_partner
 from tasks.review.tmx import build_tmx, story_units, tmx_name, translation_units
 from tasks.review.xliff import build_xliff, xliff_path
+from tasks.store.document import StoredDocument, read_document
 from tasks.store.files import latest_document, write_atomic
 
 LEDGER = "export-ledger.json"
@@ -79,7 +80,7 @@ def export_changed(output_dir: Path) -> Exported:
     after: dict[str, Any] = {}
     result = Exported(root=root)
     changed: list[StoredDocument] = []
-    partners: dict[str, dict[str, Any] | None] = {}
+    partners: dict[str, StoredDocument | None] = {}
     for sid in _source_ids(output_dir):
         rel = latest_document(output_dir, sid)
         if rel is None:
@@ -93,17 +94,14 @@ def export_changed(output_dir: Path) -> Exported:
                 after[sid] = old
                 result.unchanged += 1
                 continue
-            doc = StoredDocument(rel, load_record(output_dir, rel))
-            if not isinstance(doc.record.get("segments"), list) or not isinstance(doc.record.get("doc_id"), str):
-                raise ValueError("not a newsbridge document record")
+            doc = read_document(output_dir, rel)
         except (OSError, ValueError) as exc:
             result.problems.append(f"{rel}: skipped, unreadable ({exc})")
             if sid in before:
                 after[sid] = before[sid]
             continue
-        partner = story_partner(output_dir, doc.record)
-        pivot = (doc.record.get("story") or {}).get("pivot_source")
-        partner_rel = latest_document(output_dir, pivot) if partner is not None and isinstance(pivot, str) else None
+        partner = story_partner(output_dir, doc)
+        partner_rel = partner.rel if partner is not None else None
         partners[rel] = partner
         changed.append(doc)
         after[sid] = {
@@ -141,7 +139,7 @@ def _partner_stamp(output_dir: Path, rel: str | None) -> list[int] | None:
         return None
 
 
-def _pairs(doc: StoredDocument, partner: dict[str, Any] | None) -> set[str]:
+def _pairs(doc: StoredDocument, partner: StoredDocument | None) -> set[str]:
     """The TMX files this document feeds (`vi-en.tmx`, `vi-en.story.tmx`)."""
     names = {tmx_name("", u.src_lang, u.tgt_lang) for u in translation_units(doc)}
     return names | {tmx_name(".story", u.src_lang, u.tgt_lang) for u in story_units(doc, partner)}
@@ -159,8 +157,8 @@ def _rebuild_tmx(output_dir: Path, to_dir: Path, touched: set[str], ledger: dict
             if name not in row.get("pairs", []):
                 continue
             try:
-                doc = StoredDocument(row["rel"], load_record(output_dir, row["rel"]))
-                partner = load_record(output_dir, row["partner"]) if row.get("partner") else None
+                doc = read_document(output_dir, row["rel"])
+                partner = read_document(output_dir, row["partner"]) if row.get("partner") else None
             except (OSError, ValueError) as exc:
                 problems.append(f"{row['rel']}: left out of {name} ({exc})")
                 continue

@@ -271,7 +271,7 @@ def render_index_file(to_dir: Path, entries: list[dict[str, Any]]) -> Path:
 
 
 def export_html_pages(
-    docs: list[StoredDocument], to_dir: Path, output_dir: Path, partners: dict[str, dict[str, Any] | None] | None = None
+    docs: list[StoredDocument], to_dir: Path, output_dir: Path, partners: dict[str, StoredDocument | None] | None = None
 ) -> tuple[list[Path], list[dict[str, Any]]]:
     """Write one page per document; returns the pages and their index entries (JSON-ready)."""
     from tasks.store.files import write_atomic

@@ -15,13 +15,13 @@ FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "stored_document.js
 
 def store(out: Path, source_id: str, version: str, edit: str = "") -> str:
     """A stored document (a real record of the demo, under another source id and version)."""
-    from tasks.store.files import write_document
+    from tasks.store.document import parse_document, write_document
 
     record = copy.deepcopy(json.loads(FIXTURE.read_text(encoding="utf-8")))
     record.update(source_id=source_id, version=version, doc_id=f"{source_id}-doc", url=f"http://127.0.0.1:8000/{source_id}.html")
     if edit:
         record["segments"][1]["text"] += edit
-    return write_document(out, record)
+    return write_document(out, parse_document(record))
 
 
 def stamps(root: Path) -> dict[str, int]:
