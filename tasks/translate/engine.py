@@ -42,7 +42,7 @@ __all__ = [
     "translate_texts",
 ]
 
-# Detected language (tasks/text/detect.py vocabulary) → Argos package language code.
+# Detected language (tasks/text/detect/ vocabulary) → Argos package language code.
 ARGOS_CODE = {"vi": "vi", "zh-Hans": "zh", "zh": "zh", "zh-Hant": "zt", "zt": "zt", "en": "en"}
 NOT_TRANSLATABLE = {"und", "other", "", None}
 # The languages newsbridge crawls (tasks.text.detect.TARGET_LANGS): a missing model for one of
