@@ -246,7 +246,7 @@ class Document(_Model):
     charset_source: str | None = None
     paragraphs: list[str] = Field(default_factory=list)
     text: str = ""  # paragraphs joined by "\n\n"; segment offsets point here
-    extractor: str = ""  # signature and the method that won, e.g. "newsbridge-clean/0.8+trafilatura/2.3.1|generic:density"
+    extractor: str = ""  # signature and the method that won, e.g. "newsbridge-extract/0.8+trafilatura/2.3.1|generic:density"
     extraction_confidence: float | None = None  # agreement of the extraction candidates (1.0 for a selector)
     selector: str | None = None
     segments: list[Segment] = Field(default_factory=list)
@@ -266,14 +266,23 @@ class AlignedPair(_Model):
     features: dict[str, float] = Field(default_factory=dict)
 
 
+# Stage names as records spelled them before: the extraction stage was "clean".
+_OLD_STAGE_NAMES = {"clean": "extract"}
+
+
 class Rejection(_Model):
     """A recorded refusal with a reason; nothing disappears silently."""
 
     source_id: str
-    stage: str
+    stage: str  # fetch | decode | extract | segment | discover | ...
     reason: str
     detail: str | None = None
     url: str | None = None
+
+    @field_validator("stage")
+    @classmethod
+    def _one_stage_name(cls, stage: str) -> str:
+        return _OLD_STAGE_NAMES.get(stage, stage)
 
 
 class SourceOutcome(_Model):

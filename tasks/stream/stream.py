@@ -145,7 +145,7 @@ def process_page(source: Source, fetched: FetchResult) -> Processed:
     except ExtractionError as exc:
         return Processed(
             source_id=source.id,
-            rejection=Rejection(source_id=source.id, stage="clean", reason=exc.reason, detail=exc.detail, url=source.url),
+            rejection=Rejection(source_id=source.id, stage="extract", reason=exc.reason, detail=exc.detail, url=source.url),
         )
     if source.discovery is not None:
         # Discovered articles (issue 14): an undated one whose page date is before the

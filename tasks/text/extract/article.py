@@ -50,7 +50,7 @@ from tasks.text.vote import (
     readability_paragraphs,
 )
 
-EXTRACTOR_NAME = "newsbridge-clean"
+EXTRACTOR_NAME = "newsbridge-extract"  # "newsbridge-clean" in records written before 2026-12-08
 EXTRACTOR_VERSION = "0.8"
 
 
