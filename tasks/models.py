@@ -21,8 +21,14 @@ SOURCE_ID_RE = re.compile(r"^[a-z0-9-]+\Z")  # \Z, not $: "$" also matches befor
 
 SourceLang = Literal["vi", "zh", "en", "auto"]
 SegmentState = Literal["mt", "reviewed", "final", "copy", "needs-review"]
-SourceStatus = Literal["new", "changed", "unchanged", "rejected", "failed", "skipped"]
+# The outcome vocabularies, one definition each (docs/architecture.md, "One name per concept"):
+# a fetch ends in a FetchOutcome; discovery decides a DiscoveryDecision per article; the
+# frontier keeps a FrontierStatus per URL; the night gives every source one SourceStatus
+# (a discovered article not fetched is `skipped`, its decision as the reason).
 FetchOutcome = Literal["fetched", "not_modified", "rejected", "failed"]
+DiscoveryDecision = Literal["fetch", "skipped_seen", "skipped_old", "skipped_cap", "robots_disallowed"]
+FrontierStatus = Literal["discovered", "stored", "rejected", "failed", "skipped_old"]
+SourceStatus = Literal["new", "changed", "unchanged", "rejected", "failed", "skipped"]
 
 
 class _Model(BaseModel):

@@ -48,7 +48,7 @@ from tasks.crawl.discover_parse import (  # noqa: F401 - the parsing names other
     read_page,
     url_date,
 )
-from tasks.models import Discovery, DiscoveryRecord, Document, FetchDefaults, Outlet, Rejection, Source, SourcesFile
+from tasks.models import Discovery, DiscoveryDecision, DiscoveryRecord, Document, FetchDefaults, Outlet, Rejection, Source, SourcesFile
 from tasks.urls import host_port_of
 
 
@@ -361,7 +361,7 @@ class Decision:
     source_id: str
     outlet: str
     edition: str
-    outcome: str  # "fetch" | "skipped_seen" | "skipped_old" | "skipped_cap" | "robots_disallowed"
+    outcome: DiscoveryDecision
     reason: str | None
     discovery: Discovery
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from tasks.crawl.fetch.state import switch_to_wal
+from tasks.models import DiscoveryDecision, FrontierStatus
 
 FRONTIER_FILENAME = "frontier.sqlite"
 _COLUMNS = (
@@ -52,8 +53,9 @@ CREATE TABLE IF NOT EXISTS frontier (
 """
 _INDEX = "CREATE INDEX IF NOT EXISTS frontier_source ON frontier (source_id)"
 # Statuses a decision writes; "fetch" is remembered as "discovered" until the store says more.
-_DECISION_STATUS = {"fetch": "discovered", "skipped_cap": "discovered", "skipped_old": "skipped_old",
-                    "robots_disallowed": "rejected"}
+_DECISION_STATUS: dict[DiscoveryDecision, FrontierStatus] = {
+    "fetch": "discovered", "skipped_cap": "discovered", "skipped_old": "skipped_old", "robots_disallowed": "rejected",
+}
 
 
 def _now() -> str:
