@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from tasks.translate.packages import TARGET_SP, MissingModelError, PackageInfo, find_package, has_package, models_dir
 from tasks.models import Segment, Translation
+from tasks.translate.batcher import NOT_TRANSLATABLE, needs_engine, settle
 
 if TYPE_CHECKING:
     from tasks.translate.memory import TranslationMemory
@@ -44,7 +45,6 @@ __all__ = [
 
 # Detected language (tasks/text/detect/ vocabulary) → Argos package language code.
 ARGOS_CODE = {"vi": "vi", "zh-Hans": "zh", "zh": "zh", "zh-Hant": "zt", "zt": "zt", "en": "en"}
-NOT_TRANSLATABLE = {"und", "other", "", None}
 # The languages newsbridge crawls (tasks.text.detect.TARGET_LANGS): a missing model for one of
 # them stops the run; for any other detected language it leaves the segment untranslated.
 CORE_LANGS = frozenset({"vi", "zh-Hans", "zh-Hant", "en"})
@@ -529,11 +529,8 @@ def translate_segments(
     stats = TranslateStats(engine=options.signature())
     groups: dict[str, list[Segment]] = {}
     for seg in segments:
-        if seg.lang == pivot:
-            continue
-        if seg.lang in NOT_TRANSLATABLE or not seg.text.strip():
-            continue
-        groups.setdefault(seg.lang, []).append(seg)
+        if needs_engine(seg, pivot):
+            groups.setdefault(seg.lang, []).append(seg)
     unserved: dict[str, list[Segment]] = {}
     for lang in list(groups):
         try:
@@ -551,15 +548,13 @@ def translate_segments(
             stats.untranslated += 1
             reason = f"no_model:{lang}"
             stats.untranslated_reasons[reason] = stats.untranslated_reasons.get(reason, 0) + 1
-    for seg in segments:
-        if seg.lang == pivot:
-            seg.translation = Translation(
-                text=seg.text, src=seg.lang, tgt=pivot, model="copy", engine="copy", state="copy"
-            )
+    for seg in segments:  # the batcher's "copy, don't translate" (tasks/translate/batcher.py)
+        if needs_engine(seg, pivot):
+            continue
+        reason = settle(seg, pivot)
+        if reason == "copied":
             stats.copied += 1
-        elif seg.lang in NOT_TRANSLATABLE or not seg.text.strip():
-            seg.translation = None
-            reason = "empty" if not seg.text.strip() else f"lang:{seg.lang or 'und'}"
+        else:
             stats.untranslated += 1
             stats.untranslated_reasons[reason] = stats.untranslated_reasons.get(reason, 0) + 1
     for lang, segs in groups.items():

@@ -29,7 +29,7 @@ def site():
 
 
 def test_frontier_marked_as_stored_and_refresh_days(prefect_harness, argos_test_models, site, tmp_path, monkeypatch):
-    import tasks.stream.stream as stream
+    import tasks.stream.outcomes as outcomes
     from flows.nightly import nightly_crawl
     from tasks.crawl.frontier import open_frontier
 
@@ -40,7 +40,7 @@ def test_frontier_marked_as_stored_and_refresh_days(prefect_harness, argos_test_
     # Spy on the real stream: right after each outcome, read the frontier row from another
     # connection (as another process would). The flow has not merged anything yet.
     seen: dict[str, str | None] = {}
-    original = stream._Stream.outcome
+    original = outcomes.Outcomes.record
 
     def outcome(self, sid, status, reason=None, detail=None, document=None):  # type: ignore[no-untyped-def]
         original(self, sid, status, reason, detail, document)
@@ -51,7 +51,7 @@ def test_frontier_marked_as_stored_and_refresh_days(prefect_harness, argos_test_
             reader.close()
             seen[sid] = None if row is None else row["status"]
 
-    monkeypatch.setattr(stream._Stream, "outcome", outcome)
+    monkeypatch.setattr(outcomes.Outcomes, "record", outcome)
     site.night(1)
     s1 = nightly_crawl(sources_file=str(sources), output=str(out))
     monkeypatch.undo()

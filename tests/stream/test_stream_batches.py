@@ -1,15 +1,13 @@
-"""The stream's translation buckets (tasks/stream/stream.py, issue 15).
+"""The stream's translation batches (tasks/translate/batcher.py in a shard, issue 15).
 
 Segments wait by (language, source token length); a free translator thread takes the
-fullest bucket. Checked here: the order and the back-pressure of the buckets, the token
-length each segment is filed under, and that a streamed shard's translations are exactly
-those of one-sentence calls (through the real stream, loopback site, tiny real models).
+fullest bucket. Checked here: the token length each segment is filed under, and that a
+streamed shard's translations are exactly those of one-sentence calls (through the real
+stream, loopback site, tiny real models). The buckets alone: tests/translate/test_batcher.py.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from pathlib import Path
 
 from faultserver import FaultServer, html_page  # tests/ is on sys.path
@@ -19,35 +17,6 @@ def _seg(text: str, lang: str = "vi"):
     from tasks.models import Segment
 
     return Segment(id=f"d:0:{text}", paragraph=0, sentence=0, text=text, lang=lang, start=0, end=len(text))
-
-
-def test_the_fullest_bucket_goes_first_and_put_waits_when_full():
-    from tasks.stream.stream import _Buckets
-
-    stop = threading.Event()
-    buckets = _Buckets(limit=5)
-    buckets.put(("vi", 7), "a", _seg("x1"), stop)
-    buckets.put(("zh", 9), "a", _seg("y1", "zh"), stop)
-    buckets.put(("zh", 9), "b", _seg("y2", "zh"), stop)
-    buckets.put(("vi", None), "b", _seg("z1"), stop)
-    first = buckets.take()
-    assert first is not None and first.lang == "zh" and first.owners == ["a", "b"]
-    for i in range(3):
-        buckets.put(("vi", 7), "c", _seg(f"x{i + 2}"), stop)
-    assert buckets.count == 5
-    # Full: the next put waits until a translator takes a bucket.
-    done = threading.Event()
-    waiter = threading.Thread(target=lambda: (buckets.put(("vi", 3), "d", _seg("w"), stop), done.set()))
-    waiter.start()
-    time.sleep(0.5)
-    assert not done.is_set()
-    taken = buckets.take()
-    assert taken is not None and [s.text for s in taken.segments] == ["x1", "x2", "x3", "x4"]
-    waiter.join(timeout=5)
-    assert done.is_set()
-    # Closing ends the translators (take returns None) and releases a waiting put.
-    buckets.close()
-    assert buckets.take() is None
 
 
 def test_token_length_is_that_of_the_one_engine_call(argos_test_models):
