@@ -1,197 +1,378 @@
-"""Sentence-alignment quality on NTREX-128 document pairs with merged and dropped sentences.
+"""Sentence alignment on abridged and edited NTREX-128 documents: P/R/F1 over exported links.
 
-Usage: python bench/eval_align.py DATA_DIR [--seed 13] [--merge 0.10] [--drop 0.05] [--fit]
-       python bench/eval_align.py DATA_DIR --robustness   (other seeds, reversed direction)
+Usage:
+  python bench/eval_align.py DATA_DIR                  # test half, seeds 1-5, + baselines
+  python bench/eval_align.py DATA_DIR --fit            # fit tasks/data/align_model.json on the dev half
+  python bench/eval_align.py DATA_DIR --hunalign /tmp/hunalign/src/hunalign/hunalign
 
-DATA_DIR is the parallel_ntrex128 folder (English originals with line-aligned Vietnamese,
-Simplified and Traditional Chinese translations; DOCUMENT_IDS.tsv gives each line's
-document). For every document the non-English version is the source: ~10 % of its
-sentences are merged with the next one (1:2 links) and ~5 % of the English target
-sentences are dropped (1:0 links), seeded. Links are compared exactly (same source line
-set and same target line set, 1:0 and 0:1 included); we report precision/recall/F1 for
-the even-numbered documents (where `--fit` estimates the length priors) and the odd ones
-(held out), and the time per document.
+DATA_DIR is the parallel_ntrex128 folder. bench/align_data.py builds the pairs (drops,
+merges, splits, added lines, moved paragraphs) and the fixed dev/test split by document id.
+`--fit` learns the bead and link models and the export threshold on dev documents only
+(seeds 101-103); the report uses test documents only (seeds 1-5, mean and spread).
+Counted: a predicted link is right when its (source lines, target lines) is a gold link;
+precision over exported links, recall over gold links (both sides non-empty).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import math
-import random
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import numpy as np
 
-from tasks.align.sentences import LengthModel, align_sentences_detailed, length_model, sentence_length  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-FILES = {"vi": "newstest2019-ref.vie.txt", "zh": "newstest2019-ref.zho-CN.txt", "zh-Hant": "newstest2019-ref.zho-TW.txt"}
+from align_data import Doc, Gold, Pair, documents, pairs, split_of  # noqa: E402
 
+from tasks.align import aligner as al  # noqa: E402
+from tasks.align import calibration as cal  # noqa: E402
+from tasks.align.evidence import length_model, sentence_length  # noqa: E402
+from tasks.align.lexicon import Glosser, learn_lexicon  # noqa: E402
+from tasks.align.sentences import align_sentences_detailed  # noqa: E402
 
-def read_lines(path: Path) -> list[str]:
-    return path.read_text(encoding="utf-8").rstrip("\n").split("\n")
-
-
-def documents(data: Path, lang: str) -> list[tuple[str, list[str], list[str]]]:
-    ids = [line.split("\t")[0].strip() for line in read_lines(data / "DOCUMENT_IDS.tsv")]
-    en = read_lines(data / "newstest2019-src.eng.txt")
-    xx = read_lines(data / FILES[lang])
-    assert len(ids) == len(en) == len(xx), (len(ids), len(en), len(xx))
-    docs: list[tuple[str, list[str], list[str]]] = []
-    for i, doc_id in enumerate(ids):
-        if not docs or docs[-1][0] != doc_id:
-            docs.append((doc_id, [], []))
-        docs[-1][1].append(xx[i])
-        docs[-1][2].append(en[i])
-    return docs
+BEAD_FEATURES = ["lex_f1", "lex_p", "lex_r", "lex_hits", "anc", "anc_miss", "punct", "len_z", "sent_diff", "multi", "half_min", "multi_len_gain", "multi_lex_gain", "log_len", "no_lexicon", "len_z2", "lex_x_len"]
+LINK_FEATURES = ["bead_logit", "margin", "diag_prev", "diag_next", "second_pass", "multi", "gap_both", "lex_f1", "anc", "len_z"]
+TARGET_PRECISION = 0.985  # the export threshold keeps dev precision at least this
+FIT_SEEDS = (101, 102, 103)
+BANDS = (0.0, 0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 1.0001)
 
 
-Link = tuple[tuple[int, ...], tuple[int, ...]]
+# --------------------------------------------------------------------------- fitting
 
 
-def perturb(src: list[str], tgt: list[str], lang: str, rng: random.Random, merge: float, drop: float) -> tuple[list[str], list[str], set[Link]]:
-    """Merge ~merge of source sentences with their successor, drop ~drop of target sentences."""
-    n = len(src)
-    joiner = "" if lang.startswith("zh") else " "
-    groups: list[list[int]] = []
-    k = 0
-    while k < n:
-        if k + 1 < n and rng.random() < merge:
-            groups.append([k, k + 1])
-            k += 2
-        else:
-            groups.append([k])
-            k += 1
-    kept = [j for j in range(len(tgt)) if rng.random() >= drop]
-    if not kept:
-        kept = [0]
-    new_index = {j: t for t, j in enumerate(kept)}
-    new_src = [joiner.join(src[k] for k in g) for g in groups]
-    new_tgt = [tgt[j] for j in kept]
-    gold: set[Link] = set()
-    for s, g in enumerate(groups):
-        gold.add(((s,), tuple(new_index[k] for k in g if k in new_index)))
-    return new_src, new_tgt, gold
-
-
-def fit_priors(docs: list[tuple[str, list[str], list[str]]], lang: str) -> LengthModel:
-    """Ratio = total target chars / total source chars; the squared log-ratio regressed on
-    1/length (English-equivalent characters) gives the variance floor and short-sentence term."""
-    pairs = [(sentence_length(a, lang), sentence_length(b, 'en')) for _, s, t in docs for a, b in zip(s, t)]
-    pairs = [(a, b) for a, b in pairs if a and b]
-    ratio = sum(b for _, b in pairs) / sum(a for a, _ in pairs)
-    xs, ys = [], []
-    for a, b in pairs:
-        xs.append(1.0 / max((ratio * a + b) / 2.0, 1.0))
-        ys.append(math.log(b / (ratio * a)) ** 2)
-    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
-    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
-    floor = max(my - slope * mx, 0.002)
-    return LengthModel(round(ratio, 3), round(floor, 4), round(max(slope, 0.1), 2))
-
-
-def evaluate(docs, lang: str, seed: int, merge: float, drop: float, model: LengthModel | None, lexicon: bool = True) -> dict[str, float]:
-    tp = n_pred = n_gold = 0
-    elapsed = 0.0
-    methods: set[str] = set()
-    for d, (doc_id, src, tgt) in enumerate(docs):
-        rng = random.Random(f"{seed}:{lang}:{doc_id}")
-        s, t, gold = perturb(src, tgt, lang, rng, merge, drop)
-        t0 = time.perf_counter()
-        result = align_sentences_detailed(s, t, lang, "en", model=model, use_lexicon=lexicon)
-        elapsed += time.perf_counter() - t0
-        methods.add(result.method)
-        pred = {(tuple(link.src), tuple(link.tgt)) for link in result.links}
-        tp += len(pred & gold)
-        n_pred += len(pred)
-        n_gold += len(gold)
-    p = tp / n_pred if n_pred else 0.0
-    r = tp / n_gold if n_gold else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    return {"docs": len(docs), "links": n_gold, "P": p, "R": r, "F1": f, "ms_per_doc": 1000 * elapsed / max(1, len(docs)), "method": ",".join(sorted(methods))}
-
-
-def robustness(data: Path, merge: float, drop: float) -> None:
-    """Seeds 1-3 on all documents, and the reversed direction (English merged, vi/zh dropped)."""
-    print("| pair | direction | seeds | method | gold links | F1 |")
-    print("|---|---|---|---|---|---|")
-    for lang in ("vi", "zh"):
-        docs = documents(data, lang)
-        for reverse in (False, True):
-            for lexicon in (True, False):
-                tp = n_pred = n_gold = 0
-                method = ""
-                for seed in (1, 2, 3):
-                    for doc_id, src, tgt in docs:
-                        rng = random.Random(f"{seed}:{lang}:{doc_id}")
-                        if reverse:
-                            s, t, gold = perturb(tgt, src, "en", rng, merge, drop)
-                            result = align_sentences_detailed(s, t, "en", lang, use_lexicon=lexicon)
-                        else:
-                            s, t, gold = perturb(src, tgt, lang, rng, merge, drop)
-                            result = align_sentences_detailed(s, t, lang, "en", use_lexicon=lexicon)
-                        method = result.method
-                        pred = {(tuple(link.src), tuple(link.tgt)) for link in result.links}
-                        tp += len(pred & gold)
-                        n_pred += len(pred)
-                        n_gold += len(gold)
-                direction = f"en → {lang} (en merged)" if reverse else f"{lang} → en ({lang} merged)"
-                print(f"| {lang}–en | {direction} | 1,2,3 | {method} | {n_gold} | {2 * tp / (n_pred + n_gold):.3f} |")
-
-
-def long_document_timing(docs, lang: str, seed: int, merge: float, drop: float, size: int = 300) -> tuple[int, float, float]:
-    """Concatenate documents into one of ~size sentences and time one alignment of it."""
-    src: list[str] = []
-    tgt: list[str] = []
-    for _, s, t in docs:
-        src.extend(s)
-        tgt.extend(t)
-        if len(src) >= size:
+def logistic_fit(x: np.ndarray, y: np.ndarray, ridge: float = 1.0, iters: int = 50) -> tuple[np.ndarray, float]:
+    """L2-regularised logistic regression by Newton's method (intercept not penalised)."""
+    xb = np.hstack([x, np.ones((len(x), 1))])
+    w = np.zeros(xb.shape[1])
+    reg = np.eye(xb.shape[1]) * ridge
+    reg[-1, -1] = 0.0
+    for _ in range(iters):
+        p = 1.0 / (1.0 + np.exp(-np.clip(xb @ w, -30, 30)))
+        grad = xb.T @ (p - y) + reg @ w
+        hess = (xb * (p * (1 - p))[:, None]).T @ xb + reg
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-6:
             break
-    s, t, gold = perturb(src[:size], tgt[:size], lang, random.Random(seed), merge, drop)
-    t0 = time.perf_counter()
-    result = align_sentences_detailed(s, t, lang, "en")
-    dt = time.perf_counter() - t0
-    pred = {(tuple(link.src), tuple(link.tgt)) for link in result.links}
+    return w[:-1], float(w[-1])
+
+
+def fold_of(doc_id: str) -> int:
+    """Two folds of the dev half: a lexicon learned on one scores the other (cross-fitting)."""
+    return int(hashlib.sha1(f"fold:{doc_id}".encode()).hexdigest(), 16) % 2
+
+
+def learned(docs: list[Doc], lang: str, name: str) -> dict[str, dict[str, float]]:
+    """IBM Model 1 lexicon of these documents' sentence pairs (cached in /tmp by content)."""
+    digest = hashlib.sha1("\n".join(d.id for d in docs).encode()).hexdigest()[:12]
+    cache = Path(tempfile.gettempdir()) / f"newsbridge-align-lex-{lang}-{name}-{digest}.json"
+    if cache.exists():
+        return json.loads(cache.read_text(encoding="utf-8"))
+    lex = learn_lexicon([(a, b) for d in docs for a, b in zip(d.src, d.en, strict=True)], lang)
+    cache.write_text(json.dumps(lex, ensure_ascii=False), encoding="utf-8")
+    return lex
+
+
+def write_learned(docs: list[Doc], lang: str) -> None:
+    """Ship the lexicon learned on every dev document as tasks/data/<lang>_en_learned.tsv."""
+    lex = learned(docs, lang, "all-dev")
+    base = lang.split("-")[0]
+    lines = [
+        f"# {base}-en starting lexicon for newsbridge's sentence aligner (tasks/align/lexicon.py).",
+        "# Learned with IBM Model 1 in both directions (`learn_lexicon`) by `python bench/eval_align.py DATA_DIR --fit`",
+        f"# from the {sum(len(d.src) for d in docs)} sentence pairs of the {len(docs)} NTREX-128 documents of the benchmark's dev half",
+        "# (document ids whose sha1 is even; the test half is never used).",
+        "# Source: NTREX-128, MicrosoftTranslator/NTREX @ 8561f6a (newstest2019 English with professional translations).",
+        "# Licence: CC BY-SA 4.0 (https://creativecommons.org/licenses/by-sa/4.0/); this derived list is shared alike.",
+        "# Format: foreign phrase<TAB>english:P(english|phrase) ...",
+    ]
+    for phrase in sorted(lex):
+        lines.append(phrase + "\t" + " ".join(f"{w}:{p:.3f}" for w, p in lex[phrase].items()))
+    path = ROOT / "tasks/data" / f"{base}_en_learned.tsv"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def _evidence(pair: Pair, lang: str, model: cal.AlignModel, extra: dict | None = None) -> al.Evidence:
+    glosser = Glosser(lang, extra, shipped=False)
+    s = al.prepare(pair.src, lang, glosser, False, [True] * len(pair.src))
+    t = al.prepare(pair.tgt, "en", glosser, True, [True] * len(pair.tgt))
+    return al.Evidence(s, t, length_model(lang, "en"), model, al.char_unit("en"))
+
+
+def bead_examples(pair: Pair, lang: str, model: cal.AlignModel, extra: dict, window: int = 4) -> tuple[list[dict[str, float]], list[int]]:
+    """Candidate beads near the gold path (all kinds), labelled 1 when gold."""
+    ev = _evidence(pair, lang, model, extra)
+    n, m = len(pair.src), len(pair.tgt)
+    where = {}
+    for s, t in pair.gold:
+        for i in s:
+            where[i] = t[0]
+    # expected target position of every source line: its gold partner or the last one seen
+    expect, last = [], 0
+    for i in range(n):
+        last = where.get(i, last)
+        expect.append(last)
+    feats, labels = [], []
+    for i in range(n):
+        for j in range(max(0, expect[i] - window), min(m, expect[i] + window + 1)):
+            for a, c in al._BEADS:
+                if i + a > n or j + c > m:
+                    continue
+                logit, f = ev.features(i, i + a, j, j + c)
+                if not math.isfinite(logit):
+                    continue
+                feats.append(f)
+                labels.append(1 if (tuple(range(i, i + a)), tuple(range(j, j + c))) in pair.gold else 0)
+    return feats, labels
+
+
+def _matrix(rows: list[dict[str, float]], names: list[str]) -> np.ndarray:
+    return np.array([[r.get(k, 0.0) for k in names] for r in rows], dtype=float)
+
+
+FITTING: set[str] = set()  # the model keys this run fits
+
+
+def fit(data: Path, langs: list[str]) -> None:
+    blob = json.loads((ROOT / "tasks/data" / cal.MODEL_FILE).read_text(encoding="utf-8"))
+    models = blob["models"]
+    for lang in langs:
+        key = f"{lang.split('-')[0]}-en"
+        FITTING.add(key)
+        docs = [d for d in documents(data, lang) if split_of(d.id) == "dev"]
+        folds = [[d for d in docs if fold_of(d.id) == k] for k in (0, 1)]
+        other = {d.id: learned(folds[1 - fold_of(d.id)], lang, f"fold{1 - fold_of(d.id)}") for d in docs}
+        base = cal.align_model(lang, "en")
+        feats: list[dict[str, float]] = []
+        labels: list[int] = []
+        for seed in FIT_SEEDS:
+            for p in pairs(docs, lang, seed):
+                f, y = bead_examples(p, lang, base, other[p.doc])
+                feats += f
+                labels += y
+        w, b = logistic_fit(_matrix(feats, BEAD_FEATURES), np.array(labels, dtype=float))
+        bead = cal.Logistic(tuple(BEAD_FEATURES), tuple(float(v) for v in w), b)
+        print(f"{key}: bead model on {len(labels)} candidates ({sum(labels)} gold): {bead.to_json()}")
+        models[key] = {"bead": bead.to_json(), "link": base.link.to_json(), "export_threshold": base.export_threshold, "second_pass_min": base.second_pass_min}
+        _write(blob)
+        cal._models.cache_clear()
+        best = None
+        for offset, spm in ((-2.0, 0.0), (-2.0, -2.0), (-4.0, 0.0), (-4.0, -2.0)):
+            models[key]["second_pass_min"] = spm
+            models[key]["first_pass_offset"] = offset
+            _write(blob)
+            cal._models.cache_clear()
+            rows, ys = [], []
+            for seed in FIT_SEEDS:
+                for p in pairs(docs, lang, seed):
+                    r = align_sentences_detailed(p.src, p.tgt, lang, "en", extra_lexicon=other[p.doc], shipped_lexicon=False)
+                    for link in r.links:
+                        if link.src and link.tgt:
+                            rows.append(link.features)
+                            ys.append(1 if (tuple(link.src), tuple(link.tgt)) in p.gold else 0)
+            lw, lb = logistic_fit(_matrix(rows, LINK_FEATURES), np.array(ys, dtype=float))
+            link_model = cal.Logistic(tuple(LINK_FEATURES), tuple(float(v) for v in lw), lb)
+            probs = [link_model.probability(r) for r in rows]
+            n_gold = sum(len(p.gold) for seed in FIT_SEEDS for p in pairs(docs, lang, seed))
+            thr, prec, rec = _threshold(probs, ys, n_gold)
+            print(f"{key}: first_pass_offset {offset} second_pass_min {spm}: links {len(ys)} right {sum(ys)}; threshold {thr:.3f} -> dev P {prec:.3f} R {rec:.3f}")
+            if best is None or rec > best[0]:
+                best = (rec, offset, spm, link_model, thr)
+        assert best is not None
+        _, offset, spm, link_model, thr = best
+        models[key].update({"link": link_model.to_json(), "export_threshold": round(thr, 4), "second_pass_min": spm, "first_pass_offset": offset})
+        _write(blob)
+        cal._models.cache_clear()
+        write_learned(docs, lang)
+    if "vi-en" in blob["models"]:
+        blob["models"]["default"] = dict(blob["models"]["vi-en"])
+        FITTING.add("default")
+    blob["about"] = (
+        "Fitted by `python bench/eval_align.py DATA_DIR --fit` on the dev half (document ids whose sha1 is even) "
+        f"of abridged/edited NTREX-128 pairs, seeds {list(FIT_SEEDS)}; the test half is never used. "
+        f"The export threshold is the lowest link probability keeping dev precision >= {TARGET_PRECISION}. "
+        "'default' (pairs without a model of their own) is the vi-en model."
+    )
+    _write(blob)
+
+
+def _write(blob: dict) -> None:
+    """Write the model file atomically, keeping the entries other runs wrote meanwhile."""
+    path = ROOT / "tasks/data" / cal.MODEL_FILE
+    current = json.loads(path.read_text(encoding="utf-8"))
+    current["models"].update({k: v for k, v in blob["models"].items() if k in FITTING})
+    current["about"] = blob.get("about", current.get("about"))
+    blob = current
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(blob, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def _threshold(probs: list[float], ys: list[int], n_gold: int) -> tuple[float, float, float]:
+    """Lowest threshold whose exported precision is at least TARGET_PRECISION."""
+    order = sorted(zip(probs, ys, strict=True), reverse=True)
+    tp = 0
+    best = (1.0, 1.0, 0.0)
+    for k, (p, y) in enumerate(order, 1):
+        tp += y
+        if tp / k >= TARGET_PRECISION and (k == len(order) or order[k][0] < p):
+            best = (p, tp / k, tp / n_gold)
+    return best
+
+
+# --------------------------------------------------------------------------- baselines
+
+
+def gale_church(src: list[str], tgt: list[str], lang: str) -> set[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """Classic Gale-Church (1993): character lengths only, their bead priors, c and s2 from
+    our length prior; every bead it returns is a link."""
+    c = length_model(lang, "en").ratio
+    s2 = 6.8
+    priors = {(1, 1): 0.89, (1, 0): 0.0099 / 2, (0, 1): 0.0099 / 2, (2, 1): 0.089 / 2, (1, 2): 0.089 / 2, (2, 2): 0.011}
+    ls = [sentence_length(t, lang) for t in src]
+    lt = [sentence_length(t, "en") for t in tgt]
+    n, m = len(src), len(tgt)
+    inf = float("inf")
+    cost = [[inf] * (m + 1) for _ in range(n + 1)]
+    back: list[list[tuple[int, int]]] = [[(0, 0)] * (m + 1) for _ in range(n + 1)]
+    cost[0][0] = 0.0
+    for i in range(n + 1):
+        for j in range(m + 1):
+            if i == j == 0:
+                continue
+            for (a, b), pr in priors.items():
+                if i < a or j < b or cost[i - a][j - b] == inf:
+                    continue
+                l1, l2 = sum(ls[i - a : i]), sum(lt[j - b : j])
+                if a and b:
+                    mean = (l1 + l2 / c) / 2
+                    z = (c * l1 - l2) / math.sqrt(max(mean, 1e-9) * s2)
+                    pd = max(2 * (1 - 0.5 * (1 + math.erf(abs(z) / math.sqrt(2)))), 1e-300)
+                    d = -math.log(pr) - math.log(pd)
+                else:
+                    d = -math.log(pr)
+                if cost[i - a][j - b] + d < cost[i][j]:
+                    cost[i][j] = cost[i - a][j - b] + d
+                    back[i][j] = (a, b)
+    out = set()
+    i, j = n, m
+    while i or j:
+        a, b = back[i][j]
+        if a and b:
+            out.add((tuple(range(i - a, i)), tuple(range(j - b, j))))
+        i, j = i - a, j - b
+    return out
+
+
+def hunalign(binary: Path, src: list[str], tgt: list[str]) -> set[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """hunalign without a dictionary (-realign), ladder output turned into links."""
+    with tempfile.TemporaryDirectory() as tmp:
+        a, b, d = Path(tmp, "a.txt"), Path(tmp, "b.txt"), Path(tmp, "null.dic")
+        a.write_text("\n".join(src) + "\n", encoding="utf-8")
+        b.write_text("\n".join(tgt) + "\n", encoding="utf-8")
+        d.write_text("", encoding="utf-8")
+        out = subprocess.run([str(binary), "-realign", str(d), str(a), str(b)], capture_output=True, text=True, timeout=120).stdout
+    rungs = [tuple(int(x) for x in line.split("\t")[:2]) for line in out.splitlines() if line.strip()]
+    links = set()
+    for (i0, j0), (i1, j1) in zip(rungs, rungs[1:], strict=False):
+        if i1 > i0 and j1 > j0:
+            links.add((tuple(range(i0, i1)), tuple(range(j0, j1))))
+    return links
+
+
+# --------------------------------------------------------------------------- report
+
+
+def prf(pred: set, gold: Gold) -> tuple[float, float, float]:
     tp = len(pred & gold)
-    f = 2 * tp / (len(pred) + len(gold))
-    return len(s), dt, f
+    p = tp / len(pred) if pred else 1.0
+    r = tp / len(gold) if gold else 1.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def run_ours(ps: list[Pair], lang: str, bands: list[list[int]] | None = None) -> tuple[set, Gold, float]:
+    pred, gold, elapsed = set(), set(), 0.0
+    for k, p in enumerate(ps):
+        t0 = time.perf_counter()
+        r = align_sentences_detailed(p.src, p.tgt, lang, "en")
+        elapsed += time.perf_counter() - t0
+        for link in r.links:
+            if not (link.src and link.tgt):
+                continue
+            key = (k, tuple(link.src), tuple(link.tgt))
+            right = (tuple(link.src), tuple(link.tgt)) in p.gold
+            if link.export:
+                pred.add(key)
+            if bands is not None:
+                band = next(b for b in range(len(BANDS) - 1) if link.score < BANDS[b + 1])
+                bands[band][0] += 1
+                bands[band][1] += int(right)
+        gold |= {(k, s, t) for s, t in p.gold}
+    return pred, gold, elapsed
+
+
+def report(data: Path, langs: list[str], seeds: list[int], hunalign_bin: Path | None) -> None:
+    print(f"data: {data}; test half (documents whose sha1 is odd); seeds {seeds}; mean ± spread (min–max) over seeds\n")
+    print("| pair | kind | aligner | P | R | F1 | ms/doc |")
+    print("|---|---|---|---|---|---|---|")
+    reliability: dict[str, list[list[int]]] = {}
+    for lang in langs:
+        docs: list[Doc] = [d for d in documents(data, lang) if split_of(d.id) == "test"]
+        for kind in ("edited", "strict"):
+            rows: dict[str, list[tuple[float, float, float, float]]] = {}
+            bands = reliability.setdefault(f"{lang}-{kind}", [[0, 0] for _ in BANDS[:-1]])
+            for seed in seeds:
+                ps = pairs(docs, lang, seed, kind)
+                pred, gold, dt = run_ours(ps, lang, bands)
+                rows.setdefault("newsbridge (exported links)", []).append((*prf(pred, gold), 1000 * dt / len(ps)))
+                t0 = time.perf_counter()
+                gc = {(k, s, t) for k, p in enumerate(ps) for s, t in gale_church(p.src, p.tgt, lang)}
+                rows.setdefault("Gale–Church", []).append((*prf(gc, gold), 1000 * (time.perf_counter() - t0) / len(ps)))
+                if hunalign_bin is not None:
+                    t0 = time.perf_counter()
+                    hu = {(k, s, t) for k, p in enumerate(ps) for s, t in hunalign(hunalign_bin, p.src, p.tgt)}
+                    rows.setdefault("hunalign (no dictionary)", []).append((*prf(hu, gold), 1000 * (time.perf_counter() - t0) / len(ps)))
+            for name, vals in rows.items():
+                cells = []
+                for col in range(3):
+                    xs = [v[col] for v in vals]
+                    cells.append(f"{statistics.mean(xs):.3f} ({min(xs):.3f}–{max(xs):.3f})")
+                ms = statistics.mean(v[3] for v in vals)
+                print(f"| {lang}–en | {kind} | {name} | {' | '.join(cells)} | {ms:.0f} |")
+    print("\nReliability (test half, all seeds): links the search kept, by score band; fraction right\n")
+    print("| pair | kind | " + " | ".join(f"[{BANDS[b]:.2f}, {min(BANDS[b + 1], 1.0):.2f}{']' if BANDS[b + 1] > 1 else ')'}" for b in range(len(BANDS) - 1)) + " |")
+    print("|---|---|" + "---|" * (len(BANDS) - 1))
+    for key, bands in reliability.items():
+        lang, kind = key.rsplit("-", 1)
+        cells = [f"{r / c:.3f} ({c})" if c else "–" for c, r in bands]
+        print(f"| {lang}–en | {kind} | " + " | ".join(cells) + " |")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("data", type=Path)
-    ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--merge", type=float, default=0.10)
-    ap.add_argument("--drop", type=float, default=0.05)
-    ap.add_argument("--fit", action="store_true", help="use priors fitted on the even documents instead of the shipped ones")
-    ap.add_argument("--langs", default="vi,zh,zh-Hant")
-    ap.add_argument("--robustness", action="store_true", help="other seeds and the reversed direction instead")
+    ap.add_argument("--fit", action="store_true", help="fit tasks/data/align_model.json on the dev half")
+    ap.add_argument("--langs", default="vi,zh")
+    ap.add_argument("--seeds", default="1,2,3,4,5")
+    ap.add_argument("--hunalign", type=Path, help="a hunalign binary to run beside ours")
     args = ap.parse_args()
-    if args.robustness:
-        robustness(args.data, args.merge, args.drop)
+    langs = args.langs.split(",")
+    if args.fit:
+        fit(args.data, langs)
         return
-    print(f"data: {args.data}  seed={args.seed} merge={args.merge} drop={args.drop}")
-    print("| pair | docs | split | method | priors | gold links | P | R | F1 | ms/doc |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for lang in args.langs.split(","):
-        docs = documents(args.data, lang)
-        even, odd = docs[0::2], docs[1::2]
-        fitted = fit_priors(even, lang)
-        model = fitted if args.fit else None
-        used = fitted if args.fit else length_model(lang, "en")
-        shown = f"{'fit' if args.fit else 'shipped'} {used.ratio}/{used.floor}/{used.short}"
-        for lexicon in (True, False):
-            for name, part in (("even (fit)", even), ("odd (held out)", odd)):
-                r = evaluate(part, lang, args.seed, args.merge, args.drop, model, lexicon)
-                print(
-                    f"| {lang}–en | {r['docs']} | {name} | {r['method']} | {shown} | {r['links']} "
-                    f"| {r['P']:.3f} | {r['R']:.3f} | {r['F1']:.3f} | {r['ms_per_doc']:.0f} |"
-                )
-        n, dt, f = long_document_timing(docs, lang, args.seed, args.merge, args.drop)
-        print(f"| {lang}–en | 1 | {n} source lines of concatenated documents, one alignment | | | | | | {f:.3f} | {1000 * dt:.0f} |")
-        print(f"<!-- fitted on even docs: {lang}-en {fitted} -->")
+    report(args.data, langs, [int(s) for s in args.seeds.split(",")], args.hunalign)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ import typer
 
 from flows.cli.options import Src, Tgt
 
-
 app = typer.Typer(add_completion=False)
 
 
@@ -37,10 +36,13 @@ def align(
     b: Annotated[Path, typer.Argument(help="Target version, one sentence per line (UTF-8).")],
     src: Src,
     tgt: Tgt,
-    mt: Annotated[Path | None, typer.Option("--mt", help="Optional MT of A into the target language, line by line (enables mt-bridge).")] = None,
-    show_method: Annotated[bool, typer.Option("--show-method", help="Print the method used on stderr.")] = False,
+    mt: Annotated[Path | None, typer.Option("--mt", help="Optional MT of A into the target language, line by line (adds MT similarity as evidence).")] = None,
+    show_method: Annotated[bool, typer.Option("--show-method", help="Print the method, MT state and passes on stderr.")] = False,
 ) -> None:
-    """Align A and B sentence by sentence: JSON list of {"src": [..], "tgt": [..], "score": x}."""
+    """Align A and B sentence by sentence: a JSON list of links {"src": [..], "tgt": [..],
+    "score": p, "export": true|false, "method": .., "features": {..}}; `score` is the
+    probability that the link is right, `export` whether it is trusted enough to export.
+    Reasons for leaving lines unlinked (empty or same-language versions, link lists) go to stderr."""
     from tasks.align.sentences import align_sentences_detailed
 
     src_lines = _read_lines(a)
@@ -49,7 +51,8 @@ def align(
     if mt_lines is not None and len(mt_lines) != len(src_lines):
         raise _fail(f"{mt} has {len(mt_lines)} lines but {a} has {len(src_lines)}; --mt needs one line per source line")
     result = align_sentences_detailed(src_lines, tgt_lines, src, tgt, mt_lines)
-    typer.echo(json.dumps([link.to_json() for link in result.links]))
+    typer.echo(json.dumps([{**link.to_json(), "method": result.method} for link in result.links], ensure_ascii=False))
+    for note in result.notes:
+        typer.echo(f"newsbridge align: note: {note}", err=True)
     if show_method:
-        typer.echo(f"method: {result.method}", err=True)
-
+        typer.echo(f"method: {result.method}; mt: {result.mt}; passes: {result.passes}", err=True)

@@ -5,17 +5,19 @@ conventions, Chinese numerals, 万/亿/million/triệu scales), month and weekda
 Latin-script names and acronyms, percent signs and salient punctuation (`extract_anchors`);
 lengths in one unit (`sentence_length`); sentence ends inside a line (`count_sentences`);
 and a bleualign-style n-gram similarity between an MT output and a target sentence
-(`mt_similarity`). Pure functions, importable by story pairing too.
+(`mt_similarity`); the length model (`length_model`), anchor overlap (`anchor_overlap`)
+and link-list lines (`is_link_line`). Pure functions, importable by story pairing too.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections import Counter
+from dataclasses import dataclass
 
 from tasks.langs import HAN, abbreviations, base_lang
-
 
 # --------------------------------------------------------------------------- features
 
@@ -282,3 +284,105 @@ def count_sentences(text: str, lang: str) -> int:
                 ends += 1
         ends += len(_GLUED_END_RE.findall(text))
     return 1 + ends
+
+
+# --------------------------------------------------------------------------- pair evidence
+
+
+@dataclass(frozen=True)
+class LengthModel:
+    """Length ratio model: `ratio` = target characters per source character; the log of
+    (target length / expected length) is normal with variance `floor + short / L`, L the
+    mean length in English-equivalent characters (short sentences vary more)."""
+
+    ratio: float
+    floor: float
+    short: float
+
+    def sigma(self, length: float) -> float:
+        return math.sqrt(self.floor + self.short / max(length, 1.0))
+
+    def z(self, ls: float, lt: float, unit: float = 1.0) -> float:
+        """|log(target length / expected length)| in standard deviations (0 = as expected)."""
+        expected = ls * self.ratio
+        mean = (expected + lt) / 2.0 / unit
+        return abs(math.log((lt + unit) / (expected + unit))) / self.sigma(mean)
+
+
+# Estimated by `bench/eval_align.py --fit-lengths` on NTREX documents of the dev half. Keys use
+# base language codes; the reverse direction is derived.
+LENGTH_PRIORS: dict[tuple[str, str], LengthModel] = {
+    ("vi", "en"): LengthModel(0.92, 0.0041, 2.13),
+    ("zh", "en"): LengthModel(1.064, 0.0174, 2.28),
+}
+_DEFAULT_MODEL = LengthModel(1.0, 0.04, 3.0)
+# Characters per English character, to express lengths in one unit for the variance model.
+# (Chinese is already measured in this unit by `sentence_length`.)
+CHAR_UNIT = {"en": 1.0, "vi": 1.094, "zh": 1.0}
+
+
+def length_model(src_lang: str, tgt_lang: str) -> LengthModel:
+    """The prior length model for a pair, derived from the reverse pair when needed."""
+    s, t = base_lang(src_lang), base_lang(tgt_lang)
+    if s == t:
+        return LengthModel(1.0, _DEFAULT_MODEL.floor / 2, _DEFAULT_MODEL.short / 2)
+    if (s, t) in LENGTH_PRIORS:
+        return LENGTH_PRIORS[(s, t)]
+    if (t, s) in LENGTH_PRIORS:
+        m = LENGTH_PRIORS[(t, s)]  # log-ratio variance is symmetric
+        return LengthModel(1.0 / m.ratio, m.floor, m.short)
+    if (s, "en") in LENGTH_PRIORS and (t, "en") in LENGTH_PRIORS:
+        a, b = LENGTH_PRIORS[(s, "en")], LENGTH_PRIORS[(t, "en")]
+        return LengthModel(a.ratio / b.ratio, a.floor + b.floor, a.short + b.short)
+    unit_s, unit_t = CHAR_UNIT.get(s), CHAR_UNIT.get(t)
+    if unit_s and unit_t:
+        return LengthModel(unit_t / unit_s, _DEFAULT_MODEL.floor, _DEFAULT_MODEL.short)
+    return _DEFAULT_MODEL
+
+
+# Anchor weights by kind: numbers/dates and names are strong, punctuation is weak.
+ANCHOR_WEIGHT = {"n": 1.0, "d": 0.8, "w": 1.0, "p": 0.25}
+
+
+def anchor_weights(sides: list[list[Counter[str]]]) -> dict[str, float]:
+    """Anchor weight = kind weight / sqrt(how many sentences of a side carry it): an anchor
+    repeated all over a document tells little about which sentence is whose partner."""
+    df: Counter[str] = Counter()
+    for side in sides:
+        local: Counter[str] = Counter()
+        for a in side:
+            local.update(a.keys())
+        for k, v in local.items():
+            df[k] = max(df[k], v)
+    return {k: ANCHOR_WEIGHT[k[0]] / math.sqrt(v) for k, v in df.items()}
+
+
+def anchor_overlap(a: Counter[str], b: Counter[str], weight: dict[str, float]) -> tuple[float, float, float]:
+    """(weight of strong anchors on both sides, weight of strong anchors on one side only,
+    weight of shared punctuation). Strong = numbers, dates, names."""
+    matched = missed = punct = 0.0
+    for k, v in a.items():
+        w = b.get(k, 0)
+        kw = weight.get(k, ANCHOR_WEIGHT[k[0]])
+        if k[0] == "p":
+            punct += kw * min(v, w)
+            continue
+        matched += kw * min(v, w)
+        missed += kw * max(0, v - w)
+    for k, w in b.items():
+        if k[0] != "p":
+            missed += weight.get(k, ANCHOR_WEIGHT[k[0]]) * max(0, w - a.get(k, 0))
+    return matched, missed, punct
+
+
+_URLISH_RE = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)+/\S*", re.IGNORECASE)
+
+
+def is_link_line(text: str) -> bool:
+    """A line that is a link (or a list of links) rather than prose: after removing URLs,
+    fewer than three word characters in ten remain."""
+    stripped = _URLISH_RE.sub("", text)
+    if len(stripped) == len(text):
+        return False
+    letters = sum(1 for c in stripped if c.isalpha())
+    return letters < 0.3 * max(1, len(text.strip())) or letters < 12
