@@ -36,11 +36,16 @@ def needs_engine(seg: Segment, pivot: str) -> bool:
     return seg.lang != pivot and seg.lang not in NOT_TRANSLATABLE and bool(seg.text.strip())
 
 
+def copy_of(text: str, src: str, tgt: str) -> Translation:
+    """The translation of a text already in the target language: itself."""
+    return Translation(text=text, src=src, tgt=tgt, model="copy", engine="copy", state="copy")
+
+
 def settle(seg: Segment, pivot: str) -> str:
     """Settle a segment the engine does not translate: "copied" (pivot: copied as its own
     translation) or the reason it stays untranslated ("empty", "lang:<code>")."""
     if seg.lang == pivot:
-        seg.translation = Translation(text=seg.text, src=seg.lang, tgt=pivot, model="copy", engine="copy", state="copy")
+        seg.translation = copy_of(seg.text, seg.lang, pivot)
         return "copied"
     seg.translation = None
     return "empty" if not seg.text.strip() else f"lang:{seg.lang or 'und'}"

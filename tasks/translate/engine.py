@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from tasks.translate.packages import TARGET_SP, MissingModelError, PackageInfo, find_package, has_package, models_dir
 from tasks.models import Segment, Translation
-from tasks.translate.batcher import NOT_TRANSLATABLE, needs_engine, settle
+from tasks.translate.batcher import NOT_TRANSLATABLE, copy_of, needs_engine, settle
 
 if TYPE_CHECKING:
     from tasks.translate.memory import TranslationMemory
@@ -373,7 +373,7 @@ def translate_texts(
     packages = packages or models_dir()
     steps = _plan_route(src, tgt, packages)
     if not steps:  # src == tgt
-        return [Translation(text=t, src=src, tgt=tgt, model="copy", engine="copy", state="copy") for t in texts]
+        return [copy_of(t, src, tgt) for t in texts]
     n = len(texts)
     current = list(texts)
     chains: list[list[str]] = [[] for _ in range(n)]
