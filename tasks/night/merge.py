@@ -13,7 +13,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from tasks.crawl.discover import Plan, discovery_rejections
+from tasks.crawl.discover import Plan
+from tasks.crawl.discovered import discovery_outcomes
 from tasks.crawl.shards import RunPlan, Shard
 from tasks.models import Rejection, Source, SourceOutcome
 from tasks.stream.stream import ShardRecord
@@ -94,12 +95,10 @@ def after_shards(
     plan: RunPlan,
     error: BaseException | None,
 ) -> tuple[list[SourceOutcome], list[Rejection]]:
-    """Pairing, `skipped` outcomes for every article not fetched, discovery counters."""
-    found = {s.id: s for s in selected if s.discovery is not None}
-    # An undated article whose page date was too old is skipped, not rejected.
-    late_old = {r.source_id for r in rejections if r.reason == "skipped_old" and r.source_id in found}
-    ordered = [o.model_copy(update={"status": "skipped"}) if o.id in late_old else o for o in ordered]
-    rejections = [r for r in rejections if r.source_id not in late_old]
+    """Discovery's outcomes (tasks/crawl/discovered.py), then pairing; the summary's counters."""
+    settled = discovery_outcomes(discovery, selected, ordered, rejections)
+    final = settled.outcomes
+    found = {s.id for s in selected if s.discovery is not None}
     stories: list[dict[str, Any]] = []
     stored: dict[str, str | None] = {}
     if found:
@@ -108,7 +107,7 @@ def after_shards(
         # The shards committed each article's frontier row as it was stored or rejected
         # (tasks/stream/stream.py); here the frontier is only read and written by pairing.
         frontier = open_frontier(out)
-        by_id = {o.id: o for o in ordered}
+        by_id = {o.id: o for o in final}
         stored = {sid: by_id[sid].document for sid in found if sid in by_id and by_id[sid].status in ("new", "changed")}
         if stored and error is None:
             from tasks.align.pairing import pair_run
@@ -120,38 +119,14 @@ def after_shards(
                 run_logger().error("pairing failed: %s", traceback.format_exc(limit=5))
                 summary["pairing_error"] = f"{type(exc).__name__}: {exc}"
         frontier.close()
-    decided = {s.id: (s.url, s.discovery) for s in found.values()}
-    decided.update({d.source_id: (d.url, d.discovery) for d in discovery.decisions})
-    listed = [o for o in ordered]
-    for d in discovery.decisions:
-        if d.outcome != "fetch":
-            listed.append(SourceOutcome(id=d.source_id, status="skipped", reason=d.outcome, detail=d.reason))
-    final = []
-    for o in listed:
-        url, disc = decided.get(o.id, (None, None))
-        if disc is not None:
-            o = o.model_copy(update={
-                "url": url,
-                "discovery": disc.model_dump(mode="json", include={"outlet", "edition", "via", "found_on", "published"}),
-            })
-        final.append(o)
     counts = Counter(o.status for o in final)
-    # Feed / sitemap / page rejections and bounded skips of discovery: recorded, never silent.
-    found_problems = discovery_rejections(discovery)
-    rejections = rejections + found_problems
     summary.update({
         "rejected": counts["rejected"],
         "skipped": counts["skipped"],
-        "discovered": discovery.stats["discovered"],
-        "skipped_seen": discovery.stats["skipped_seen"],
-        "skipped_old": discovery.stats["skipped_old"] + len(late_old),
-        "skipped_cap": discovery.stats["skipped_cap"],
-        "discovery_rejected": len(found_problems),
-        "discovery_reasons": dict(sorted(Counter(r.reason for r in found_problems).items())),
-        "off_site": len({u for u, _ in discovery.off_site}),
+        **settled.counts,
         # new pairs: pairwise links of tonight's stories that touch a version stored tonight
         "paired": sum(1 for st in stories for e in st["edges"] if e["a"] in stored or e["b"] in stored),
         "stories": stories,
         "reasons": dict(sorted(Counter(o.reason for o in final if o.reason).items())),
     })
-    return final, rejections
+    return final, settled.rejections
