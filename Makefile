@@ -1,5 +1,5 @@
 # Two commands: `make demo` (set up + run the offline demo) and `make test` (set up + run the tests).
-# `make docs` builds the manual (docs/ -> site/); `make screenshots` retakes its pictures from output/demo.
+# `make docs` builds the manual (docs/ -> site/); `make screenshots` retakes its pictures (from the listed demo, output/demo-listed).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -30,8 +30,9 @@ docs: setup
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
 screenshots: setup
-	$(PY) docs/screenshots.py --output output/demo
-	$(PY) docs/review_screenshot.py --output output/demo
+	$(VENV)/bin/newsbridge demo --listed --output output/demo-listed
+	$(PY) docs/screenshots.py --output output/demo-listed
+	$(PY) docs/review_screenshot.py --output output/demo-listed
 
 clean:
-	rm -rf $(VENV) output/demo site
+	rm -rf $(VENV) output/demo output/demo-listed site

@@ -91,3 +91,14 @@ def test_a_silent_outlet_emits_an_event_the_prefect_server_receives(prefect_serv
     assert event["payload"]["nights"] == 1 and "no new article" in event["payload"]["message"]
     table = httpx.get(f"{api}/artifacts/outlet-health/latest", timeout=10).json()
     assert table["type"] == "table" and "mekong-daily" in str(table["data"])
+
+    # The automation of docs/running.md, created by its command, is accepted by the server.
+    doc = (ROOT / "docs" / "running.md").read_text(encoding="utf-8")
+    command = doc.split("prefect automation create --from-json '", 1)[1].split("'\n", 1)[0]
+    created = subprocess.run([sys.executable, "-m", "prefect", "automation", "create", "--from-json", command],
+                             env=env, capture_output=True, text=True, timeout=120)
+    assert created.returncode == 0, created.stdout + created.stderr
+    automations = httpx.post(f"{api}/automations/filter", json={}, timeout=10).json()
+    [auto] = [a for a in automations if a["name"].startswith("newsbridge: pause the nightly crawl")]
+    assert auto["trigger"]["expect"] == ["newsbridge.outlet.degraded"]
+    assert auto["actions"][0]["type"] == "pause-deployment"
