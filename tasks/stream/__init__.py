@@ -1,5 +1,8 @@
 """Stream: one shard of a night as a bounded stream, page by page.
 
-Owns the scheduling of a shard: fetch threads, processing, translation batches that fill
-across documents, storing each document when its last segment is back, and its outcomes.
+Owns the scheduling of a shard (scheduler.py: fetch threads, processing, translator
+threads, storing each document when its last segment is back, back-pressure), its
+outcomes ledger and record (outcomes.py), the work on one page (page.py) and the story
+hold-back (stories.py). Which segments are translated and in which batches is the
+translation batcher's (tasks/translate/batcher.py).
 """
