@@ -133,7 +133,7 @@ def store_document(
     Returns (status, relative path); status is "new", "changed" or "unchanged".
     """
     from tasks.align.sentences import align_translations
-    from tasks.review.reviews import carry_reviews
+    from tasks.review.carry import carry_reviews
     from tasks.store.document import read_document, stored_document, write_document
     from tasks.store.files import latest_document
 

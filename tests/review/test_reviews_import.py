@@ -15,7 +15,8 @@ from lxml import etree
 from review_support import Sent, make_segments, store_document, xliff12_schema
 from tasks.translate.memory import open_memory
 from tasks.review.export import export_documents
-from tasks.review.reviews import XLIFF12_NS, ReviewImportError, carry_reviews, import_review
+from tasks.review.carry import carry_reviews
+from tasks.review.reviews import XLIFF12_NS, ReviewImportError, import_review
 from tasks.store.document import parse_document, write_document
 from tasks.store.files import doc_id_for, latest_document
 
