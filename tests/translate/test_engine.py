@@ -18,7 +18,8 @@ from tasks.translate.packages import MissingModelError, find_package, install_ar
 from tasks.translate.memory import open_memory
 from tasks.models import Segment
 from tasks.translate.testmodels import build_argos_package, generate_lines
-from tasks.translate.engine import EngineOptions, split_long, translate_segments, translate_texts
+from tasks.translate.engine import EngineOptions, translate_segments, translate_texts
+from tasks.translate.splitting import split_long
 
 ROOT = Path(__file__).parents[2]
 
