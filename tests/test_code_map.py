@@ -214,3 +214,42 @@ def test_tests_mirror_the_packages() -> None:
     assert sorted(folders - allowed) == []
     names = [p.name for p in (ROOT / "tests").rglob("test_*.py")]
     assert sorted({n for n in names if names.count(n) > 1}) == []
+
+
+MODULE_LINES, CLASS_LINES = 600, 250
+
+
+def oversized(paths: dict[str, Path], root: Path = ROOT) -> list[str]:
+    """Modules over 600 lines and classes over 250 (counted as tools/code_map.py counts them)."""
+    big = []
+    for path in paths.values():
+        text = path.read_text(encoding="utf-8")
+        rel = path.relative_to(root).as_posix()
+        if text.count("\n") > MODULE_LINES:
+            big.append(rel)
+        big += [
+            f"{rel}:{n.name}"
+            for n in ast.walk(ast.parse(text))
+            if isinstance(n, ast.ClassDef) and n.end_lineno - n.lineno + 1 > CLASS_LINES  # type: ignore[operator]
+        ]
+    return big
+
+
+def size_exceptions() -> set[str]:
+    """Modules (path) and classes (path:Class) docs/architecture.md lets be larger, with why."""
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    section = text.split("## Size limits", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"^\| `((?:tasks|flows)/[\w/]+\.py(?::\w+)?)` \|", section, flags=re.MULTILINE))
+
+
+def test_no_module_over_600_lines_and_no_class_over_250_unless_the_architecture_page_says_why() -> None:
+    assert sorted(set(oversized(_modules())) - size_exceptions()) == []
+
+
+def test_size_check_finds_a_long_module_and_class(tmp_path: Path) -> None:
+    # control: the check can fail
+    fake = tmp_path / "big.py"
+    fake.write_text("class A:\n" + "    x = 1\n" * 300 + "y = 2\n" * 400, encoding="utf-8")
+    assert oversized({"big": fake}, tmp_path) == ["big.py", "big.py:A"]
+    fake.write_text("class A:\n    x = 1\n", encoding="utf-8")
+    assert oversized({"big": fake}, tmp_path) == []
