@@ -40,7 +40,7 @@ from tasks.align.evidence import length_model, sentence_length  # noqa: E402
 from tasks.align.lexicon import Glosser, learn_lexicon  # noqa: E402
 from tasks.align.sentences import align_sentences_detailed  # noqa: E402
 
-BEAD_FEATURES = ["lex_f1", "lex_p", "lex_r", "lex_hits", "anc", "anc_miss", "punct", "len_z", "sent_diff", "multi", "half_min", "multi_len_gain", "multi_lex_gain", "log_len", "no_lexicon", "len_z2", "lex_x_len"]
+BEAD_FEATURES = ["lex_f1", "lex_p", "lex_r", "lex_hits", "anc", "anc_miss", "name_miss", "punct", "len_z", "sent_diff", "multi", "half_min", "multi_len_gain", "multi_lex_gain", "log_len", "no_lexicon", "len_z2", "lex_x_len"]
 LINK_FEATURES = ["bead_logit", "margin", "diag_prev", "diag_next", "second_pass", "multi", "gap_both", "lex_f1", "anc", "len_z"]
 TARGET_PRECISION = 0.985  # the export threshold keeps dev precision at least this
 FIT_SEEDS = (101, 102, 103)

@@ -143,7 +143,7 @@ class Evidence:
         hit, _, covered, _ = self._lex(i0, i1, j0, j1)
         a = _merge(self.src.anchors[i0:i1])
         b = _merge(self.tgt.anchors[j0:j1])
-        matched, _, _ = anchor_overlap(a, b, self.weight)
+        matched = anchor_overlap(a, b, self.weight)[0]
         return min(hit, covered) + matched
 
     def features(self, i0: int, i1: int, j0: int, j1: int) -> tuple[float, dict[str, float]]:
@@ -177,7 +177,7 @@ class Evidence:
         hits, n_gloss, covered, n_stems = self._lex(i0, i1, j0, j1)
         a = src.anchors[i0] if i1 - i0 == 1 else _merge(src.anchors[i0:i1])
         b = tgt.anchors[j0] if j1 - j0 == 1 else _merge(tgt.anchors[j0:j1])
-        matched, missed, punct = anchor_overlap(a, b, self.weight)
+        matched, num_miss, name_miss, punct = anchor_overlap(a, b, self.weight)
         if self.mt is not None and tgt.grams is not None:
             f["mt"] = mt_similarity(_merge(self.mt[i0:i1]), _merge(tgt.grams[j0:j1]))
         if hits == 0 and matched == 0.0 and punct == 0.0 and f.get("mt", 0.0) < MT_EVIDENCE and not reviewed:
@@ -193,7 +193,8 @@ class Evidence:
         f["lex_hits"] = math.log1p(min(hits, covered))
         f["len_z2"] = min(f["len_z"], 4.0) ** 2
         f["lex_x_len"] = f["lex_f1"] * f["log_len"]
-        f["anc"], f["anc_miss"], f["punct"] = min(matched, 4.0), min(missed, 4.0), min(punct, 2.0)
+        f["anc"], f["punct"] = min(matched, 4.0), min(punct, 2.0)
+        f["anc_miss"], f["name_miss"] = min(num_miss, 4.0), min(name_miss, 4.0)
         f["sent_diff"] = float(abs(sum(src.sentences[i0:i1]) - sum(tgt.sentences[j0:j1])))
         if multi:
             # what merging adds over the better of the two 1:1 beads inside it

@@ -357,10 +357,12 @@ def anchor_weights(sides: list[list[Counter[str]]]) -> dict[str, float]:
     return {k: ANCHOR_WEIGHT[k[0]] / math.sqrt(v) for k, v in df.items()}
 
 
-def anchor_overlap(a: Counter[str], b: Counter[str], weight: dict[str, float]) -> tuple[float, float, float]:
-    """(weight of strong anchors on both sides, weight of strong anchors on one side only,
-    weight of shared punctuation). Strong = numbers, dates, names."""
-    matched = missed = punct = 0.0
+def anchor_overlap(a: Counter[str], b: Counter[str], weight: dict[str, float]) -> tuple[float, float, float, float]:
+    """(weight of strong anchors on both sides, of numbers and dates on one side only, of
+    Latin-script names on one side only, of shared punctuation). Strong = numbers, dates,
+    names. A name on one side only is weaker counter-evidence than a number: Chinese
+    transliterates names that English keeps in Latin script."""
+    matched = num_miss = name_miss = punct = 0.0
     for k, v in a.items():
         w = b.get(k, 0)
         kw = weight.get(k, ANCHOR_WEIGHT[k[0]])
@@ -368,11 +370,19 @@ def anchor_overlap(a: Counter[str], b: Counter[str], weight: dict[str, float]) -
             punct += kw * min(v, w)
             continue
         matched += kw * min(v, w)
-        missed += kw * max(0, v - w)
+        if k[0] == "w":
+            name_miss += kw * max(0, v - w)
+        else:
+            num_miss += kw * max(0, v - w)
     for k, w in b.items():
-        if k[0] != "p":
-            missed += weight.get(k, ANCHOR_WEIGHT[k[0]]) * max(0, w - a.get(k, 0))
-    return matched, missed, punct
+        if k[0] == "p":
+            continue
+        extra = weight.get(k, ANCHOR_WEIGHT[k[0]]) * max(0, w - a.get(k, 0))
+        if k[0] == "w":
+            name_miss += extra
+        else:
+            num_miss += extra
+    return matched, num_miss, name_miss, punct
 
 
 _URLISH_RE = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)+/\S*", re.IGNORECASE)

@@ -170,5 +170,5 @@ def test_five_thousand_sentences_are_aligned_with_a_bounded_search() -> None:
 def test_anchor_overlap_counts_shared_and_one_sided_anchors() -> None:
     from collections import Counter
 
-    matched, missed, punct = anchor_overlap(Counter({"n:30": 1, "w:nato": 1, "p:%": 1}), Counter({"n:30": 1, "n:5": 1, "p:%": 1}), {})
-    assert matched == 1.0 and missed == 2.0 and punct == 0.25
+    matched, num_miss, name_miss, punct = anchor_overlap(Counter({"n:30": 1, "w:nato": 1, "p:%": 1}), Counter({"n:30": 1, "n:5": 1, "p:%": 1}), {})
+    assert (matched, num_miss, name_miss, punct) == (1.0, 1.0, 1.0, 0.25)
