@@ -1,6 +1,6 @@
 """Operations: `since` reruns, run names and day keys, serve validation, host limit names.
 
-The deployment itself is tested against a real Prefect server in test_ops_deployment.py.
+The deployment itself is tested against a real Prefect server in test_deployment.py.
 """
 
 from __future__ import annotations
