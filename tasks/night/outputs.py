@@ -177,11 +177,15 @@ def _rebuild_tmx(output_dir: Path, to_dir: Path, touched: set[str], ledger: dict
 
 
 @task(name="export", cache_policy=NONE)
-def export_task(output_dir: Path) -> dict[str, Any]:
+def export_task(output_dir: Path) -> dict[str, Any] | None:
     """Export what changed (see `export_changed`); the counts, the export folder and any problem."""
     from tasks.night.merge import run_logger
 
-    done = export_changed(output_dir)
+    try:
+        done = export_changed(output_dir)
+    except Exception as exc:  # noqa: BLE001 - the stored documents stand; `newsbridge export` can redo it
+        run_logger().error("export failed (run `newsbridge export --output %s`): %s: %s", output_dir, type(exc).__name__, exc)
+        return None
     counts = done.counts()
     run_logger().info(
         "exported %d new or changed document(s) (%d unchanged, not rewritten): %d review page(s), %d TMX, %d XLIFF → %s",
