@@ -27,13 +27,13 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.shard import close_run_fetcher, run_shard_here, run_shards_on_pool
 from tasks import __version__
-from tasks.crawl.discover import Plan, discovery_report, listed_discovery
+from tasks.crawl.discover import Plan, listed_discovery
 from tasks.models import Provenance
 from tasks.settings import get_settings
 from tasks.crawl.shards import RunPlan, Shard, plan_shards
 from tasks.crawl.sources import select_outlets, select_sources
 from tasks.night.health import outlet_health_task
-from tasks.night.merge import after_shards, merge_shards
+from tasks.night.merge import after_shards, merge_shards, run_meta
 from tasks.night.outputs import export_task
 from tasks.night.params import check_parameters, run_day, run_kind, run_name
 from tasks.night.summary import publish_artifacts, run_count_line, shard_count_lines
@@ -181,7 +181,7 @@ def nightly_crawl(
             review pages, TMX per language pair, XLIFF per new or changed document (under
             output/export/). Off: none.
     """
-    from tasks.crawl.reruns import finished_since, local_midnight_utc
+    from tasks.crawl.reruns import drop_finished
     from tasks.store.files import sweep_temp_files, write_run_records
 
     logger = get_run_logger()
@@ -197,12 +197,7 @@ def nightly_crawl(
     # Temp files of a killed run (their writer is gone) would otherwise stay forever.
     for stale in sweep_temp_files(out):
         logger.info("removed temp file of a killed run: %s", stale)
-    selected = select_sources(cfg, only)
-    skipped: list[str] = []
-    if since:
-        done = finished_since(out, local_midnight_utc(since, settings.timezone))
-        skipped = [s.id for s in selected if s.id in done]
-        selected = [s for s in selected if s.id not in done]
+    selected, skipped = drop_finished(select_sources(cfg, only), out, since, settings.timezone)
     run_id = _make_run_id()
     started = datetime.now(timezone.utc)
     # Outlets -> frontier -> tonight's discovered articles (tasks/crawl/discover.py);
@@ -242,22 +237,8 @@ def nightly_crawl(
             outcomes=ordered,
             stats=summary,
             rejections=rejections,
-            meta={
-                "flow_run_id": flow_run.id,
-                "started_at": started.isoformat(),
-                "finished_at": datetime.now(timezone.utc).isoformat(),
-                "sources_file": str(sources_file),
-                "only": only,
-                "force": force,
-                "pivot": pivot,
-                "since": str(since) if since else None,
-                "refresh_days": refresh_days,
-                "skipped_finished": skipped,
-                "shards": [{"id": s.id, "pages": len(s.sources), "hosts": s.hosts} for s in shards],
-                "newsbridge": __version__,
-                # feed / sitemap / page problems and off-site links of discovery (outlets only)
-                **({"discovery": discovery_report(discovery)} if discovery.fetches else {}),
-            },
+            meta=run_meta(flow_run.id, started, shards, discovery, skipped, sources_file=str(sources_file), only=only,
+                          force=force, pivot=pivot, since=str(since) if since else None, refresh_days=refresh_days),
         )
         exported = export_task(out) if export and settings.export_after_run else None
         health = outlet_health_task(out, cfg, only, run_id, day, kind, ordered, summary)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, time, timezone
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 STORED = frozenset({"new", "changed", "unchanged"})
@@ -58,3 +59,12 @@ def finished_since(output_dir: Path, since: datetime) -> set[str]:
             if status in STORED or (status == "rejected" and reason not in transient):
                 done.add(outcome["id"])
     return done
+
+
+def drop_finished(sources: list[Any], output_dir: Path, since: date | str | None, tz: str) -> tuple[list[Any], list[str]]:
+    """(the sources still to do, the ids skipped): a `since` rerun drops the sources finished
+    in runs started on or after 00:00 of that day in `tz`; without `since` nothing is dropped."""
+    if not since:
+        return sources, []
+    done = finished_since(output_dir, local_midnight_utc(since, tz))
+    return [s for s in sources if s.id not in done], [s.id for s in sources if s.id in done]

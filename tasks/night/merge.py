@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import traceback
 from collections import Counter
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -130,3 +131,23 @@ def after_shards(
         "reasons": dict(sorted(Counter(o.reason for o in final if o.reason).items())),
     })
     return final, settled.rejections
+
+
+def run_meta(
+    flow_run_id: str | None, started: datetime, shards: list[Shard], discovery: Plan, skipped: list[str], **params: Any
+) -> dict[str, Any]:
+    """The manifest's description of the run: who, when, its parameters, its shards, discovery's report."""
+    from tasks import __version__
+    from tasks.crawl.discover import discovery_report
+
+    return {
+        "flow_run_id": flow_run_id,
+        "started_at": started.isoformat(),
+        "finished_at": datetime.now(timezone.utc).isoformat(),
+        **params,
+        "skipped_finished": skipped,
+        "shards": [{"id": s.id, "pages": len(s.sources), "hosts": s.hosts} for s in shards],
+        "newsbridge": __version__,
+        # feed / sitemap / page problems and off-site links of discovery (outlets only)
+        **({"discovery": discovery_report(discovery)} if discovery.fetches else {}),
+    }
