@@ -7,11 +7,14 @@
   outlet's editions are told apart by it (two editions on one loopback address differ
   by port), and so are the hosts a redirect may stay on.
 - `origin_of`: scheme://host[:port], what a robots.txt speaks for.
+- `canonical_url`: the one form of an article URL (absolute, lower-cased scheme and host,
+  no fragment or tracking parameters) that discovery, the frontier, extraction's link
+  evidence and pairing compare.
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -36,3 +39,21 @@ def origin_of(url: str) -> str:
     """'https://Example.vn/a/b' -> 'https://example.vn': the origin a robots.txt speaks for."""
     p = urlsplit(url)
     return f"{p.scheme}://{p.netloc.lower()}"
+
+
+def canonical_url(url: str, base: str | None = None) -> str | None:
+    """Absolute, scheme and host lower-cased, fragment and tracking parameters dropped; None if not http(s)."""
+    from courlan import normalize_url
+
+    url = (url or "").strip()
+    if not url or url.startswith(("javascript:", "mailto:", "tel:", "data:")):
+        return None
+    if base:
+        url = urljoin(base, url)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    try:
+        return normalize_url(url, strict=True)
+    except Exception:  # noqa: BLE001 - courlan on a malformed URL: not a URL we use
+        return None

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
+from tasks.urls import canonical_url  # noqa: F401 - discovery's callers import it from here too
+
 # Bounds: a hostile or huge site costs a bounded amount of work.
 MAX_SITEMAPS_PER_EDITION = 50  # sitemap files read per edition per run (indexes included)
 MAX_SITEMAP_DEPTH = 3  # index -> index -> sitemap
@@ -39,25 +41,6 @@ _QUERY_ID_RE = re.compile(r"(?:^|&)[a-z_]*id=\d{2,}|(?:^|&)(?:p|article|story|ne
 
 
 # --------------------------------------------------------------------------- URLs
-
-
-def canonical_url(url: str, base: str | None = None) -> str | None:
-    """Absolute, scheme and host lower-cased, fragment and tracking parameters dropped; None if not http(s)."""
-    from courlan import normalize_url
-
-    url = (url or "").strip()
-    if not url or url.startswith(("javascript:", "mailto:", "tel:", "data:")):
-        return None
-    if base:
-        url = urljoin(base, url)
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
-    try:
-        return normalize_url(url, strict=True)
-    except Exception:  # noqa: BLE001 - courlan on a malformed URL: not a URL we use
-        return None
-
 
 
 def url_date(url: str) -> datetime | None:
