@@ -29,13 +29,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from lxml import html as lxml_html  # noqa: E402
+
 from tasks.align.pairing import (  # noqa: E402
     CONTENT_THRESHOLD,
     DocInfo,
     content_features,
-    page_evidence,
     pair_documents,
 )
+from tasks.text.links import link_evidence  # noqa: E402
 
 LANG_FILES = {"en": "newstest2019-src.eng.txt", "vi": "newstest2019-ref.vie.txt", "zh": "newstest2019-ref.zho-CN.txt"}
 HOSTS = {"en": "en.example.test", "vi": "www.example.test", "zh": "cn.example.test"}
@@ -107,7 +109,9 @@ def build_site(docs: dict[str, dict[str, list[str]]], ids: list[str], langs: tup
     for lang, d, url, alternates, links, nav, when in pages:
         sentences = docs[d][lang]
         raw = page(lang, sentences, alternates, links, nav)
-        alts, page_links, switch, canonical = page_evidence(raw, url)
+        # the evidence extraction records for a page (tasks/text/links.py)
+        evidence = link_evidence(lxml_html.document_fromstring(raw), url, [])
+        alts, page_links, switch = evidence.alternates, evidence.links, set(evidence.switch)
         text = "\n\n".join(sentences)
         info = DocInfo(key=f"{lang}:{d}", outlet="bench", lang=lang, url=url, urls={url}, date=when,
                        alternates=alts, links=page_links, switch_links=switch, text=text)

@@ -12,9 +12,11 @@ Pairs are grouped into stories (one version per language; three editions give on
 listing every version). A pair that would put two versions of one language in a story is
 refused. Stories found on earlier nights are kept and only grow.
 
-`pair_run` reads stored document records, writes each paired document's `story` block
-(this run's documents rewritten in place, earlier nights' as a new version) and returns
-the new pairs. Documents with a hand-written `story:` are left to tasks/align/story.py.
+`pair_run` reads stored document records (their `document.evidence`, recorded at
+extraction: no raw HTML is parsed again), writes each paired document's `story` block
+into its latest record in place (an earlier night's document too, no new version) and
+returns the new pairs. The story stage (tasks/align/story.py) calls it after all shards;
+documents with a hand-written `story:` are aligned there, not paired.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from typing import Any, Iterable
 from urllib.parse import urlsplit
 
 from tasks.langs import base_lang
-from tasks.store.document import PairedBy, StoredDocument, StoryBlock, StoryLink, StoryVersion
+from tasks.store.document import PairedBy, StoredDocument, StoryBlock, StoryVersion
 
 METHODS = ("hreflang", "link", "url", "content")
 _RANK = {m: i for i, m in enumerate(METHODS)}
@@ -38,9 +40,6 @@ CONTENT_THRESHOLD = 0.09  # calibrated on the NTREX dev half (bench/eval_pairing
 URL_CONTENT_FLOOR = 0.12  # a URL-id match is refused when the content says clearly otherwise
 DATE_WINDOW_DAYS = 3.0
 STORED_WINDOW_DAYS = 14.0  # earlier nights' versions considered as counterparts of tonight's
-SWITCH_WORDS = ("english", "tiếng việt", "tiếng anh", "tiếng trung", "中文", "越南语", "越南文", "英文", "英语",
-                "vietnamese", "chinese", "bản tiếng", "version", "source", "nguồn", "来源", "原文")
-_URL_IN_TEXT_RE = re.compile(r"https?://[^\s<>\"'）)]+")
 _ID_RE = re.compile(r"\d{5,}")
 # Mean log ratio of sentence_length (tasks/align/sentences.py) between versions, measured on NTREX
 # (translations of one article): en/zh 0.065, en/vi -0.088, vi/zh 0.153; spread ~0.08.
@@ -82,31 +81,6 @@ class Story:
     id: str
     members: dict[str, str]  # lang -> doc key
     edges: list[Pair] = field(default_factory=list)
-
-
-# --------------------------------------------------------------------------- page evidence
-
-
-def page_evidence(html: bytes, base_url: str) -> tuple[dict[str, str], list[str], set[str], str | None]:
-    """(hreflang alternates, links, language-switch links, rel=canonical) of an article page."""
-    from bs4 import BeautifulSoup, SoupStrainer
-
-    from tasks.crawl.discover import canonical_url, read_page
-
-    page = read_page(html, base_url)
-    switch: set[str] = set()
-    soup = BeautifulSoup(html, "lxml", parse_only=SoupStrainer("a"))
-    for i, a in enumerate(soup.find_all("a", href=True)):
-        if i >= 5000:
-            break
-        label = " ".join(a.get_text(" ").split()).lower()[:80] + " " + str(a.get("hreflang") or "") + " " + str(a.get("lang") or "")
-        if any(w in label for w in SWITCH_WORDS) or a.get("hreflang"):
-            href = canonical_url(str(a["href"]), base_url)
-            if href:
-                switch.add(href)
-    # Menus, headers and footers link to other articles too: only a language switch counts there.
-    links = [u for u in page.links if u not in page.nav or u in switch]
-    return page.alternates, links, switch, page.canonical
 
 
 # --------------------------------------------------------------------------- content features
@@ -223,7 +197,7 @@ def named_counterparts(docs: list[DocInfo]) -> dict[str, dict[str, set[str]]]:
     document with another article of that language. A switch link's language is the edition
     of the stored articles sharing its host and first path segment.
     """
-    from tasks.crawl.discover import canonical_url
+    from tasks.urls import canonical_url
 
     roots: dict[tuple[str, str], set[str]] = {}
     hosts: dict[str, set[str]] = {}
@@ -480,10 +454,9 @@ def _story_id(a: str, b: str) -> str:
 # --------------------------------------------------------------------------- stored documents
 
 
-def doc_info_from_record(output_dir: Path, record: StoredDocument) -> DocInfo | None:
-    """DocInfo of a stored record (page evidence read again from its raw snapshot)."""
-    from tasks.crawl.discover import canonical_url
-    from tasks.store.files import read_raw
+def doc_info_from_record(record: StoredDocument) -> DocInfo | None:
+    """DocInfo of a stored record; its page evidence is what extraction recorded (`document.evidence`)."""
+    from tasks.urls import canonical_url
 
     disc = record.discovery
     if disc is None or not disc.outlet:
@@ -491,23 +464,14 @@ def doc_info_from_record(output_dir: Path, record: StoredDocument) -> DocInfo | 
     document, fetch = record.document, record.fetch
     url = canonical_url(record.url) or record.url
     urls = {u for u in (canonical_url(x or "") for x in (record.url, document.canonical_url, fetch.final_url)) if u}
-    alternates: dict[str, str] = {}
-    links: list[str] = []
-    switch: set[str] = set()
-    if fetch.raw_path:
-        try:
-            html = read_raw(output_dir, fetch.raw_path)
-            alternates, links, switch, canonical = page_evidence(html, fetch.final_url or url)
-            if canonical:
-                urls.add(canonical)
-        except (OSError, ValueError):
-            pass
+    evidence = document.evidence
+    if evidence.canonical:
+        urls.add(evidence.canonical)
+    alternates = dict(evidence.alternates)
+    # a URL written in the text ("Source: <url>") names its source, like a language switch
+    links = evidence.links + evidence.sources
+    switch = set(evidence.switch) | set(evidence.sources)
     text = document.text
-    for m in _URL_IN_TEXT_RE.finditer(text):
-        u = canonical_url(m.group(0).rstrip(".,;"))
-        if u:
-            links.append(u)
-            switch.add(u)  # a URL written in the text ("Source: <url>") names its source
     date = None
     for value in (disc.published, document.date):
         if value:
@@ -562,17 +526,17 @@ def story_block(story: Story, doc: DocInfo, docs: dict[str, DocInfo]) -> StoryBl
 def pair_run(
     output_dir: Path,
     this_run: dict[str, str],
-    provenance: Any,
     pivot: str,
-    run_id: str,
     frontier: Any,
     *,
     hand_written: set[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Pair tonight's stored documents with each other and with earlier nights'; write story blocks.
 
-    `this_run`: {source_id: rel path} stored (new or changed) in this run. Returns one entry
-    per story that gained a version tonight: {id, versions, paired_by per member}.
+    `this_run`: {source_id: rel path} stored (new or changed) in this run. Every member of
+    a story that gained a version tonight gets its block in its latest stored record, in
+    place (an earlier night's document too: no new version). Returns one entry per such
+    story: {id, versions, edges}. Called by the story stage (tasks/align/story.py).
     """
     from tasks.store.document import latest_stored
 
@@ -596,7 +560,7 @@ def pair_run(
             rec = latest_stored(out, sid)
             if rec is not None:
                 records[sid] = rec
-    docs = [d for sid, rec in sorted(records.items()) if (d := doc_info_from_record(out, rec)) is not None]
+    docs = [d for sid, rec in sorted(records.items()) if (d := doc_info_from_record(rec)) is not None]
     by_key = {d.key: d for d in docs}
     existing = _existing_stories(docs)
     before = {s.id: dict(s.members) for s in existing}
@@ -610,7 +574,7 @@ def pair_run(
         for key in story.members.values():
             doc = by_key[key]
             block = story_block(story, doc, by_key)
-            _write_story(out, doc, records[key], block, story, by_key, pivot, in_run=key in this_run)
+            _write_story(out, doc, records[key], block, story, by_key, pivot)
         changed.append({
             "id": story.id,
             "versions": [{"lang": by_key[k].lang, "url": by_key[k].url, "source_id": k} for k in story.members.values()],
@@ -632,27 +596,21 @@ def _load(out: Path, rel: str | None) -> StoredDocument | None:
 
 def _write_story(
     out: Path, doc: DocInfo, record: StoredDocument, block: StoryBlock, story: Story,
-    docs: dict[str, DocInfo], pivot: str, *, in_run: bool,
+    docs: dict[str, DocInfo], pivot: str,
 ) -> None:
-    """Add the story block (and sentence links to the pivot version) to a document; store it."""
+    """Add the story block (and sentence links to the pivot version) to a document's latest record, in place."""
     from tasks.align.sentences import align_story
-    from tasks.store.document import write_document
-    from tasks.store.files import sha256_hex
+    from tasks.store.document import StoryLink, set_story, update_latest
 
     pivot_key = story.members.get(base_lang(pivot))
     if pivot_key is not None and pivot_key != doc.key:
         pivot_rec = _load(out, docs[pivot_key].rel)
         if pivot_rec is not None:
-            links = align_story(pivot_rec.segments, record.segments, doc.lang, pivot)
+            links = [StoryLink.of(link) for link in align_story(pivot_rec.segments, record.segments, doc.lang, pivot)]
             block = block.model_copy(update={
                 "pivot_source": pivot_key,
                 "pivot_lang": docs[pivot_key].lang,
                 "method": links[0].method if links else None,
-                "links": [StoryLink.of(link) for link in links],
+                "links": links,
             })
-    record = record.model_copy(update={"story": block})
-    if not in_run:
-        # An earlier night's document: a new version naming its counterpart(s).
-        members = "|".join(sorted(v.source_id for v in block.versions))
-        record.version = sha256_hex(f"{record.version}|{block.id}|{members}".encode())[:16]
-    write_document(out, record)
+    update_latest(out, doc.key, record.version, set_story(block))

@@ -2,14 +2,15 @@
 
 A shard is a list of sources, at most `max_pages` long, built so that
 
-- every version of a hand-written `story:` lands in the same shard (its versions are
-  aligned to each other when the last of them is stored);
 - a host's pages stay together as far as the cap allows (its politeness state, robots.txt
   and connection pool stay in one fetcher); a host with more pages than the cap is cut into
   several shards, whose requests then share the host's Prefect global concurrency limits
   when they run on several workers (flows/limits.py);
 - inside a shard the pages of different hosts are interleaved, so the fetcher threads
   wait on several hosts' politeness delays at once instead of queueing behind one.
+
+A story's versions may land in different shards: they are aligned after all shards,
+from the store (tasks/align/story.py).
 
 Pure functions, no Prefect: the same plan comes out of the same list of sources.
 """
@@ -39,43 +40,16 @@ class Shard(BaseModel):
 
 
 def _groups(sources: list[Source]) -> list[list[Source]]:
-    """Connected groups: sources sharing a host or a story (union-find), in input order."""
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    def union(a: str, b: str) -> None:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[rb] = ra
-
-    for s in sources:
-        union("s:" + s.id, "h:" + host_of(s.url))
-        if s.story:
-            union("s:" + s.id, "t:" + s.story)
+    """Sources by host, in input order."""
     groups: dict[str, list[Source]] = {}
     for s in sources:
-        groups.setdefault(find("s:" + s.id), []).append(s)
+        groups.setdefault(host_of(s.url), []).append(s)
     return list(groups.values())
 
 
 def _cut(group: list[Source], max_pages: int) -> list[list[Source]]:
-    """A group over the cap is cut into runs of whole stories (a story is never split)."""
-    if len(group) <= max_pages:
-        return [group]
-    units: dict[str, list[Source]] = {}
-    for s in group:
-        units.setdefault("t:" + s.story if s.story else "s:" + s.id, []).append(s)
-    pieces: list[list[Source]] = [[]]
-    for unit in units.values():
-        if pieces[-1] and len(pieces[-1]) + len(unit) > max_pages:
-            pieces.append([])
-        pieces[-1].extend(unit)
-    return pieces
+    """A group over the cap is cut into runs of at most `max_pages` pages."""
+    return [group[i : i + max_pages] for i in range(0, len(group), max_pages)]
 
 
 def _interleave(sources: list[Source]) -> list[Source]:
@@ -97,7 +71,7 @@ def _interleave(sources: list[Source]) -> list[Source]:
 
 
 def plan_shards(sources: list[Source], max_pages: int = DEFAULT_MAX_PAGES) -> list[Shard]:
-    """Pack host/story groups into shards of at most `max_pages` pages (first fit, in order)."""
+    """Pack host groups into shards of at most `max_pages` pages (first fit, in order)."""
     max_pages = max(1, max_pages)
     pieces = [piece for group in _groups(sources) for piece in _cut(group, max_pages)]
     bins: list[list[Source]] = []

@@ -1,6 +1,7 @@
 """A night's record from its shards: one outcome per source, the run's counters, then the
-after-shards steps (pairing tonight's versions, a `skipped` outcome for every discovered
-article not fetched, discovery counters).
+after-shards steps (the story stage, tasks/align/story.py: hand-written stories aligned,
+tonight's versions paired; a `skipped` outcome for every discovered article not fetched,
+discovery counters).
 
 Pure functions over the shard records (tasks/stream/stream.py) and discovery's plan
 (tasks/crawl/discover.py); the nightly flow (flows/nightly.py) only calls them.
@@ -14,6 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from tasks.align.story import run_story_stage
 from tasks.crawl.discover import Plan
 from tasks.crawl.discovered import discovery_outcomes
 from tasks.crawl.shards import RunPlan, Shard
@@ -96,30 +98,18 @@ def after_shards(
     plan: RunPlan,
     error: BaseException | None,
 ) -> tuple[list[SourceOutcome], list[Rejection]]:
-    """Discovery's outcomes (tasks/crawl/discovered.py), then pairing; the summary's counters."""
+    """Discovery's outcomes (tasks/crawl/discovered.py), then the story stage; the summary's counters."""
     settled = discovery_outcomes(discovery, selected, ordered, rejections)
     final = settled.outcomes
-    found = {s.id for s in selected if s.discovery is not None}
+    # The story stage, once, after all shards (tasks/align/story.py): hand-written stories
+    # aligned, tonight's discovered articles paired with each other and earlier nights'.
+    stored = {o.id: o.document for o in final if o.status in ("new", "changed") and o.document}
     stories: list[dict[str, Any]] = []
-    stored: dict[str, str | None] = {}
-    if found:
-        from tasks.crawl.frontier import open_frontier
-
-        # The shards committed each article's frontier row as it was stored or rejected
-        # (tasks/stream/stream.py); here the frontier is only read and written by pairing.
-        frontier = open_frontier(out)
-        by_id = {o.id: o for o in final}
-        stored = {sid: by_id[sid].document for sid in found if sid in by_id and by_id[sid].status in ("new", "changed")}
-        if stored and error is None:
-            from tasks.align.pairing import pair_run
-
-            try:
-                stories = pair_run(out, stored, plan.provenance, plan.pivot, plan.run_id, frontier,  # type: ignore[arg-type]
-                                   hand_written={s.id for s in selected if s.story})
-            except Exception as exc:  # noqa: BLE001 - pairing is recorded as failed; the stored documents stand
-                run_logger().error("pairing failed: %s", traceback.format_exc(limit=5))
-                summary["pairing_error"] = f"{type(exc).__name__}: {exc}"
-        frontier.close()
+    try:
+        stories = run_story_stage(out, selected, stored, plan.pivot, pair=error is None).stories
+    except Exception as exc:  # noqa: BLE001 - the story stage is recorded as failed; the stored documents stand
+        run_logger().error("story stage failed: %s", traceback.format_exc(limit=5))
+        summary["pairing_error"] = f"{type(exc).__name__}: {exc}"
     counts = Counter(o.status for o in final)
     summary.update({
         "rejected": counts["rejected"],

@@ -68,7 +68,6 @@ class Outcomes:
         self.output_dir = output_dir
         self.run_id = run_id
         self.on_rejected = on_rejected  # (source id, reason)
-        self.on_outcome: Callable[[str], None] | None = None  # (source id): after each outcome
         self.outcomes: dict[str, SourceOutcome] = {}
         self.rejections: list[Rejection] = []
         self.stats: Counter[str] = Counter()
@@ -83,16 +82,11 @@ class Outcomes:
         """Every source has its outcome."""
         return len(self.outcomes) >= len(self.sources)
 
-    def settled(self, sid: str) -> bool:
-        return sid in self.outcomes
-
     def record(self, sid: str, status: str, reason: str | None = None, detail: str | None = None, document: str | None = None) -> None:
         self.outcomes[sid] = SourceOutcome(id=sid, status=status, reason=reason, detail=detail, document=document)  # type: ignore[arg-type]
         self.mark_frontier(sid, status, reason, document)
         if status in ("rejected", "failed") and self.on_rejected is not None and reason:
             self.on_rejected(sid, reason)
-        if self.on_outcome is not None:
-            self.on_outcome(sid)
 
     def mark_frontier(self, sid: str, status: str, reason: str | None, document: str | None) -> None:
         """Commit a discovered article's frontier row right after its outcome (stored / rejected / failed)."""

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from tasks.models import Document, FetchDefaults, FetchResult, Provenance, Rejection, Segment, Source
-from tasks.store.document import StoryBlock
 
 if TYPE_CHECKING:
     from tasks.crawl.fetch.request import FetchRequest
@@ -126,7 +125,6 @@ def store_document(
     output_dir: Path,
     provenance: Provenance,
     memory: Any | None,
-    story: StoryBlock | None = None,
 ) -> tuple[str, str]:
     """Carry reviews, align, write the document version atomically, then commit the fetch state.
 
@@ -142,16 +140,20 @@ def store_document(
     previous = latest_document(output_dir, doc.source_id)
     # A translator's reviewed work survives a re-crawl: unchanged segments keep it,
     # changed ones are flagged needs-review with the old reviewed text as reference.
+    stored_before = read_document(output_dir, previous) if previous else None
     if memory is not None:
-        carry_reviews(read_document(output_dir, previous) if previous else None, doc.segments, memory)
+        carry_reviews(stored_before, doc.segments, memory)
     record = stored_document(
         doc,
         fetched,
         doc_id=processed.doc_id,
         alignment=align_translations(doc.segments),
         provenance=document_provenance(provenance, doc.segments),
-        story=story,
     )
+    if stored_before is not None and stored_before.version == record.version:
+        # The same content again (a rerun after a crash between store and commit): the story
+        # links the story stage gave this version stand.
+        record.story = stored_before.story
     rel = write_document(output_dir, record)
     # Only now is the page's new state remembered: a crash before this line refetches.
     fetcher.commit(fetched)

@@ -9,8 +9,9 @@ Every other thread only computes and posts an event; the shard's main thread tak
 events one by one and is the only one to change the shard's state (the documents in
 flight, the ledger, the batcher's counts). What the scheduler does not decide: which
 segments are translated and in which calls (the batcher), what an outcome is and what
-the flow reads back (tasks/stream/outcomes.py), which versions wait for their story
-(tasks/stream/stories.py), what is done to one page (tasks/stream/page.py).
+the flow reads back (tasks/stream/outcomes.py), what is done to one page
+(tasks/stream/page.py). Stories are not its business: their versions are aligned after all
+shards (tasks/align/story.py).
 """
 
 from __future__ import annotations
@@ -25,10 +26,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from tasks.models import FetchResult, Provenance, Source
-from tasks.store.document import StoryBlock
 from tasks.stream.outcomes import Outcomes
 from tasks.stream.page import FetcherLike, Processed, process_page, store_document
-from tasks.stream.stories import StoryHold
 from tasks.translate.batcher import Batch, TranslationBatcher
 
 
@@ -74,8 +73,6 @@ class Scheduler:
         self.stop = threading.Event()
         self.ledger = Outcomes(sources, run.output_dir, run.run_id, run.on_rejected)
         self.batcher = TranslationBatcher(run.pivot, run.batch_segments, length_counter, self.stop)
-        self.stories = StoryHold(sources, run.pivot, run.output_dir, self.ledger.settled)
-        self.ledger.on_outcome = self.release_story
         self.in_flight: dict[str, InFlight] = {}
         self.unprocessed = 0  # fetched pages whose event the shard's thread has not taken yet
         self.count_lock = threading.Lock()
@@ -131,10 +128,10 @@ class Scheduler:
             except BaseException as exc:  # noqa: BLE001 - re-raised by the shard's main thread
                 self.events.put(("translated", batch, None, exc))
 
-    def _store_one(self, item: InFlight, story: StoryBlock | None) -> None:
+    def _store_one(self, item: InFlight) -> None:
         try:
             status, rel = store_document(
-                item.processed, item.fetched, self.fetcher, self.run.output_dir, self.run.provenance, self.memory, story
+                item.processed, item.fetched, self.fetcher, self.run.output_dir, self.run.provenance, self.memory
             )
             self.events.put(("stored", item.source.id, status, rel, None))
         except Exception as exc:  # noqa: BLE001 - recorded as the source's failure
@@ -257,25 +254,11 @@ class Scheduler:
             self.translated(item)
 
     def translated(self, item: InFlight) -> None:
+        """Hand the document to the store threads (bounded: the shard waits when they are behind)."""
         self.tick("translate")
-        if self.stories.waits(item.source):
-            ready = self.stories.hold(item)
-            if ready is not None:
-                self.store(*ready)
-        else:
-            self.store([item], {})
-
-    def release_story(self, sid: str) -> None:
-        ready = self.stories.release(sid)
-        if ready is not None:
-            self.store(*ready)
-
-    def store(self, items: list[InFlight], stories: dict[str, StoryBlock]) -> None:
-        """Hand documents to the store threads (bounded: the shard waits when they are behind)."""
-        for item in items:
-            self.in_flight.pop(item.source.id, None)
-            self.store_slots.acquire()
-            self.store_pool.submit(self._store_one, item, stories.get(item.source.id))
+        self.in_flight.pop(item.source.id, None)
+        self.store_slots.acquire()
+        self.store_pool.submit(self._store_one, item)
 
     def on_stored(self, sid: str, status: str | None, rel: str | None, error: str | None) -> None:
         if error is not None or status is None or rel is None:

@@ -20,8 +20,8 @@
   size. Each free translator thread (as many as the engine runs calls at once) takes the
   fullest bucket through `tasks.translate.engine.translate_segments` (translation memory first);
   at most `batch_segments` segments wait (back-pressure again).
-- A document is stored the moment its last segment is translated (story versions wait for
-  the other versions of their story in this shard), its fetch state is committed only then,
+- A document is stored the moment its last segment is translated (a story's versions are
+  aligned after all shards, by tasks/align/story.py), its fetch state is committed only then,
   and then it is dropped. Memory follows what is in flight, not the size of the night.
 - Every source gets exactly one outcome; the shard's outcomes and counters are written to
   `runs/<run-id>/shards/<shard-id>.json` (atomically, also when the shard fails), which is
@@ -33,8 +33,7 @@ Where each part lives (this module only starts a shard and writes its record):
 - tasks/translate/batcher.py — the translation batcher: "copy, don't translate" and the
   (language, token length) buckets;
 - outcomes.py — the outcomes ledger: one outcome per source, frontier commits, the record;
-- page.py — one page: `process_page`, `store_document`;
-- stories.py — the story hold-back.
+- page.py — one page: `process_page`, `store_document`.
 """
 
 from __future__ import annotations

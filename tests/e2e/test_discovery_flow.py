@@ -148,10 +148,10 @@ def test_two_nights_discover_store_once_and_pair(prefect_harness, argos_test_mod
         assert {v["lang"] for v in d["story"]["versions"]} == {"vi", "zh", "en"}
         assert d["story"]["paired_by"]["method"] == "hreflang"
     # The late English translation pairs with the Vietnamese stored on night 1, which
-    # gets a new stored version naming it.
+    # gets its story in place: the same version, no second file (no synthetic version).
     vi_late = next(sid for sid, d in docs.items() if d["url"].endswith("/y-te-co-so-100020.html"))
     versions = sorted((out / "docs" / vi_late).glob("*/*.json"))
-    assert len(versions) == 2
+    assert len(versions) == 1 and versions[0].stem == docs[vi_late]["version"] == docs[vi_late]["fetch"]["sha256"][:16]
     late_story = docs[vi_late]["story"]
     assert {v["lang"] for v in late_story["versions"]} == {"vi", "en"}
     assert late_story["paired_by"]["method"] == "content" and late_story["links"]

@@ -13,6 +13,7 @@ from importlib.metadata import PackageNotFoundError, version
 from lxml import html as lxml_html
 
 from tasks.models import Document
+from tasks.text.links import link_evidence
 from tasks.text.extract.boilerplate import _drop_boilerplate
 from tasks.text.extract.chooser import DEFAULT_RULE, choose_candidate
 from tasks.text.extract.density import _blocks, _density_candidate, _keepable
@@ -216,6 +217,7 @@ def extract_article(
         extractor=f"{EXTRACTOR_SIGNATURE}|{method}",
         extraction_confidence=round(confidence, 2),
         selector=selector,
+        evidence=link_evidence(tree, url, paras),
     )
 
 
