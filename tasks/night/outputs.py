@@ -20,7 +20,7 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NONE
 
-from tasks.review.page import export_html_pages, render_index_file
+from tasks.review.page import export_html_pages, page_path, render_index_file
 from tasks.review.reviews import story_partner
 from tasks.review.tmx import build_tmx, story_units, tmx_name, translation_units
 from tasks.review.xliff import build_xliff, xliff_path
@@ -90,7 +90,9 @@ def export_changed(output_dir: Path) -> Exported:
             old = before.get(sid)
             partner_rel = old.get("partner") if old else None
             partner_stamp = _partner_stamp(output_dir, partner_rel)
-            if old and old.get("rel") == rel and old.get("stamp") == stamp and old.get("partner_stamp") == partner_stamp:
+            files = [root / f for f in old.get("files", [])] if old else []
+            if (old and old.get("rel") == rel and old.get("stamp") == stamp and old.get("partner_stamp") == partner_stamp
+                    and files and all(f.is_file() for f in files)):
                 after[sid] = old
                 result.unchanged += 1
                 continue
@@ -107,8 +109,12 @@ def export_changed(output_dir: Path) -> Exported:
         after[sid] = {
             "rel": rel, "stamp": stamp, "partner": partner_rel, "partner_stamp": _partner_stamp(output_dir, partner_rel),
             "pairs": sorted(_pairs(doc, partner)), "entry": None,
+            # its own files, relative to export/: deleted ones are written again
+            "files": [xliff_path(root / "xliff", doc).relative_to(root).as_posix(),
+                      page_path(root / "html", doc).relative_to(root).as_posix()],
         }
-    if not changed and set(after) == set(before):
+    missing_tmx = {p for row in after.values() for p in row.get("pairs", []) if not (root / "tmx" / p).is_file()}
+    if not changed and set(after) == set(before) and not missing_tmx:
         return result
     # XLIFF and review pages of the new or changed documents only.
     for doc in changed:
@@ -123,7 +129,7 @@ def export_changed(output_dir: Path) -> Exported:
     index = render_index_file(root / "html", [after[sid]["entry"] for sid in sorted(after) if after[sid].get("entry")])
     result.files.append(index)
     # TMX: only the language pairs a new or changed document feeds (or fed) are rebuilt.
-    touched = {p for doc in changed for p in after[doc.source_id]["pairs"]}
+    touched = {p for doc in changed for p in after[doc.source_id]["pairs"]} | missing_tmx
     touched |= {p for sid in before if sid in after and after[sid]["rel"] != before[sid].get("rel") for p in before[sid].get("pairs", [])}
     result.files += _rebuild_tmx(output_dir, root / "tmx", touched, after, result.problems)
     write_atomic(ledger_path, json.dumps({"version": LEDGER_VERSION, "sources": after}, ensure_ascii=False).encode("utf-8"))

@@ -63,6 +63,14 @@ def test_export_writes_what_changed_only_and_the_same_files_as_newsbridge_export
     assert rewritten == {"html/index.html", "html/b-vi/b-vi-doc.html", "tmx/vi-en.tmx", "xliff/b-vi/b-vi-doc.xlf"}, rewritten
     assert "Thêm một câu." in (export / "tmx" / "vi-en.tmx").read_text(encoding="utf-8")
 
+    # Files deleted by hand are written again, and only they.
+    (export / "xliff" / "c-vi" / "c-vi-doc.xlf").unlink()
+    (export / "tmx" / "vi-en.tmx").unlink()
+    fourth = export_changed(out)
+    assert fourth.documents == [f for f in fourth.documents if "c-vi" in f] and len(fourth.documents) == 1
+    assert (export / "xliff" / "c-vi" / "c-vi-doc.xlf").is_file() and (export / "tmx" / "vi-en.tmx").is_file()
+    assert export_changed(out).counts()["documents"] == 0
+
 
 def test_an_unreadable_document_is_reported_and_the_rest_exported(tmp_path):
     from tasks.night.outputs import export_changed
