@@ -38,6 +38,7 @@ from tasks.night.outputs import export_task
 from tasks.night.params import check_parameters, run_day, run_kind, run_name
 from tasks.night.summary import publish_artifacts, run_count_line, shard_count_lines
 from tasks.stream.stream import read_shard_record
+from tasks.translate.quality import night_mt_quality
 
 
 class FlowFailed(RuntimeError):
@@ -230,6 +231,7 @@ def nightly_crawl(
         # The frontier learns every outcome, tonight's versions are paired with each other
         # and earlier nights', every discovery decision is listed.
         ordered, rejections = after_shards(out, summary, ordered, rejections, selected, discovery, plan, error)
+        summary["mt_quality"] = night_mt_quality(out, ordered, summary.get("stories", []))  # MT vs human versions
         logger.info(run_count_line(summary))
         run_dir = write_run_records(
             out,

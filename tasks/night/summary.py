@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks.models import SourceOutcome
+from tasks.translate.quality import quality_markdown
 
 STATUSES = ("new", "changed", "unchanged", "skipped", "rejected", "failed")
 
@@ -105,6 +106,7 @@ def summary_markdown(
         lines.append(f"- low-confidence extraction (add a `selector`): {', '.join(summary['low_confidence_extraction'])}")
     for event in summary.get("outlet_events", []):
         lines.append(f"- **{event['event']}**: {event['message']}")
+    lines += quality_markdown(summary.get("mt_quality", []))  # MT vs human versions (tasks/translate/quality.py)
     for status in ("new", "changed", "unchanged", "rejected", "failed"):
         if status in by_status:
             lines += ["", f"## {status} ({len(by_status[status])})", ""]

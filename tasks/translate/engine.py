@@ -149,12 +149,19 @@ class LoadedModel:
 
     def encode(self, text: str) -> list[str]:
         tokens = self.src_tok.encode(text)
+        if self.info.source_prefix:
+            tokens = [self.info.source_prefix, *tokens]
         if self.info.add_source_eos:
             tokens = [*tokens, "</s>"]
         return tokens
 
     def decode(self, tokens: list[str]) -> str:
-        """Argos' post-processing: detokenise, drop the target prefix, strip one leading space."""
+        """Argos' post-processing: detokenise, drop the target prefix, strip one leading space.
+        A Hugging Face package is read as transformers reads it: special tokens (the
+        language token too) dropped, target SentencePiece, a leftover `▁` a space, stripped."""
+        if self.info.hf:
+            pieces = [t for t in tokens if t not in self.info.special_tokens]
+            return self.tgt_tok.lazy_processor().decode_pieces(pieces).replace("\u2581", " ").strip()
         value = self.tgt_tok.decode(tokens)
         prefix = self.info.target_prefix
         if prefix and value.startswith(prefix):
@@ -299,6 +306,13 @@ def _translate_pair(
 
 
 # --------------------------------------------------------------------------- public API
+
+
+def translate_with_package(
+    texts: Sequence[str], info: PackageInfo, *, memory: "TranslationMemory | None", options: EngineOptions | None = None
+) -> list[str]:
+    """Translate with one given package (e.g. a candidate installed in another directory), memory first."""
+    return _translate_pair(texts, info, options or EngineOptions.from_settings(), memory).texts
 
 
 def translate_texts(

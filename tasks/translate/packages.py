@@ -80,6 +80,12 @@ class PackageInfo:
     target_prefix: str = ""
     add_source_eos: bool = False
     tokenizer: str = "sentencepiece"  # "sentencepiece" | "bpe"
+    # Hugging Face models (tasks/translate/convert.py): source-language token before the
+    # pieces, special tokens dropped when decoding (transformers' detokenisation).
+    source_prefix: str = ""
+    hf: bool = False
+    special_tokens: frozenset[str] = frozenset()
+    licence: str = ""
     metadata: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -89,6 +95,8 @@ class PackageInfo:
     @property
     def model_id(self) -> str:
         """Model id + version: the translation memory key and the provenance string."""
+        if self.metadata.get("newsbridge_model_id"):
+            return str(self.metadata["newsbridge_model_id"])  # byo:hf:<repo>@<revision>
         if self.kind == "byo":
             return f"byo:{self.name}:{self.src}-{self.tgt}@{self.version}"
         return f"argos:{self.src}-{self.tgt}@{self.version}"
@@ -167,6 +175,7 @@ def _read_package(path: Path) -> PackageInfo:
     else:
         raise ValueError("no sentencepiece.model or bpe.model")
     sbd = next((n for n in ("minisbd", "stanza", "spacy") if (path / n).exists()), None)
+    hf = meta.get("newsbridge_hf") if isinstance(meta.get("newsbridge_hf"), dict) else {}
     return PackageInfo(
         src=src,
         tgt=tgt,
@@ -179,6 +188,10 @@ def _read_package(path: Path) -> PackageInfo:
         target_prefix=str(meta.get("target_prefix", "") or ""),
         add_source_eos=bool(meta.get("newsbridge_add_source_eos", False)),
         tokenizer=tokenizer,
+        source_prefix=str(hf.get("source_prefix", "") or ""),
+        hf=bool(hf),
+        special_tokens=frozenset(str(t) for t in hf.get("special_tokens", [])),
+        licence=str(hf.get("licence", "") or meta.get("newsbridge_licence", "") or ""),
         metadata=meta,
     )
 
@@ -285,7 +298,7 @@ def _check_archive(path: Path) -> str:
     return top
 
 
-def _place(staged: Path, packages: Path) -> PackageInfo:
+def place_package(staged: Path, packages: Path) -> PackageInfo:
     """Validate a staged package folder, move it into `packages`, drop older ones for its pair."""
     try:
         info = _read_package(staged)
@@ -340,7 +353,7 @@ def install_argosmodel(path: Path, packages: Path | None = None) -> PackageInfo:
             apkg.install_from_path(path)
         finally:
             asettings.package_data_dir = packages
-        return _place(stage / top, packages)
+        return place_package(stage / top, packages)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -395,7 +408,7 @@ def install_byo(src_dir: Path, packages: Path | None = None) -> PackageInfo:
             "newsbridge_source": str(src_dir.resolve()),
         }
         (root / "metadata.json").write_text(json.dumps(argos_meta, indent=2, ensure_ascii=False) + "\n")
-        return _place(root, packages)
+        return place_package(root, packages)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 

@@ -217,6 +217,7 @@ def test_online_install_from_an_index(local_index, tmp_path):
     assert [p.pair for p in list_packages(packages)] == ["zh-en"]
     proc = _cli(["models", "install", "--online", "vi-en"], env)
     assert proc.returncode == 4 and b"no vi\xe2\x86\x92en package" in proc.stderr
+    assert b"newsbridge models install --hf Helsinki-NLP/opus-mt-vi-en" in proc.stderr
 
 
 def test_online_install_offline_is_a_clear_error(tmp_path):
