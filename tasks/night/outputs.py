@@ -13,7 +13,7 @@ document are rebuilt (from every document of that pair). Unchanged sources cost 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +22,13 @@ from prefect.cache_policies import NONE
 
 from tasks.review.page import export_html_pages, page_path, render_index_file
 from tasks.review.reviews import story_partner
-from tasks.review.tmx import build_tmx, story_units, tmx_name, translation_units
+from tasks.review.tmx import TmxUnit, build_tmx, story_units, tmx_name, translation_units
 from tasks.review.xliff import build_xliff, xliff_path
 from tasks.store.document import StoredDocument, read_document
 from tasks.store.files import latest_document, write_atomic
 
 LEDGER = "export-ledger.json"
+UNITS = "export-units"  # per source: its TMX units, so a pair's TMX is rebuilt without reading every record
 LEDGER_VERSION = 1
 
 
@@ -108,7 +109,7 @@ def export_changed(output_dir: Path) -> Exported:
         changed.append(doc)
         after[sid] = {
             "rel": rel, "stamp": stamp, "partner": partner_rel, "partner_stamp": _partner_stamp(output_dir, partner_rel),
-            "pairs": sorted(_pairs(doc, partner)), "entry": None,
+            "pairs": sorted(_cache_units(output_dir, doc, partner)), "entry": None,
             # its own files, relative to export/: deleted ones are written again
             "files": [xliff_path(root / "xliff", doc).relative_to(root).as_posix(),
                       page_path(root / "html", doc).relative_to(root).as_posix()],
@@ -145,10 +146,56 @@ def _partner_stamp(output_dir: Path, rel: str | None) -> list[int] | None:
         return None
 
 
-def _pairs(doc: StoredDocument, partner: StoredDocument | None) -> set[str]:
-    """The TMX files this document feeds (`vi-en.tmx`, `vi-en.story.tmx`)."""
-    names = {tmx_name("", u.src_lang, u.tgt_lang) for u in translation_units(doc)}
-    return names | {tmx_name(".story", u.src_lang, u.tgt_lang) for u in story_units(doc, partner)}
+def _units_of(doc: StoredDocument, partner: StoredDocument | None) -> dict[str, list[TmxUnit]]:
+    """The TMX units this document adds, per TMX file (`vi-en.tmx`, `vi-en.story.tmx`)."""
+    by_file: dict[str, list[TmxUnit]] = {}
+    for unit in translation_units(doc):
+        by_file.setdefault(tmx_name("", unit.src_lang, unit.tgt_lang), []).append(unit)
+    for unit in story_units(doc, partner):
+        by_file.setdefault(tmx_name(".story", unit.src_lang, unit.tgt_lang), []).append(unit)
+    return by_file
+
+
+def _cache_path(output_dir: Path, source_id: str) -> Path:
+    from tasks.store.files import safe_join
+
+    return safe_join(output_dir, UNITS, f"{source_id}.json")
+
+
+def _cache_units(output_dir: Path, doc: StoredDocument, partner: StoredDocument | None) -> set[str]:
+    """Keep the document's TMX units beside the ledger (a pair's TMX is rebuilt from these,
+    not from every record); returns the TMX files it feeds."""
+    by_file = _units_of(doc, partner)
+    data = {"rel": doc.rel, "units": {name: [_unit_json(u) for u in units] for name, units in by_file.items()}}
+    write_atomic(_cache_path(output_dir, doc.source_id), json.dumps(data, ensure_ascii=False).encode("utf-8"))
+    return set(by_file)
+
+
+def _unit_json(u: TmxUnit) -> dict[str, Any]:
+    return {**asdict(u), "created": u.created.isoformat() if u.created else None,
+            "changed": u.changed.isoformat() if u.changed else None}
+
+
+def _unit_of(d: dict[str, Any]) -> TmxUnit:
+    from datetime import datetime
+
+    return TmxUnit(**{**d, "created": datetime.fromisoformat(d["created"]) if d.get("created") else None,
+                      "changed": datetime.fromisoformat(d["changed"]) if d.get("changed") else None,
+                      "props": [tuple(p) for p in d.get("props", [])]})
+
+
+def _cached_units(output_dir: Path, sid: str, row: dict[str, Any], name: str) -> list[TmxUnit]:
+    """The source's units for one TMX file, from its cache; from its record when the cache is stale."""
+    try:
+        data = json.loads(_cache_path(output_dir, sid).read_text(encoding="utf-8"))
+        if data.get("rel") == row["rel"]:
+            return [_unit_of(u) for u in data["units"].get(name, [])]
+    except (OSError, ValueError, TypeError, KeyError):
+        pass
+    doc = read_document(output_dir, row["rel"])
+    partner = read_document(output_dir, row["partner"]) if row.get("partner") else None
+    _cache_units(output_dir, doc, partner)
+    return _units_of(doc, partner).get(name, [])
 
 
 def _rebuild_tmx(output_dir: Path, to_dir: Path, touched: set[str], ledger: dict[str, Any], problems: list[str]) -> list[Path]:
@@ -157,25 +204,17 @@ def _rebuild_tmx(output_dir: Path, to_dir: Path, touched: set[str], ledger: dict
     written: list[Path] = []
     now = datetime.now(timezone.utc)
     for name in sorted(touched):
-        units = []
-        src = name.split("-", 1)[0]
+        units: list[TmxUnit] = []
         for sid, row in sorted(ledger.items()):
             if name not in row.get("pairs", []):
                 continue
             try:
-                doc = read_document(output_dir, row["rel"])
-                partner = read_document(output_dir, row["partner"]) if row.get("partner") else None
+                units += _cached_units(output_dir, sid, row, name)
             except (OSError, ValueError) as exc:
                 problems.append(f"{row['rel']}: left out of {name} ({exc})")
-                continue
-            story = name.endswith(".story.tmx")
-            for unit in (story_units(doc, partner) if story else translation_units(doc)):
-                if tmx_name(".story" if story else "", unit.src_lang, unit.tgt_lang) == name:
-                    units.append(unit)
-                    src = unit.src_lang
         path = to_dir / name
         if units:
-            write_atomic(path, build_tmx(units, src, created=now))
+            write_atomic(path, build_tmx(units, units[0].src_lang, created=now))
             written.append(path)
         elif path.exists():
             path.unlink()
