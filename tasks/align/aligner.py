@@ -337,6 +337,14 @@ def link_features(ev: Evidence, beads: list[Bead]) -> list[dict[str, float]]:
     order = sorted(range(len(beads)), key=lambda k: (beads[k].i0, beads[k].j0))
     out: list[dict[str, float]] = [{} for _ in beads]
     n, m = len(ev.src.lengths), len(ev.tgt.lengths)
+    # share of both versions inside links: near 1 for a strict translation, lower for an abridged one
+    coverage = sum((b.i1 - b.i0) + (b.j1 - b.j0) for b in beads) / max(1, n + m)
+    # length of the diagonal run (links following each other on both sides) each link is in
+    run_id: list[int] = [0] * len(order)
+    for pos in range(1, len(order)):
+        a, c = beads[order[pos - 1]], beads[order[pos]]
+        run_id[pos] = run_id[pos - 1] + (0 if (a.i1 == c.i0 and a.j1 == c.j0) else 1)
+    run_len = Counter(run_id)
     for pos, k in enumerate(order):
         b = beads[k]
         rivals = [-8.0]
@@ -363,6 +371,8 @@ def link_features(ev: Evidence, beads: list[Bead]) -> list[dict[str, float]]:
             "diag_prev": 1.0 if (prev is None and b.i0 == 0 and b.j0 == 0) or (prev is not None and prev.i1 == b.i0 and prev.j1 == b.j0) else 0.0,
             "diag_next": 1.0 if (nxt is None and b.i1 == n and b.j1 == m) or (nxt is not None and nxt.i0 == b.i1 and nxt.j0 == b.j1) else 0.0,
             "second_pass": 1.0 if b.second_pass else 0.0,
+            "coverage": coverage,
+            "run": float(min(run_len[run_id[pos]], 6)),
             "multi": b.features.get("multi", 0.0),
         }
         out[k] = f
