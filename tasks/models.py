@@ -57,6 +57,8 @@ class Discovery(_Model):
     found_on: str | None = None  # URL of the feed / sitemap / page that listed it
     published: str | None = None  # ISO date(time) from feed, sitemap or URL; None when unknown
     date_source: str | None = None  # "feed" | "sitemap" | "url" | None
+    # a date found for it outside the sane window (before 1990, more than a day ahead): why it was not trusted
+    date_suspect: str | None = None
     max_age_days: float = 2.0  # the outlet's window, for the after-fetch age check
     hosts: list[str] = Field(default_factory=list)  # the outlet's edition hosts: redirects elsewhere are refused
 
@@ -70,6 +72,7 @@ class DiscoveryRecord(_Model):
     found_on: str | None = None
     published: str | None = None  # from feed, sitemap or URL; else the page's own date
     date_source: str | None = None  # "feed" | "sitemap" | "sitemap-index" | "url" | "page" | None
+    date_suspect: str | None = None  # a date found outside the sane window (before 1990, a day ahead): not trusted
 
 
 class Source(_Model):

@@ -7,13 +7,15 @@
   outlet's editions are told apart by it (two editions on one loopback address differ
   by port), and so are the hosts a redirect may stay on.
 - `origin_of`: scheme://host[:port], what a robots.txt speaks for.
-- `canonical_url`: the one form of an article URL (absolute, lower-cased scheme and host,
+- `canonical_url` (and `classify_link`, which says why a link is none: `not_http:<scheme>`,
+  `invalid_url`): the one form of an article URL (absolute, lower-cased scheme and host,
   no fragment or tracking parameters) that discovery, the frontier, extraction's link
   evidence and pairing compare.
 """
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urljoin, urlsplit
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -41,19 +43,39 @@ def origin_of(url: str) -> str:
     return f"{p.scheme}://{p.netloc.lower()}"
 
 
-def canonical_url(url: str, base: str | None = None) -> str | None:
-    """Absolute, scheme and host lower-cased, fragment and tracking parameters dropped; None if not http(s)."""
+_SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+
+
+def classify_link(url: str, base: str | None = None) -> tuple[str | None, str | None]:
+    """(canonical URL, None), or (None, why it is no URL we request): `not_http:<scheme>`
+    (ftp:, mailto:, javascript:, data:...) or `invalid_url` (`http://[::1/x`, a bad port, no
+    host). (None, None) for an empty link or a fragment of the same page. Never raises."""
     from courlan import normalize_url
 
-    url = (url or "").strip()
-    if not url or url.startswith(("javascript:", "mailto:", "tel:", "data:")):
-        return None
-    if base:
-        url = urljoin(base, url)
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
+    raw = (url or "").strip()
+    if not raw or raw.startswith("#"):
+        return None, None
+    m = _SCHEME_RE.match(raw)
+    if m and m.group(1).lower() not in ("http", "https"):
+        return None, f"not_http:{m.group(1).lower()[:20]}"
     try:
-        return normalize_url(url, strict=True)
+        full = urljoin(base, raw) if base else raw
+        parts = urlsplit(full)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError on a port out of range
+    except ValueError:
+        return None, "invalid_url"
+    if parts.scheme not in ("http", "https"):
+        return None, f"not_http:{parts.scheme[:20]}" if parts.scheme else "invalid_url"
+    if not host:
+        return None, "invalid_url"
+    try:
+        return normalize_url(full, strict=True), None
     except Exception:  # noqa: BLE001 - courlan on a malformed URL: not a URL we use
-        return None
+        return None, "invalid_url"
+
+
+def canonical_url(url: str, base: str | None = None) -> str | None:
+    """Absolute, scheme and host lower-cased, fragment and tracking parameters dropped; None if
+    not an http(s) URL we can request (`classify_link` says why). Never raises."""
+    return classify_link(url, base)[0]

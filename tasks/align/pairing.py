@@ -539,6 +539,7 @@ def pair_run(
     story: {id, versions, edges}. Called by the story stage (tasks/align/story.py).
     """
     from tasks.store.document import latest_stored
+    from tasks.store.locks import document_lock
 
     out = Path(output_dir)
     hand_written = hand_written or set()
@@ -574,7 +575,10 @@ def pair_run(
         for key in story.members.values():
             doc = by_key[key]
             block = story_block(story, doc, by_key)
-            _write_story(out, doc, records[key], block, story, by_key, pivot)
+            # Under the document's write lock, re-read: a reviewer's save since loading is kept (tasks/store/locks.py).
+            with document_lock(out, key, getattr(frontier, "location", None)):
+                record = _load(out, doc.rel) or records[key]
+                _write_story(out, doc, record, block, story, by_key, pivot)
         changed.append({
             "id": story.id,
             "versions": [{"lang": by_key[k].lang, "url": by_key[k].url, "source_id": k} for k in story.members.values()],

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+from contextlib import contextmanager
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import urljoin, urlsplit
 
 from tasks.crawl.discover_parse import (  # noqa: F401 - the parsing names other modules and tests import from here
@@ -39,6 +40,8 @@ from tasks.crawl.discover_parse import (  # noqa: F401 - the parsing names other
     _index_lastmods,
     _parse_iso,
     canonical_url,
+    classify_link,
+    date_suspect,
     looks_like_article,
     looks_like_section,
     maybe_gunzip,
@@ -96,6 +99,7 @@ class Candidate:
     found_on: str | None
     published: datetime | None = None
     date_source: str | None = None
+    date_suspect: str | None = None  # a date outside the sane window, not trusted (see date_suspect)
 
 
 @dataclass
@@ -126,6 +130,19 @@ class OutletDiscovery:
     # Feeds and sitemaps read this run (editions under path prefixes of one host share the
     # robots.txt `Sitemap:` lines): each is requested once, its entries go to their own edition.
     read: set[str] = field(default_factory=set)
+    # Links that are no http(s) URL we may request (ftp:, mailto:, javascript:, data:, a
+    # malformed host): counted by reason, a bounded sample kept; never requested.
+    unusable: Counter[str] = field(default_factory=Counter)
+    unusable_sample: list[tuple[str, str, str]] = field(default_factory=list)  # (link, found_on, reason)
+    suspect_dates: list[tuple[str, str]] = field(default_factory=list)  # (url, why): bounded sample
+
+    def not_followed(self, link: str, found_on: str, reason: str) -> None:
+        self.unusable[reason] += 1
+        if len(self.unusable_sample) < UNUSABLE_SAMPLE:
+            self.unusable_sample.append((link[:300], found_on, reason))
+
+
+UNUSABLE_SAMPLE = 50  # unusable links and suspect dates kept by name per outlet (all are counted)
 
 
 def aux_source_id(outlet: str, edition: str, kind: str, url: str) -> str:
@@ -154,8 +171,9 @@ class _EditionCrawler:
     """Discovery of one edition through a shared Fetcher."""
 
     def __init__(self, outlet: Outlet, edition: str, home: str, fetcher: Any, result: OutletDiscovery, max_bytes: int,
-                 known_article: Callable[[list[str]], set[str]] | None = None):
+                 known_article: Callable[[list[str]], set[str]] | None = None, now: datetime | None = None):
         self.outlet, self.edition, self.home = outlet, edition, home
+        self.now = now or datetime.now(timezone.utc)
         self.known_article = known_article
         self.fetcher, self.result, self.max_bytes = fetcher, result, max_bytes
         self.hosts = outlet_hosts(outlet)
@@ -187,7 +205,40 @@ class _EditionCrawler:
             self.fetcher.commit(res)
         return res.content
 
-    def _add(self, url: str | None, via: str, found_on: str, published: datetime | None, date_source: str | None) -> None:
+    @contextmanager
+    def guard(self, url: str, kind: str) -> Iterator[None]:
+        """A bug of ours on one hostile resource: recorded (internal_error, the exception's type), the rest goes on."""
+        try:
+            yield
+        except Exception as exc:  # noqa: BLE001 - one resource's failure never takes the night down
+            self.result.fetches.append(FetchLog(url, kind, self.edition, "rejected", "internal_error",
+                                                f"{type(exc).__name__}: {str(exc)[:300]}", outlet=self.outlet.id))
+
+    def _link(self, raw: str, base: str) -> str | None:
+        """The canonical URL of a link, or None: a non-HTTP or malformed link is recorded, never requested."""
+        url, why = classify_link(raw, base)
+        if why is not None:
+            self.result.not_followed(raw, base, why)
+        return url
+
+    def _dated(self, url: str, published: datetime | None, date_source: str | None
+               ) -> tuple[datetime | None, str | None, str | None]:
+        """(published, date_source, why suspect): a date outside the sane window is dropped and recorded."""
+        suspect = None
+        if (why := date_suspect(published, self.now)) is not None:
+            suspect, published, date_source = f"{date_source} date {why}", None, None
+        if published is None and (d := url_date(url)) is not None:
+            if (why := date_suspect(d, self.now)) is None:
+                published, date_source = d, "url"
+            elif suspect is None:
+                suspect = f"url date {why}"
+        if suspect is not None and len(self.result.suspect_dates) < UNUSABLE_SAMPLE:
+            self.result.suspect_dates.append((url, suspect))
+        return published, date_source, suspect
+
+    def _add(self, raw: str | None, via: str, found_on: str, published: datetime | None, date_source: str | None,
+             *, canonical: bool = False) -> None:
+        url = raw if canonical else (self._link(raw, found_on) if raw else None)
         if url is None:
             return
         if host_port_of(url) not in self.hosts:
@@ -200,26 +251,31 @@ class _EditionCrawler:
         if via == "sitemap" and not _could_be_article(url, self.outlet):
             return  # plain sitemaps list home and section pages too
         edition = edition_for(url, self.outlet) or self.edition
-        if published is None and (d := url_date(url)) is not None:
-            published, date_source = d, "url"
-        self.result.candidates.append(Candidate(url, self.outlet.id, edition, via, found_on, published, date_source))
+        published, date_source, suspect = self._dated(url, published, date_source)
+        self.result.candidates.append(Candidate(url, self.outlet.id, edition, via, found_on, published, date_source, suspect))
 
     def run(self) -> None:
-        robots_maps = self.fetcher.robots_sitemaps(self.home)
-        home_bytes = self._get(self.home, "home", conditional=False)
-        page = self._read_page(home_bytes, self.home) if home_bytes else PageLinks()
+        robots_maps: list[str] = []
+        with self.guard(self.home, "robots"):
+            robots_maps = self.fetcher.robots_sitemaps(self.home)
+        page = PageLinks()
+        with self.guard(self.home, "home"):
+            home_bytes = self._get(self.home, "home", conditional=False)
+            page = self._read_page(home_bytes, self.home) if home_bytes else PageLinks()
         feeds = [u for u in self.outlet.feeds if host_port_of(u) == self.host] + page.feeds
         for feed in list(dict.fromkeys(feeds))[:MAX_FEEDS_PER_EDITION]:
             if feed not in self.result.read:
                 self.result.read.add(feed)
-                self._read_feed(feed)
+                with self.guard(feed, "feed"):
+                    self._read_feed(feed)
         maps = [u for u in self.outlet.sitemaps if host_port_of(u) == self.host] + robots_maps
         guessed = None
         if not maps:
             maps = [guessed := urljoin(self.home, "/sitemap.xml")]
         self._read_sitemaps(list(dict.fromkeys(maps)), guessed)
         sections = [u for u in self.outlet.sections if host_port_of(u) == self.host]
-        self._read_links(page, self.home, sections)
+        with self.guard(self.home, "home"):
+            self._read_links(page, self.home, sections)
         articles = {c.url for c in self.result.candidates}
         # Never read an article as a section (a stored article is never requested again).
         sections = [u for u in dict.fromkeys(sections) if u not in articles]
@@ -227,13 +283,16 @@ class _EditionCrawler:
             known = self.known_article(sections)
             sections = [u for u in sections if u not in known]
         for section in sections[: self.outlet.max_section_pages]:
-            data = self._get(section, "section", conditional=False)
-            if data:
-                self._read_links(self._read_page(data, section), section, None)
+            with self.guard(section, "section"):
+                data = self._get(section, "section", conditional=False)
+                if data:
+                    self._read_links(self._read_page(data, section), section, None)
 
     def _read_page(self, data: bytes, url: str) -> PageLinks:
         """A home or section page's links; a page with more than MAX_LINKS_PER_PAGE is a recorded bounded skip."""
         page = read_page(data, url)
+        for link, why in page.unusable:
+            self.result.not_followed(link, url, why)
         if page.truncated:
             log = self.result.fetches[-1]
             log.outcome, log.reason = "partial", "too_many_links"
@@ -252,7 +311,7 @@ class _EditionCrawler:
                 if sections is not None and edition == self.edition and self._section_like(link):
                     sections.append(link)
             elif looks_like_article(link, home):
-                self._add(link, "page", found_on, None, None)
+                self._add(link, "page", found_on, None, None, canonical=True)
             elif sections is not None and edition == self.edition and looks_like_section(link, self.home):
                 sections.append(link)
 
@@ -285,53 +344,68 @@ class _EditionCrawler:
             log.outcome, log.reason = "partial", "bad_feed"
             log.detail = f"broken feed, {len(entries)} entr{'y' if len(entries) == 1 else 'ies'} with a link recovered: {problem}"
         for link, when in entries:
-            self._add(canonical_url(link, url), "feed", url, when, "feed" if when else None)
+            self._add(link, "feed", url, when, "feed" if when else None)
 
     def _read_sitemaps(self, roots: list[str], guessed: str | None = None) -> None:
         """Read sitemaps breadth-first; `guessed`: the /sitemap.xml tried when none is named (its 404 is no problem)."""
-        # (sitemap URL, depth, the index's <lastmod> for it: its undated entries are no newer)
-        queue: list[tuple[str, int, datetime | None]] = [(u, 0, None) for u in roots]
+        # (sitemap URL, depth, the index's <lastmod> for it: its undated entries are no newer, the indexes above it)
+        queue: list[tuple[str, int, datetime | None, tuple[str, ...]]] = [(u, 0, None, ()) for u in roots]
         seen: set[str] = set()
         while queue and len(seen) < MAX_SITEMAPS_PER_EDITION:
-            url, depth, bound = queue.pop(0)
+            url, depth, bound, above = queue.pop(0)
             if url in seen or url in self.result.read:
-                continue  # circular or repeated index entries, or read for another edition tonight
+                continue  # listed twice, or read for another edition tonight (both recorded where found)
             seen.add(url)
             self.result.read.add(url)
-            data = self._get(url, "sitemap", conditional=True)
-            if not data:
-                log = self.result.fetches[-1]
-                if url == guessed and log.reason in ("http_404", "http_410"):
-                    log.outcome, log.reason = "absent", None
-                    log.detail = f"no sitemap named in robots.txt or sources.yaml; the guessed one: {log.detail}"
-                continue
-            try:
-                children, pages = parse_sitemap(maybe_gunzip(data, self.max_bytes), url)
-            except DiscoveryParseError as exc:
-                self._parse_failed(exc)
-                continue
-            log = self.result.fetches[-1]
-            log.entries = len(children) + len(pages)
-            if children and depth + 1 > MAX_SITEMAP_DEPTH:
-                log.outcome, log.reason = "skipped", "sitemap_depth"
-                log.detail = f"index deeper than {MAX_SITEMAP_DEPTH}: its {len(children)} child sitemap(s) not read"
-                continue
-            lastmods = _index_lastmods(maybe_gunzip(data, self.max_bytes)) if children else {}
-            for child in children:
-                c = canonical_url(child, url)
-                if c is not None and c not in seen:
-                    queue.append((c, depth + 1, lastmods.get(child)))
-            for link, when in pages:
-                if when is None and bound is not None:
-                    when_src: str | None = "sitemap-index"
-                    when = bound
-                else:
-                    when_src = "sitemap" if when else None
-                self._add(canonical_url(link, url), "sitemap", url, when, when_src)
+            with self.guard(url, "sitemap"):
+                self._read_sitemap(url, depth, bound, above, guessed, seen, queue)
         if queue:
             self.result.fetches.append(FetchLog(self.home, "sitemap", self.edition, "skipped", "sitemap_cap",
                                                 f"{len(queue)} sitemap(s) over the cap of {MAX_SITEMAPS_PER_EDITION}",
                                                 outlet=self.outlet.id))
+
+    def _read_sitemap(self, url: str, depth: int, bound: datetime | None, above: tuple[str, ...], guessed: str | None,
+                      seen: set[str], queue: list[tuple[str, int, datetime | None, tuple[str, ...]]]) -> None:
+        data = self._get(url, "sitemap", conditional=True)
+        if not data:
+            log = self.result.fetches[-1]
+            if url == guessed and log.reason in ("http_404", "http_410"):
+                log.outcome, log.reason = "absent", None
+                log.detail = f"no sitemap named in robots.txt or sources.yaml; the guessed one: {log.detail}"
+            return
+        try:
+            plain = maybe_gunzip(data, self.max_bytes)
+            children, pages = parse_sitemap(plain, url)
+        except DiscoveryParseError as exc:
+            self._parse_failed(exc)
+            return
+        log = self.result.fetches[-1]
+        log.entries = len(children) + len(pages)
+        if children and depth + 1 > MAX_SITEMAP_DEPTH:
+            log.outcome, log.reason = "skipped", "sitemap_depth"
+            log.detail = f"index deeper than {MAX_SITEMAP_DEPTH}: its {len(children)} child sitemap(s) not read"
+            return
+        lastmods = _index_lastmods(plain) if children else {}
+        queued = {q[0] for q in queue}
+        for child in children:
+            c = self._link(child, url)
+            if c is None:
+                continue
+            if c == url or c in above:
+                # A circular or self-referencing index: cut, and said so.
+                self.result.fetches.append(FetchLog(c, "sitemap", self.edition, "skipped", "sitemap_cycle",
+                                                    f"listed by {url}, which it lists itself: a circular index, not read again",
+                                                    outlet=self.outlet.id))
+            elif c not in seen and c not in queued:  # a sitemap listed twice is read once
+                queued.add(c)
+                queue.append((c, depth + 1, lastmods.get(child), (*above, url)))
+        for link, when in pages:
+            if when is None and bound is not None:
+                when_src: str | None = "sitemap-index"
+                when = bound
+            else:
+                when_src = "sitemap" if when else None
+            self._add(link, "sitemap", url, when, when_src)
 
     def _parse_failed(self, exc: DiscoveryParseError) -> None:
         log = self.result.fetches[-1]
@@ -339,14 +413,18 @@ class _EditionCrawler:
 
 
 def discover_outlet(
-    outlet: Outlet, fetcher: Any, defaults: FetchDefaults, known_article: Callable[[list[str]], set[str]] | None = None
+    outlet: Outlet, fetcher: Any, defaults: FetchDefaults, known_article: Callable[[list[str]], set[str]] | None = None,
+    now: datetime | None = None,
 ) -> OutletDiscovery:
     """Every candidate article of every edition of one outlet (not yet decided).
 
-    `known_article(urls)`: those of `urls` the frontier knows as articles (never read as sections)."""
+    `known_article(urls)`: those of `urls` the frontier knows as articles (never read as sections).
+    A bug of ours on one edition is recorded (internal_error) and the other editions go on."""
     result = OutletDiscovery(outlet)
     for edition, home in outlet.editions.items():
-        _EditionCrawler(outlet, edition, home, fetcher, result, defaults.max_bytes, known_article).run()
+        crawler = _EditionCrawler(outlet, edition, home, fetcher, result, defaults.max_bytes, known_article, now)
+        with crawler.guard(home, "edition"):
+            crawler.run()
     return result
 
 
@@ -373,6 +451,9 @@ class Plan:
     fetches: list[FetchLog] = field(default_factory=list)
     off_site: list[tuple[str, str]] = field(default_factory=list)
     stats: Counter[str] = field(default_factory=Counter)
+    unusable: Counter[str] = field(default_factory=Counter)  # non-HTTP / malformed links by reason, never requested
+    unusable_sample: list[tuple[str, str, str]] = field(default_factory=list)
+    suspect_dates: list[tuple[str, str]] = field(default_factory=list)
 
 
 def merge_candidates(candidates: Iterable[Candidate]) -> list[Candidate]:
@@ -385,6 +466,7 @@ def merge_candidates(candidates: Iterable[Candidate]) -> list[Candidate]:
             continue
         if c.published is not None and (have.published is None or (have.date_source == "url" and c.date_source != "url")):
             have.published, have.date_source = c.published, c.date_source
+        have.date_suspect = have.date_suspect or c.date_suspect
         if _VIA_RANK[c.via] < _VIA_RANK[have.via]:
             have.via, have.found_on = c.via, c.found_on
     return list(merged.values())
@@ -410,7 +492,7 @@ def decide(
         disc = Discovery(
             outlet=outlet.id, edition=c.edition, via=c.via, found_on=c.found_on,  # type: ignore[arg-type]
             published=c.published.isoformat() if c.published else None, date_source=c.date_source,
-            max_age_days=outlet.max_age_days, hosts=hosts,
+            max_age_days=outlet.max_age_days, hosts=hosts, date_suspect=c.date_suspect,
         )
         row = known.get(c.url)
         if row is not None and not force and row.get("status") in ("stored", "skipped_old", "rejected"):
@@ -476,26 +558,40 @@ def plan_run(
     now = now or datetime.now(timezone.utc)
     plan = Plan()
     for outlet in outlets:
-        found = discover_outlet(outlet, fetcher, cfg.defaults, lambda urls: set(frontier.get_many(urls)))
-        plan.fetches += found.fetches
-        plan.off_site += found.off_site
-        # Articles found on earlier nights and not fetched yet (capped) are candidates again.
-        pending = [
-            Candidate(r["url"], outlet.id, r["edition"], r["via"], r["found_on"], _parse_iso(r["published"] or ""), r["date_source"])
-            for r in frontier.pending(outlet.id)
-        ]
-        merged = merge_candidates(found.candidates + pending)
-        known = frontier.get_many([c.url for c in merged])
-        decisions = decide(outlet, merged, known, now=now, force=force, refresh_days=refresh_days,
-                           robots=fetcher.robots_decision)
-        frontier.record(decisions, run_id)
-        plan.decisions += decisions
-        plan.sources += [source_for(outlet, d) for d in decisions if d.outcome == "fetch"]
-        plan.stats["discovered"] += len(merged)
-        for d in decisions:
-            if d.outcome != "fetch":
-                plan.stats[d.outcome] += 1
+        try:
+            _plan_outlet(plan, outlet, cfg, fetcher, frontier, run_id=run_id, force=force, refresh_days=refresh_days, now=now)
+        except Exception as exc:  # noqa: BLE001 - one outlet's failure never takes another's night down
+            home = next(iter(outlet.editions.values()), "")
+            plan.fetches.append(FetchLog(home, "outlet", next(iter(outlet.editions), ""), "rejected", "internal_error",
+                                         f"{type(exc).__name__}: {str(exc)[:300]}", outlet=outlet.id))
     return plan
+
+
+def _plan_outlet(plan: Plan, outlet: Outlet, cfg: SourcesFile, fetcher: Any, frontier: Any, *, run_id: str,
+                 force: bool, refresh_days: float | None, now: datetime) -> None:
+    found = discover_outlet(outlet, fetcher, cfg.defaults, lambda urls: set(frontier.get_many(urls)), now)
+    plan.fetches += found.fetches
+    plan.off_site += found.off_site
+    plan.unusable.update(found.unusable)
+    plan.unusable_sample += found.unusable_sample
+    plan.suspect_dates += found.suspect_dates
+    # Articles found on earlier nights and not fetched yet (capped) are candidates again.
+    pending = [
+        Candidate(r["url"], outlet.id, r["edition"], r["via"], r["found_on"], _parse_iso(r["published"] or ""), r["date_source"])
+        for r in frontier.pending(outlet.id)
+    ]
+    merged = merge_candidates(found.candidates + pending)
+    known = frontier.get_many([c.url for c in merged])
+    decisions = decide(outlet, merged, known, now=now, force=force, refresh_days=refresh_days,
+                       robots=fetcher.robots_decision)
+    frontier.record(decisions, run_id)
+    plan.decisions += decisions
+    plan.sources += [source_for(outlet, d) for d in decisions if d.outcome == "fetch"]
+    plan.stats["discovered"] += len(merged)
+    plan.stats["date_suspect"] += sum(1 for c in merged if c.date_suspect)
+    for d in decisions:
+        if d.outcome != "fetch":
+            plan.stats[d.outcome] += 1
 
 
 OFF_SITE_SAMPLE = 20  # off-site URLs listed by name in the manifest (all are counted)
@@ -531,6 +627,17 @@ def discovery_report(plan: Plan, sample: int = OFF_SITE_SAMPLE) -> dict[str, Any
             "urls": len(first),
             "hosts": dict(hosts.most_common(sample)),
             "sample": [{"url": u, "found_on": f} for u, f in list(first.items())[:sample]],
+            # links that are no http(s) URL (ftp:, mailto:, javascript:, data:) or are malformed: never requested
+            "unusable": {
+                "links": sum(plan.unusable.values()),
+                "reasons": dict(sorted(plan.unusable.items())),
+                "sample": [{"url": u, "found_on": f, "reason": r} for u, f, r in plan.unusable_sample[:sample]],
+            },
+        },
+        # dates before 1990 or more than a day ahead: not trusted for max_age_days (the page date is checked instead)
+        "suspect_dates": {
+            "articles": plan.stats["date_suspect"],
+            "sample": [{"url": u, "why": w} for u, w in plan.suspect_dates[:sample]],
         },
     }
 
@@ -541,9 +648,10 @@ def too_old(source: Source, doc: Document, now: datetime | None = None) -> Rejec
     if disc is None or disc.via == "listed" or disc.published is not None or not doc.date:
         return None
     when = _parse_iso(doc.date)
-    if when is None:
-        return None
-    cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=disc.max_age_days)
+    now = now or datetime.now(timezone.utc)
+    if when is None or date_suspect(when, now) is not None:
+        return None  # a page date outside the sane window is no evidence of age (recorded by discovery_record)
+    cutoff = now - timedelta(days=disc.max_age_days)
     # A page date is a day: compare days so an article of the window's first day is kept.
     if when.date() < cutoff.date():
         return Rejection(source_id=source.id, stage="discover", reason="skipped_old",
@@ -555,10 +663,14 @@ def discovery_record(source: Source, doc: Document) -> DiscoveryRecord:
     """The stored document's `discovery` block: {outlet, edition, via, found_on, published, date_source}."""
     disc = source.discovery
     assert disc is not None
-    published, date_source = disc.published, disc.date_source
+    published, date_source, suspect = disc.published, disc.date_source, disc.date_suspect
     if published is None and doc.date:
-        published, date_source = doc.date, "page"
+        why = date_suspect(_parse_iso(doc.date), datetime.now(timezone.utc))
+        if why is None:
+            published, date_source = doc.date, "page"
+        else:
+            suspect = suspect or f"page date {why}"
     return DiscoveryRecord(
         outlet=disc.outlet, edition=disc.edition, via=disc.via, found_on=disc.found_on,
-        published=published, date_source=date_source,
+        published=published, date_source=date_source, date_suspect=suspect,
     )

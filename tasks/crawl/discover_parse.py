@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from urllib.parse import urljoin, urlsplit
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
-from tasks.urls import canonical_url  # noqa: F401 - discovery's callers import it from here too
+from tasks.urls import canonical_url, classify_link  # noqa: F401 - discovery's callers import them from here too
 
 # Bounds: a hostile or huge site costs a bounded amount of work.
 MAX_SITEMAPS_PER_EDITION = 50  # sitemap files read per edition per run (indexes included)
@@ -124,10 +124,34 @@ def maybe_gunzip(content: bytes, max_bytes: int) -> bytes:
     return out
 
 
+# The sane window for a publication date: before it, or more than a day ahead of the run,
+# a date is recorded as suspect and never trusted for max_age_days.
+SANE_EARLIEST = datetime(1990, 1, 1, tzinfo=timezone.utc)
+FUTURE_SLACK = timedelta(days=1)
+_FAR_FUTURE = datetime.max.replace(tzinfo=timezone.utc)
+_FAR_PAST = datetime.min.replace(tzinfo=timezone.utc)
+
+
 def _as_utc(value: datetime | None) -> datetime | None:
+    """UTC; a date its offset pushes out of datetime's range (9999-12-31T23:59:59-12:00,
+    0001-01-01T00:00:00+14:00) becomes datetime.max / min, which `date_suspect` flags."""
     if value is None:
         return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    try:
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        return _FAR_FUTURE if value.year > 1 else _FAR_PAST
+
+
+def date_suspect(when: datetime | None, now: datetime) -> str | None:
+    """Why a date is not to be trusted (before 1990, more than a day after `now`), else None."""
+    if when is None:
+        return None
+    if when < SANE_EARLIEST:
+        return f"{when.isoformat()} is before {SANE_EARLIEST.date()}"
+    if when > now + FUTURE_SLACK:
+        return f"{when.isoformat()} is more than a day after the run ({now.date()})"
+    return None
 
 
 # feedparser sets `bozo` for these on well-formed feeds (no Content-Type given, a charset
@@ -160,7 +184,7 @@ def read_feed(content: bytes, url: str) -> tuple[list[tuple[str, datetime | None
                 continue
             link = item.get("url") or item.get("external_url")
             when = item.get("date_published") or item.get("date_modified")
-            if isinstance(link, str):
+            if isinstance(link, str) and link.strip():
                 out.append((link, _parse_iso(when) if isinstance(when, str) else None))
         return out, None
     _xml_guard(content)
@@ -170,11 +194,10 @@ def read_feed(content: bytes, url: str) -> tuple[list[tuple[str, datetime | None
     out = []
     for entry in parsed.entries[:MAX_ENTRIES_PER_FILE]:
         link = entry.get("link")
-        if not link or canonical_url(link, url) is None:
+        if not link or not isinstance(link, str):
             continue  # a truncated feed's last entry has no link: nothing to fetch
         stamp = entry.get("published_parsed") or entry.get("updated_parsed")
-        when = datetime(*stamp[:6], tzinfo=timezone.utc) if stamp else None
-        out.append((link, when))
+        out.append((link, _struct_date(stamp) if stamp else None))
     exc = parsed.get("bozo_exception")
     problem = None
     if parsed.get("bozo") and type(exc).__name__ not in _BENIGN_BOZO:
@@ -185,9 +208,18 @@ def read_feed(content: bytes, url: str) -> tuple[list[tuple[str, datetime | None
 
 
 def _parse_iso(text: str) -> datetime | None:
+    """An ISO 8601 date(time) in UTC, or None; never raises (any hostile string)."""
     try:
         return _as_utc(datetime.fromisoformat(text.strip().replace("Z", "+00:00")))
-    except ValueError:
+    except (ValueError, OverflowError, TypeError, AttributeError):
+        return None
+
+
+def _struct_date(stamp: object) -> datetime | None:
+    """feedparser's time.struct_time as UTC, or None (year 0, out-of-range fields)."""
+    try:
+        return datetime(*stamp[:6], tzinfo=timezone.utc)  # type: ignore[index,misc]
+    except (ValueError, OverflowError, TypeError):
         return None
 
 
@@ -251,6 +283,7 @@ class PageLinks:
     canonical: str | None = None
     alternates: dict[str, str] = field(default_factory=dict)  # hreflang -> canonical URL
     truncated: bool = False
+    unusable: list[tuple[str, str]] = field(default_factory=list)  # (href, not_http:<scheme> | invalid_url): never requested
 
 
 def read_page(content: bytes, base_url: str, max_links: int = MAX_LINKS_PER_PAGE) -> PageLinks:
@@ -261,13 +294,15 @@ def read_page(content: bytes, base_url: str, max_links: int = MAX_LINKS_PER_PAGE
     base = base_url
     tag = soup.find("base", href=True)
     if tag is not None:
-        base = urljoin(base_url, str(tag["href"]))
+        base = canonical_url(str(tag["href"]), base_url) or base_url  # a hostile <base> is ignored
     out = PageLinks()
     seen: set[str] = set()
     for link in soup.find_all("link", href=True):
         rels = {r.lower() for r in (link.get("rel") or [])}
-        href = canonical_url(str(link["href"]), base)
+        href, why = classify_link(str(link["href"]), base)
         if href is None:
+            if why is not None and len(out.unusable) < max_links:
+                out.unusable.append((str(link["href"])[:300], why))
             continue
         if "canonical" in rels and out.canonical is None:
             out.canonical = href
@@ -284,7 +319,9 @@ def read_page(content: bytes, base_url: str, max_links: int = MAX_LINKS_PER_PAGE
         if count > max_links:
             out.truncated = True
             break
-        href = canonical_url(str(a["href"]), base)
+        href, why = classify_link(str(a["href"]), base)
+        if href is None and why is not None:
+            out.unusable.append((str(a["href"])[:300], why))
         if href is not None and href not in seen:
             seen.add(href)
             out.links.append(href)

@@ -104,12 +104,9 @@ def after_shards(
     # The story stage, once, after all shards (tasks/align/story.py): hand-written stories
     # aligned, tonight's discovered articles paired with each other and earlier nights'.
     stored = {o.id: o.document for o in final if o.status in ("new", "changed") and o.document}
-    stories: list[dict[str, Any]] = []
-    try:
-        stories = run_story_stage(out, selected, stored, plan.pivot, pair=error is None).stories
-    except Exception as exc:  # noqa: BLE001 - the story stage is recorded as failed; the stored documents stand
-        run_logger().error("story stage failed: %s", traceback.format_exc(limit=5))
-        summary["pairing_error"] = f"{type(exc).__name__}: {exc}"
+    stories, failures = story_stage_isolated(out, selected, stored, plan.pivot, pair=error is None)
+    if failures:
+        summary["pairing_error"] = "; ".join(f"{r.source_id}: {r.detail}" for r in failures)
     counts = Counter(o.status for o in final)
     summary.update({
         "rejected": counts["rejected"],
@@ -120,7 +117,7 @@ def after_shards(
         "stories": stories,
         "reasons": dict(sorted(Counter(o.reason for o in final if o.reason).items())),
     })
-    return final, settled.rejections
+    return final, settled.rejections + failures
 
 
 def run_meta(
@@ -141,3 +138,27 @@ def run_meta(
         # feed / sitemap / page problems and off-site links of discovery (outlets only)
         **({"discovery": discovery_report(discovery)} if discovery.fetches else {}),
     }
+
+
+def story_stage_isolated(out: Path, selected: list[Source], stored: dict[str, str], pivot: str, *, pair: bool
+                         ) -> tuple[list[dict[str, Any]], list[Rejection]]:
+    """The story stage; when it raises, run it outlet by outlet so one outlet's failure
+    (recorded: stage `pair`, reason `internal_error`, the exception's type) leaves the others'
+    stories. The stored documents stand either way."""
+    try:
+        return run_story_stage(out, selected, stored, pivot, pair=pair).stories, []
+    except Exception as exc:  # noqa: BLE001 - isolated below, outlet by outlet
+        run_logger().error("story stage failed (%s: %s); outlet by outlet", type(exc).__name__, str(exc)[:300])
+    groups: dict[str, list[Source]] = {}
+    for s in selected:
+        groups.setdefault(s.discovery.outlet if s.discovery is not None else "", []).append(s)
+    stories: list[dict[str, Any]] = []
+    failures: list[Rejection] = []
+    for outlet, members in sorted(groups.items()):
+        ids = {s.id for s in members}
+        try:
+            stories += run_story_stage(out, members, {k: v for k, v in stored.items() if k in ids}, pivot, pair=pair).stories
+        except Exception as exc:  # noqa: BLE001 - one outlet's pairing never takes another's down
+            failures.append(Rejection(source_id=f"pairing-{outlet or 'listed'}", stage="pair", reason="internal_error",
+                                      detail=f"{type(exc).__name__}: {str(exc)[:300]}"))
+    return stories, failures

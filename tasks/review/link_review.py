@@ -115,11 +115,13 @@ def decide_link(
     """Confirm or reject story link `n` of the source's latest stored document; returns the link's view."""
     from tasks.store.document import rewrite_document
     from tasks.store.files import append_lines, latest_document
+    from tasks.store.locks import document_lock
 
     if decision not in LINK_DECISIONS:
         raise LinkDecisionError(400, f"decision must be one of {', '.join(LINK_DECISIONS)}")
     when = when or datetime.now(timezone.utc)
-    with review_lock(output_dir):
+    # the document's write lock too: a crawl storing this source waits (tasks/store/locks.py)
+    with review_lock(output_dir), document_lock(output_dir, source_id, getattr(memory, "location", None)):
         rel = latest_document(output_dir, source_id)
         if rel is None:
             raise LinkDecisionError(404, "no such link")

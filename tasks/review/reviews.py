@@ -400,10 +400,13 @@ def apply_edits(
     """
     from tasks.store.document import rewrite_document
     from tasks.store.files import append_lines, latest_document
+    from tasks.store.locks import document_lock
 
     report = report if report is not None else ImportReport()
     when = when or _now()
-    with review_lock(output_dir):
+    # The document's write lock too: a crawl storing this source (carry reviews, write the
+    # new version) waits, so no save lands between its read and its write (tasks/store/locks.py).
+    with review_lock(output_dir), document_lock(output_dir, source_id, getattr(memory, "location", None)):
         latest = latest_document(output_dir, source_id)
         record: StoredDocument | None = None
         reason = f"document {doc_id} is no longer stored as the latest of {source_id}"

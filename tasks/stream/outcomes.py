@@ -96,7 +96,8 @@ class Outcomes:
         if status in ("new", "changed", "unchanged"):
             self.frontier.mark_stored(sid, document, self.run_id)
         elif status == "rejected":
-            self.frontier.mark_rejected(sid, reason or status, self.run_id)
+            # A bug of ours on this page (internal_error) is retried next night, like a failure.
+            self.frontier.mark_rejected(sid, reason or status, self.run_id, failed=reason == "internal_error")
         elif status == "failed":
             self.frontier.mark_rejected(sid, reason or "failed", self.run_id, failed=True)
 
@@ -107,7 +108,7 @@ class Outcomes:
     def not_fetched(self, source: Source, result: FetchResult | None, error: str | None) -> None:
         """The outcome of a page that was not fetched (unchanged, rejected, failed)."""
         if error is not None or result is None:
-            self.record(source.id, "failed", "internal_error", error)
+            self.reject(Rejection(source_id=source.id, stage="fetch", reason="internal_error", detail=error, url=source.url))
             return
         if result.outcome == "not_modified":
             from tasks.store.files import latest_document
@@ -117,14 +118,11 @@ class Outcomes:
             return
         # Every fault of the web the fetcher names (robots, 4xx, 5xx after retries,
         # timeouts, resets, limits) is an expected outcome of crawling: the source is
-        # rejected with its reason. A fault of our own (`internal_error`) fails the run.
+        # rejected with its reason. A fault of our own on one page (`internal_error`, the
+        # exception's type in `detail`) is that page's rejection too, retried next night:
+        # one hostile page never takes the night down.
         reason = result.reason or result.outcome
-        rejection = Rejection(source_id=source.id, stage="fetch", reason=reason, detail=result.detail, url=source.url)
-        if reason == "internal_error":
-            self.rejections.append(rejection)
-            self.record(source.id, "failed", reason, result.detail)
-        else:
-            self.reject(rejection)
+        self.reject(Rejection(source_id=source.id, stage="fetch", reason=reason, detail=result.detail, url=source.url))
 
     def abort_rest(self, line: str) -> None:
         """Every source without an outcome fails `run_aborted` (the shard stopped)."""

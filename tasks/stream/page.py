@@ -134,27 +134,31 @@ def store_document(
     from tasks.review.carry import carry_reviews
     from tasks.store.document import read_document, stored_document, write_document
     from tasks.store.files import latest_document
+    from tasks.store.locks import document_lock
 
     doc = processed.document
     assert doc is not None and processed.doc_id is not None
-    previous = latest_document(output_dir, doc.source_id)
-    # A translator's reviewed work survives a re-crawl: unchanged segments keep it,
-    # changed ones are flagged needs-review with the old reviewed text as reference.
-    stored_before = read_document(output_dir, previous) if previous else None
-    if memory is not None:
-        carry_reviews(stored_before, doc.segments, memory)
-    record = stored_document(
-        doc,
-        fetched,
-        doc_id=processed.doc_id,
-        alignment=align_translations(doc.segments),
-        provenance=document_provenance(provenance, doc.segments),
-    )
-    if stored_before is not None and stored_before.version == record.version:
-        # The same content again (a rerun after a crash between store and commit): the story
-        # links the story stage gave this version stand.
-        record.story = stored_before.story
-    rel = write_document(output_dir, record)
+    # Under the document's write lock, which a reviewer's save takes too: a save lands
+    # before the latest version is read (and is carried) or after the new one is written.
+    with document_lock(output_dir, doc.source_id, getattr(memory, "location", None)):
+        previous = latest_document(output_dir, doc.source_id)
+        # A translator's reviewed work survives a re-crawl: unchanged segments keep it,
+        # changed ones are flagged needs-review with the old reviewed text as reference.
+        stored_before = read_document(output_dir, previous) if previous else None
+        if memory is not None:
+            carry_reviews(stored_before, doc.segments, memory)
+        record = stored_document(
+            doc,
+            fetched,
+            doc_id=processed.doc_id,
+            alignment=align_translations(doc.segments),
+            provenance=document_provenance(provenance, doc.segments),
+        )
+        if stored_before is not None and stored_before.version == record.version:
+            # The same content again (a rerun after a crash between store and commit): the story
+            # links the story stage gave this version stand.
+            record.story = stored_before.story
+        rel = write_document(output_dir, record)
     # Only now is the page's new state remembered: a crash before this line refetches.
     fetcher.commit(fetched)
     if previous is None:

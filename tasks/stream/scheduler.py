@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from tasks.models import FetchResult, Provenance, Source
+from tasks.models import FetchResult, Provenance, Rejection, Source
 from tasks.stream.outcomes import Outcomes
 from tasks.stream.page import FetcherLike, Processed, process_page, store_document
 from tasks.translate.batcher import Batch, TranslationBatcher
@@ -219,7 +219,8 @@ class Scheduler:
         try:
             result.content = None  # the raw bytes are in the snapshot store
             if error is not None or processed is None:
-                self.ledger.record(source.id, "failed", "internal_error", error)
+                self.ledger.reject(Rejection(source_id=source.id, stage="process", reason="internal_error", detail=error,
+                                             url=source.url))
                 return
             self.tick("process")
             if processed.rejection is not None:
