@@ -82,7 +82,7 @@ def test_a_bug_at_each_stage_is_one_recorded_rejection_and_the_night_stays_green
     prefect_harness, argos_test_models, tmp_path, monkeypatch, request
 ):
     import tasks.align.pairing as pairing
-    import tasks.crawl.discover as discover
+    import tasks.crawl.discover_edition as discover
     import tasks.text.extract as extract
     from flows.nightly import nightly_crawl
     from tasks.crawl.fetch import Fetcher
