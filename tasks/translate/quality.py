@@ -19,13 +19,13 @@ pair. Every figure carries the stored documents it came from (`documents`,
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
 from tasks.langs import written_without_spaces
 from tasks.models import TEST_MODEL_VERSION
+from tasks.store.document import StoredDocument
 
 BOOTSTRAP_SAMPLES = 1000
 BOOTSTRAP_SEED = 12345
@@ -58,55 +58,57 @@ def _join(texts: list[str], lang: str | None) -> str:
     return ("" if written_without_spaces(lang) else " ").join(t.strip() for t in texts)
 
 
-def _load(out: Path, rel: str | None) -> dict[str, Any] | None:
+def _load(out: Path, rel: str | None) -> StoredDocument | None:
+    from tasks.store.document import read_document
+
     if not rel:
         return None
     try:
-        data = json.loads((out / rel).read_text(encoding="utf-8"))
+        return read_document(out, rel)
     except (OSError, ValueError):
         return None
-    return data if isinstance(data, dict) else None
 
 
-def link_segments(out: Path, rel: str, record: dict[str, Any] | None = None) -> list[LinkedSegment]:
+def link_segments(out: Path, rel: str, record: StoredDocument | None = None) -> list[LinkedSegment]:
     """The exported, machine-translated links of one stored document (see the module doc)."""
     from tasks.store.files import latest_document
 
     record = record if record is not None else _load(out, rel)
-    story = (record or {}).get("story") or {}
-    pivot_source = story.get("pivot_source")
-    if not record or not pivot_source or not story.get("links"):
+    story = record.story if record is not None else None
+    if record is None or story is None or not story.pivot_source or not story.links:
         return []
-    pivot_rel = latest_document(out, str(pivot_source))
+    pivot_rel = latest_document(out, story.pivot_source)
     pivot = _load(out, pivot_rel)
     if pivot is None or pivot_rel is None:
         return []
-    pivot_text = {s["id"]: s["text"] for s in pivot.get("segments", [])}
-    pivot_lang = story.get("pivot_lang") or (pivot.get("document") or {}).get("lang")
-    segments = {s["id"]: s for s in record.get("segments", [])}
-    outlet = str((record.get("discovery") or {}).get("outlet") or record.get("source_id") or "")
+    pivot_text = {s.id: s.text for s in pivot.segments}
+    pivot_lang = story.pivot_lang or pivot.document.lang
+    segments = {s.id: s for s in record.segments}
+    outlet = record.discovery.outlet if record.discovery is not None else record.source_id
     found: list[LinkedSegment] = []
-    for link in story["links"]:
-        if not link.get("export", True) or not link.get("src") or not link.get("tgt"):
+    for link in story.links:
+        if not link.export or not link.src or not link.tgt:
             continue
-        srcs = [segments.get(i) for i in link["src"]]
-        refs = [pivot_text.get(i) for i in link["tgt"]]
+        srcs = [segments.get(i) for i in link.src]
+        refs = [pivot_text.get(i) for i in link.tgt]
         if any(s is None for s in srcs) or any(r is None for r in refs):
             continue
-        trs = [s.get("translation") or {} for s in srcs]  # type: ignore[union-attr]
-        if any(t.get("state") != "mt" or not t.get("model") or t.get("model") == "copy" for t in trs):
+        trs = [s.translation for s in srcs if s is not None]
+        if any(t is None or t.state != "mt" or not t.model or t.model == "copy" for t in trs):
             continue
-        models = {t["model"] for t in trs}
+        models = {t.model for t in trs if t is not None}
         if len(models) != 1:
             continue
-        src_lang = trs[0].get("src") or srcs[0].get("lang")  # type: ignore[union-attr]
+        first = trs[0]
+        assert first is not None
+        src_lang = first.src or srcs[0].lang  # type: ignore[union-attr]
         found.append(LinkedSegment(
             model=models.pop(),
             outlet=outlet,
-            pair=f"{src_lang}-{trs[0].get('tgt')}",
-            source=_join([s["text"] for s in srcs], src_lang),  # type: ignore[index]
-            hypothesis=_join([t.get("text", "") for t in trs], pivot_lang),
-            reference=_join(refs, pivot_lang),  # type: ignore[arg-type]
+            pair=f"{src_lang}-{first.tgt}",
+            source=_join([s.text for s in srcs if s is not None], src_lang),
+            hypothesis=_join([t.text for t in trs if t is not None], pivot_lang),
+            reference=_join([r for r in refs if r is not None], pivot_lang),
             document=rel,
             pivot_document=pivot_rel,
         ))
@@ -218,7 +220,7 @@ def archive_links(out: Path, *, outlet: str | None = None, since: str | None = N
         record = _load(out, rel)
         if record is None or rel is None:
             continue
-        if since and str((record.get("fetch") or {}).get("fetched_at") or "")[:10] < since:
+        if since and (record.fetch.fetched_at or "")[:10] < since:
             continue
         segs = link_segments(out, rel, record)
         linked += [s for s in segs if outlet is None or s.outlet == outlet]
