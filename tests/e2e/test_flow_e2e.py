@@ -178,3 +178,33 @@ def test_missing_model_is_a_clear_error_with_no_half_written_outputs(prefect_har
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert "vi" in proc.stderr and "en" in proc.stderr and "newsbridge models install" in proc.stderr
     assert not list(out.glob("docs/**/*.json"))
+
+
+def test_a_story_split_over_shards_is_aligned_after_them(prefect_harness, argos_test_models, site_sources, tmp_path, monkeypatch):
+    """One page per shard: the story's versions are stored by different shards, and the
+    story stage (tasks/align/story.py) links them after all shards."""
+    from flows.nightly import nightly_crawl
+    from tasks.settings import get_settings
+
+    monkeypatch.setenv("NEWSBRIDGE_SHARD_MAX_PAGES", "1")
+    get_settings.cache_clear()
+    try:
+        out = tmp_path / "out"
+        summary = nightly_crawl(sources_file=str(site_sources), output=str(out))
+    finally:
+        get_settings.cache_clear()
+    manifest = json.loads((Path(summary["run_dir"]) / "manifest.json").read_text())
+    shard_of = {s["id"]: n for n, sh in enumerate(manifest["shards"]) for s in _shard_sources(out, summary, sh["id"])}
+    assert shard_of["demo-vi-science"] != shard_of["demo-en-science"]
+    docs = _docs(out)
+    story = docs["demo-vi-science"]["story"]
+    assert story["pivot_source"] == "demo-en-science" and story["links"]
+    en_ids = {s["id"] for s in docs["demo-en-science"]["segments"]}
+    assert all(set(link["tgt"]) <= en_ids for link in story["links"])
+    # stored once: the links went into the version the shard stored, no second version
+    assert len(list((out / "docs" / "demo-vi-science").glob("*/*.json"))) == 1
+
+
+def _shard_sources(out: Path, summary: dict, shard_id: str) -> list[dict]:
+    record = json.loads((Path(summary["run_dir"]) / "shards" / f"{shard_id}.json").read_text())
+    return record["outcomes"]
