@@ -11,7 +11,7 @@ from typing import Optional
 
 import typer
 
-from flows.cli.options import AsJson, Output, output_dir
+from flows.cli.options import AsJson, Output, Src, Tgt, output_dir
 
 EXIT_INSTALL_FAILED = 4
 
@@ -73,10 +73,12 @@ def models_install(
     ),
     quantization: str = typer.Option("int8", "--quantization", help="With --hf: int8 (default), int8_float32, int16, float16, bfloat16, float32."),
     revision: Optional[str] = typer.Option(None, "--revision", help="With --hf and a repo id: branch, tag or commit."),
-    src: Optional[str] = typer.Option(None, "--src", help="With --hf: source language (needed for M2M100/NLLB)."),
-    tgt: Optional[str] = typer.Option(None, "--tgt", help="With --hf: target language (needed for M2M100/NLLB)."),
+    src: Src = None,
+    tgt: Tgt = None,
 ) -> None:
-    """Install packages from a path, the tiny test models, the Argos index, or a Hugging Face model."""
+    """Install packages from a path, the tiny test models, the Argos index, or a Hugging Face model.
+
+    With --hf, --src and --tgt name the pair (needed for M2M100/NLLB)."""
     from tasks.translate.packages import (
         ModelInstallError,
         install_online,

@@ -33,8 +33,9 @@ Runner = Annotated[
     Optional[str], typer.Option("--runner", help="task runner: threads[:N] (default) | dask (local cluster) | dask:ADDRESS")
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="print JSON instead of text")]
-Src = Annotated[str, typer.Option("--src", help="source language (vi, zh, zh-Hans, zh-Hant, en, ...)")]
-Tgt = Annotated[str, typer.Option("--tgt", help="target language (e.g. en)")]
+# Required where a command declares them without a default (translate, align); optional with `= None`.
+Src = Annotated[Optional[str], typer.Option("--src", help="source language (vi, zh, zh-Hans, zh-Hant, en, ...)")]
+Tgt = Annotated[Optional[str], typer.Option("--tgt", help="target language (e.g. en)")]
 
 
 def sources_file(value: Path | None) -> Path:
