@@ -264,11 +264,13 @@ def _special_tokens(path: Path, plan: Plan) -> tuple[list[str], set[str]]:
         tok = AutoTokenizer.from_pretrained(str(path))
     except Exception as exc:  # noqa: BLE001 - any tokenizer failure means the snapshot is unusable
         raise ModelInstallError(f"{path}: its tokenizer does not load ({exc.__class__.__name__}: {exc})") from exc
-    vocab = set(tok.get_vocab()) | set(tok.all_special_tokens)
+    specials = set(tok.all_special_tokens) | {plan.source_prefix, plan.target_prefix} - {""}
+    specials |= {str(t) for t in getattr(tok, "added_tokens_decoder", {}).values() if getattr(t, "special", False)}
+    vocab = set(tok.get_vocab()) | specials
     for code in (plan.source_prefix, plan.target_prefix):
         if code and (code not in vocab or tok.convert_tokens_to_ids(code) == tok.unk_token_id):
             raise ModelInstallError(f"{path}: the model has no language token {code!r} ({plan.src}→{plan.tgt})")
-    return sorted(set(tok.all_special_tokens)), vocab
+    return sorted(specials), vocab
 
 
 def install_hf(

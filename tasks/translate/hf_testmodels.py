@@ -121,41 +121,35 @@ def build_marian_snapshot(out: Path, src: str = "vi", tgt: str = "en", *, seed: 
     return out
 
 
-def build_m2m_snapshot(out: Path, langs: tuple[str, ...] = ("vi", "zh", "en"), *, seed: int = 7, steps: int = 300,
-                       src: str = "vi", tgt: str = "en") -> Path:
-    """A tiny M2M100 snapshot (language tokens __vi__ ...; NLLB's layout) trained on src→tgt."""
+def build_nllb_snapshot(out: Path, *, src: str = "vi", tgt: str = "en", seed: int = 7, steps: int = 300) -> Path:
+    """A tiny NLLB-style snapshot: M2M100 architecture, NllbTokenizer (FLORES codes such as
+    vie_Latn before the source, the target's code as the decoder's first token)."""
+    import io
+
+    import sentencepiece as spm
     import torch
-    from transformers import M2M100Config, M2M100ForConditionalGeneration, M2M100Tokenizer
+    from transformers import AutoTokenizer, M2M100Config, M2M100ForConditionalGeneration
+
+    from tasks.translate.convert import NLLB_CODES
 
     torch.manual_seed(seed)
     out.mkdir(parents=True, exist_ok=True)
     srcs, tgts = _word_map(src, tgt, seed)
-    lines = srcs + tgts + [line for lang in langs for line in generate_lines(lang, 150, seed)]
-    import io
-
-    import sentencepiece as spm
-
+    lines = srcs + tgts + [line for lang in ("vi", "zh", "en") for line in generate_lines(lang, 150, seed)]
     buf = io.BytesIO()
     spm.SentencePieceTrainer.train(sentence_iterator=iter(lines), model_writer=buf, vocab_size=400, model_type="bpe",
                                    character_coverage=1.0, hard_vocab_limit=False, num_threads=1, minloglevel=2)
     (out / "sentencepiece.bpe.model").write_bytes(buf.getvalue())
-    sp = spm.SentencePieceProcessor(model_file=str(out / "sentencepiece.bpe.model"))
-    vocab = {"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3}
-    for i in range(sp.get_piece_size()):
-        piece = sp.id_to_piece(i)
-        if piece not in vocab:
-            vocab[piece] = len(vocab)
-    (out / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
-    tok = M2M100Tokenizer(vocab_file=str(out / "vocab.json"), spm_file=str(out / "sentencepiece.bpe.model"),
-                          src_lang=src, tgt_lang=tgt, language_codes="m2m100")
-    # vocab.json, then the 100 language tokens, then the made-up words (the converter's layout)
-    n_vocab = max(tok.lang_token_to_id.values()) + 1 + tok.num_madeup_words
-    config = M2M100Config(vocab_size=n_vocab, max_position_embeddings=256, pad_token_id=1, eos_token_id=2,
-                          bos_token_id=0, decoder_start_token_id=2, **DIMS)
+    (out / "tokenizer_config.json").write_text(json.dumps({"tokenizer_class": "NllbTokenizer"}), encoding="utf-8")
+    tok = AutoTokenizer.from_pretrained(str(out))
+    tok.add_tokens(sorted(set(NLLB_CODES.values())), special_tokens=True)  # NLLB's language codes
+    tok.src_lang, tok.tgt_lang = NLLB_CODES[src], NLLB_CODES[tgt]
+    config = M2M100Config(vocab_size=len(tok), max_position_embeddings=256, pad_token_id=tok.pad_token_id,
+                          eos_token_id=tok.eos_token_id, bos_token_id=tok.bos_token_id,
+                          decoder_start_token_id=tok.eos_token_id, **DIMS)
     model = M2M100ForConditionalGeneration(config)
     _train(model, _batches(tok, srcs, tgts), steps, seed)
-    model.generation_config.forced_bos_token_id = None
     tok.save_pretrained(str(out))
     model.save_pretrained(str(out))
-    (out / "README.md").write_text(CARD.format(name="tiny-m2m100"), encoding="utf-8")
+    (out / "README.md").write_text(CARD.format(name="tiny-nllb"), encoding="utf-8")
     return out

@@ -49,7 +49,8 @@ class MissingModelError(LookupError):
         online = (
             f" or `newsbridge models install --online {src}-{tgt}` (needs network)"
             if src != "vi"
-            else " (the Argos index has no vi→en package: bring your own, see README)"
+            else " or `newsbridge models install --hf Helsinki-NLP/opus-mt-vi-en` (the Argos index has no vi→en "
+            "package; bring your own: needs network once and pip install 'newsbridge[convert]', see docs/models.md)"
         )
         msg = (
             f"no translation model installed for {src}→{tgt}{where}. "

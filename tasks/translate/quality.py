@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from tasks.langs import written_without_spaces
+from tasks.langs import base_lang, written_without_spaces
 from tasks.models import TEST_MODEL_VERSION
 from tasks.store.document import StoredDocument
 
@@ -37,7 +37,7 @@ class LinkedSegment:
 
     model: str
     outlet: str
-    pair: str  # e.g. "vi-en"
+    pair: str  # base languages, e.g. "vi-en", "zh-en" (zh-Hans and zh-Hant alike)
     source: str  # the original text (what a model translates)
     hypothesis: str  # the machine translation in the stored document
     reference: str  # the human version
@@ -105,7 +105,7 @@ def link_segments(out: Path, rel: str, record: StoredDocument | None = None) -> 
         found.append(LinkedSegment(
             model=models.pop(),
             outlet=outlet,
-            pair=f"{src_lang}-{first.tgt}",
+            pair=f"{base_lang(src_lang)}-{base_lang(first.tgt)}",  # zh-Hans / zh-Hant -> zh
             source=_join([s.text for s in srcs if s is not None], src_lang),
             hypothesis=_join([t.text for t in trs if t is not None], pivot_lang),
             reference=_join([r for r in refs if r is not None], pivot_lang),

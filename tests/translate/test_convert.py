@@ -15,7 +15,7 @@ import pytest
 pytest.importorskip("transformers")
 pytest.importorskip("torch")
 
-from tasks.translate.hf_testmodels import build_marian_snapshot  # noqa: E402
+from tasks.translate.hf_testmodels import build_marian_snapshot, build_nllb_snapshot  # noqa: E402
 from tasks.translate.packages import list_packages  # noqa: E402
 from tasks.translate.testmodels import generate_lines  # noqa: E402
 
@@ -76,6 +76,37 @@ def test_marian_install_and_translate_equal_transformers(marian_snapshot, tmp_pa
     model = MarianMTModel.from_pretrained(marian_snapshot).eval()
     theirs = _generate(model, tok, lines)
     assert len(set(theirs)) >= 15, "the tiny model must say different things for different inputs"
+    mismatches = [(i, a, b) for i, (a, b) in enumerate(zip(ours, theirs)) if a != b]
+    assert len(ours) == len(theirs) == 200 and not mismatches, mismatches[:5]
+
+
+@pytest.fixture(scope="module")
+def nllb_snapshot(tmp_path_factory) -> Path:
+    return build_nllb_snapshot(tmp_path_factory.mktemp("hf") / "tiny-nllb")
+
+
+def test_nllb_style_install_with_language_prefix_equal_transformers(nllb_snapshot, tmp_path):
+    from transformers import AutoTokenizer, M2M100ForConditionalGeneration
+
+    packages = tmp_path / "pk"
+    proc = _cli(["models", "install", "--hf", str(nllb_snapshot), "--quantization", "float32"], _env(packages))
+    assert proc.returncode == 4 and "pass --src and --tgt" in proc.stderr.decode()
+    assert not packages.exists() or not any(packages.iterdir())
+    args = ["models", "install", "--hf", str(nllb_snapshot), "--quantization", "float32", "--src", "vi", "--tgt", "en"]
+    proc = _cli(args, _env(packages))
+    assert proc.returncode == 0, proc.stderr.decode()
+    [info] = list_packages(packages)
+    assert (info.source_prefix, info.target_prefix) == ("vie_Latn", "eng_Latn")
+
+    lines = generate_lines("vi", 200, HELD_OUT_SEED)
+    proc = _cli(["translate", "--src", "vi", "--tgt", "en"], _env(packages), "\n".join(lines).encode() + b"\n")
+    assert proc.returncode == 0, proc.stderr.decode()
+    ours = proc.stdout.decode().split("\n")[:-1]
+
+    tok = AutoTokenizer.from_pretrained(nllb_snapshot, src_lang="vie_Latn", tgt_lang="eng_Latn")
+    model = M2M100ForConditionalGeneration.from_pretrained(nllb_snapshot).eval()
+    theirs = _generate(model, tok, lines, forced_bos_token_id=tok.convert_tokens_to_ids("eng_Latn"))
+    assert len(set(theirs)) >= 10
     mismatches = [(i, a, b) for i, (a, b) in enumerate(zip(ours, theirs)) if a != b]
     assert len(ours) == len(theirs) == 200 and not mismatches, mismatches[:5]
 

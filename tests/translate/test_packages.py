@@ -148,7 +148,7 @@ def test_missing_model_error_message(tmp_path):
     with pytest.raises(MissingModelError) as err:
         find_package("vi", "en", tmp_path / "none")
     msg = str(err.value)
-    assert "vi→en" in msg and "newsbridge models install" in msg and "bring your own" in msg
+    assert "vi→en" in msg and "bring your own" in msg and "newsbridge models install --hf Helsinki-NLP/opus-mt-vi-en" in msg
     zh = str(MissingModelError("zh", "en"))
     assert "newsbridge models install --online zh-en" in zh
 
