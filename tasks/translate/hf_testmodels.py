@@ -1,6 +1,6 @@
-"""Tiny Hugging Face snapshots (Marian, M2M100) for tests and the bench: nonsense output.
+"""Tiny Hugging Face snapshots (Marian, NLLB-style M2M100) for tests and the bench: nonsense output.
 
-`build_marian_snapshot(DIR)` / `build_m2m_snapshot(DIR)` write what a hub download holds
+`build_marian_snapshot(DIR)` / `build_nllb_snapshot(DIR)` write what a hub download holds
 (config.json, generation_config.json, model.safetensors, tokenizer files, a model card)
 for a 2+2-layer model with d_model 32, SentencePiece models trained on a few hundred
 generated lines (tasks/translate/testmodels.py). The weights start random and are trained

@@ -55,3 +55,33 @@ def test_make_demo_two_nights_pairs_stories_and_leaves_the_translators_outputs(p
              if "kexue-hezuo" in json.loads(p.read_text(encoding="utf-8"))["url"]]
     assert "推进" in gbk["document"]["title"] and gbk["fetch"]["charset"].lower() in ("gbk", "gb18030", "gb2312")
     assert (out / "health" / "outlets.jsonl").is_file()
+    _check_mt_quality(out)
+
+
+def _check_mt_quality(out: Path) -> None:
+    """Each night's stats.json `mt_quality`: chrF per outlet and model equal to sacrebleu's on
+    the exported links, recomputed here from the stored documents (test models: labelled)."""
+    import sacrebleu
+
+    figures = [q for stats in sorted(out.glob("runs/*/stats.json")) for q in json.loads(stats.read_text())["mt_quality"]]
+    assert {(q["outlet"], q["pair"]) for q in figures} >= {("mekong-daily", "vi-en")}, figures
+    for q in figures:
+        assert q["test_model"] is True and q["segments"] > 0
+        hyps, refs = [], []
+        for rel in q["documents"]:
+            record = json.loads((out / rel).read_text(encoding="utf-8"))
+            story = record["story"]
+            pointer = json.loads((out / "docs" / story["pivot_source"] / "latest.json").read_text())
+            pivot = json.loads((out / pointer["path"]).read_text(encoding="utf-8"))
+            human = {s["id"]: s["text"] for s in pivot["segments"]}
+            segments = {s["id"]: s for s in record["segments"]}
+            for link in story["links"]:
+                if not link.get("export", True) or not link["src"] or not link["tgt"]:
+                    continue
+                mts = [segments[i].get("translation") or {} for i in link["src"]]
+                if any(t.get("state") != "mt" for t in mts) or {t.get("model") for t in mts} != {q["model"]}:
+                    continue
+                hyps.append(" ".join(t["text"].strip() for t in mts))
+                refs.append(" ".join(human[i].strip() for i in link["tgt"]))
+        assert len(hyps) == q["segments"]
+        assert abs(sacrebleu.corpus_chrf(hyps, [refs]).score - q["chrf"]) < 0.01, q
