@@ -42,7 +42,7 @@ from tasks.align.sentences import align_sentences_detailed  # noqa: E402
 
 BEAD_FEATURES = ["lex_f1", "lex_p", "lex_r", "lex_hits", "anc", "anc_miss", "name_miss", "punct", "len_z", "sent_diff", "multi", "half_min", "multi_len_gain", "multi_lex_gain", "log_len", "no_lexicon", "len_z2", "lex_x_len"]
 LINK_FEATURES = ["bead_logit", "margin", "diag_prev", "diag_next", "second_pass", "multi", "gap_both", "lex_f1", "anc", "len_z", "coverage", "run"]
-TARGET_PRECISION = 0.985  # the export threshold keeps dev precision at least this
+TARGET_PRECISION = 0.98  # the export threshold keeps dev precision at least this
 FIT_SEEDS = (101, 102, 103)
 STRICT_FIT_SEEDS = (101,)  # strict translations join the fit too: both kinds must score right
 
@@ -288,7 +288,8 @@ def hunalign(binary: Path, src: list[str], tgt: list[str]) -> set[tuple[tuple[in
         a.write_text("\n".join(src) + "\n", encoding="utf-8")
         b.write_text("\n".join(tgt) + "\n", encoding="utf-8")
         d.write_text("", encoding="utf-8")
-        out = subprocess.run([str(binary), "-realign", str(d), str(a), str(b)], capture_output=True, text=True, timeout=120).stdout
+        # cwd: hunalign writes a translate.txt of its own into the working directory
+        out = subprocess.run([str(binary.resolve()), "-realign", str(d), str(a), str(b)], capture_output=True, text=True, timeout=120, cwd=tmp).stdout
     rungs = [tuple(int(x) for x in line.split("\t")[:2]) for line in out.splitlines() if line.strip()]
     links = set()
     for (i0, j0), (i1, j1) in zip(rungs, rungs[1:], strict=False):
@@ -307,11 +308,11 @@ def prf(pred: set, gold: Gold) -> tuple[float, float, float]:
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def run_ours(ps: list[Pair], lang: str, bands: list[list[int]] | None = None) -> tuple[set, Gold, float]:
+def run_ours(ps: list[Pair], lang: str, bands: list[list[int]] | None = None, shipped: bool = True) -> tuple[set, Gold, float]:
     pred, gold, elapsed = set(), set(), 0.0
     for k, p in enumerate(ps):
         t0 = time.perf_counter()
-        r = align_sentences_detailed(p.src, p.tgt, lang, "en")
+        r = align_sentences_detailed(p.src, p.tgt, lang, "en", shipped_lexicon=shipped)
         elapsed += time.perf_counter() - t0
         for link in r.links:
             if not (link.src and link.tgt):
@@ -328,7 +329,7 @@ def run_ours(ps: list[Pair], lang: str, bands: list[list[int]] | None = None) ->
     return pred, gold, elapsed
 
 
-def report(data: Path, langs: list[str], seeds: list[int], hunalign_bin: Path | None) -> None:
+def report(data: Path, langs: list[str], seeds: list[int], hunalign_bin: Path | None, shipped: bool = True) -> None:
     print(f"data: {data}; test half (documents whose sha1 is odd); seeds {seeds}; mean ± spread (min–max) over seeds\n")
     print("| pair | kind | aligner | P | R | F1 | ms/doc |")
     print("|---|---|---|---|---|---|---|")
@@ -340,8 +341,11 @@ def report(data: Path, langs: list[str], seeds: list[int], hunalign_bin: Path | 
             bands = reliability.setdefault(f"{lang}-{kind}", [[0, 0] for _ in BANDS[:-1]])
             for seed in seeds:
                 ps = pairs(docs, lang, seed, kind)
-                pred, gold, dt = run_ours(ps, lang, bands)
-                rows.setdefault("newsbridge (exported links)", []).append((*prf(pred, gold), 1000 * dt / len(ps)))
+                pred, gold, dt = run_ours(ps, lang, bands, shipped)
+                name = "newsbridge (exported links)" if shipped else "newsbridge, no learned lexicon (exported links)"
+                rows.setdefault(name, []).append((*prf(pred, gold), 1000 * dt / len(ps)))
+                if not shipped:
+                    continue
                 t0 = time.perf_counter()
                 gc = {(k, s, t) for k, p in enumerate(ps) for s, t in gale_church(p.src, p.tgt, lang)}
                 rows.setdefault("Gale–Church", []).append((*prf(gc, gold), 1000 * (time.perf_counter() - t0) / len(ps)))
@@ -372,12 +376,13 @@ def main() -> None:
     ap.add_argument("--langs", default="vi,zh")
     ap.add_argument("--seeds", default="1,2,3,4,5")
     ap.add_argument("--hunalign", type=Path, help="a hunalign binary to run beside ours")
+    ap.add_argument("--no-learned", action="store_true", help="leave out the shipped learned lexicons (a cold start on text unlike NTREX); no baselines")
     args = ap.parse_args()
     langs = args.langs.split(",")
     if args.fit:
         fit(args.data, langs)
         return
-    report(args.data, langs, [int(s) for s in args.seeds.split(",")], args.hunalign)
+    report(args.data, langs, [int(s) for s in args.seeds.split(",")], args.hunalign, not args.no_learned)
 
 
 if __name__ == "__main__":
