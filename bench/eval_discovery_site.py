@@ -1,6 +1,6 @@
 """Two nights of `newsbridge run` on a loopback outlet filled with real parallel articles.
 
-    python bench/eval_discovery_site.py ../shared/data/parallel_ntrex128 [--draws 3] [--layout ports|paths]
+    python bench/eval_discovery_site.py ../shared/data/parallel_ntrex128 [--draws 3] [--layout ports|paths] [--edited]
 
 The loopback outlet of the tests (tests/news_site.py: vi with RSS and a sitemap index
 holding an old sitemap, en with Atom and a disallowed path, zh with only a news sitemap;
@@ -11,6 +11,11 @@ the real command twice (its own Prefect server, the tiny test translation models
 MT) and measures what the issue's check measures: in-window articles stored once, old and
 disallowed pages never requested, nothing stored requested again on night 2, and pair
 precision / recall / F1 over all pairs and over the pairs with no link at all.
+
+The articles come from the held-out half of bench/eval_pairing.py's split (the pairing
+model was fitted on the other half). With --edited, every English version is abridged
+the way that bench does it (30 % of sentences dropped, mostly at the end; ~10 % lines
+from other articles added).
 """
 
 from __future__ import annotations
@@ -48,14 +53,23 @@ def prf(pred: set, gold: set) -> tuple[float, float, float]:
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def draw(docs: dict, seed: int, layout: str, models: Path, work: Path) -> dict[str, object]:
+def draw(docs: dict, seed: int, layout: str, models: Path, work: Path, edited: bool = False) -> dict[str, object]:
     import news_site
 
-    picked = random.Random(seed).sample(sorted(docs), 40)
+    sys.path.insert(0, str(ROOT / "bench"))
+    from eval_pairing import abridge, is_dev
+
+    held_out = sorted(d for d in docs if not is_dev(d))
+    picked = random.Random(seed).sample(held_out, 40)
+    extra = [s for d in sorted(docs) if d not in picked for s in docs[d]["en"][1:]]
 
     def story_text(n: int) -> dict[str, tuple[str, list[str]]]:
         d = docs[picked[n % len(picked)]]
-        return {lang: (d[lang][0], [" ".join(d[lang][i : i + 2]) for i in range(1, len(d[lang]), 2)]) for lang in ("vi", "zh", "en")}
+        out = {}
+        for lang in ("vi", "zh", "en"):
+            lines = abridge(d[lang], random.Random(f"{seed}:{n}"), extra) if edited and lang == "en" else d[lang]
+            out[lang] = (lines[0], [" ".join(lines[i : i + 2]) for i in range(1, len(lines), 2)])
+        return out
 
     news_site.story_text = story_text
     env = {**os.environ, "ARGOS_PACKAGES_DIR": str(models), "PREFECT_HOME": str(work / "prefect"), "PYTHONPATH": str(ROOT),
@@ -108,6 +122,8 @@ def main() -> None:
     ap.add_argument("data_dir", type=Path)
     ap.add_argument("--draws", type=int, default=3)
     ap.add_argument("--layout", choices=("ports", "paths"), default="ports")
+    ap.add_argument("--edited", action="store_true", help="abridged English editions with added lines")
+    ap.add_argument("--first-draw", type=int, default=1)
     args = ap.parse_args()
     from tasks.translate.packages import install_argosmodel
     from tasks.translate.testmodels import build_test_packages
@@ -119,10 +135,10 @@ def main() -> None:
             install_argosmodel(path, root / "models")
         print("| draw | stored once | old/disallowed requested | stored requested again | pairs | P / R / F1 | no-link pairs | P / R / F1 |")
         print("|---|---|---|---|---|---|---|---|")
-        for seed in range(1, args.draws + 1):
+        for seed in range(args.first_draw, args.first_draw + args.draws):
             work = root / f"draw{seed}"
             work.mkdir()
-            r = draw(docs, seed, args.layout, root / "models", work)
+            r = draw(docs, seed, args.layout, root / "models", work, args.edited)
             a, n = r["all"], r["no_link"]
             print(f"| {seed} | {'yes' if r['stored_once'] else 'NO'} ({r['stored']}/{r['expected']}) | "
                   f"{'YES' if r['old_or_disallowed_requested'] else 'no'} | {r['stored_requested_again']} | {r['pairs']} | "

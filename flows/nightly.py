@@ -33,6 +33,7 @@ from tasks.settings import get_settings
 from tasks.crawl.shards import RunPlan, Shard, plan_shards
 from tasks.crawl.sources import select_outlets, select_sources
 from tasks.night.health import outlet_health_task
+from tasks.night.learn import learn_from_archive
 from tasks.night.merge import after_shards, merge_shards, run_meta
 from tasks.night.outputs import export_task
 from tasks.night.params import check_parameters, run_day, run_kind, run_name
@@ -232,6 +233,7 @@ def nightly_crawl(
         # and earlier nights', every discovery decision is listed.
         ordered, rejections = after_shards(out, summary, ordered, rejections, selected, discovery, plan, error)
         summary["mt_quality"] = night_mt_quality(out, ordered, summary.get("stories", []))  # MT vs human versions
+        summary["learned"] = learn_from_archive(out, settings.tm_location(out), skip=error is not None)  # issue 24
         logger.info(run_count_line(summary))
         run_dir = write_run_records(
             out,

@@ -4,10 +4,12 @@ Evidence, strongest first, each recorded as the pair's `method` with a score:
   hreflang  reciprocal `<link rel=alternate hreflang>` (one-way: 0.9)
   link      an in-page link to the other edition's article ("Source: <url>", a language switch)
   url       the same article id or slug in both editions' URLs (and content not against it)
-  content   no link at all: dates within a window, shared numbers and Latin names (the sentence
-            aligner's anchors), the aligner's vi-en / zh-en lexicon cues, length ratio;
-            one-to-one, above a threshold calibrated on held-out NTREX documents
-            (bench/eval_pairing.py). No MT is needed (real models make no difference here).
+  content   no link at all: the sentence aligner's evidence over whole documents (numbers and
+            dates, Latin names, CC-CEDICT / vi-en / learned-lexicon translations, length;
+            tasks/align/doc_evidence.py) and each side's best rival give a calibrated
+            probability; pairs at or above the threshold fitted on the dev half of the
+            NTREX bench (bench/eval_pairing.py) are kept, one-to-one, below it nothing is
+            paired; the features and probability go into `paired_by`. No MT.
 Pairs are grouped into stories (one version per language; three editions give one story
 listing every version). A pair that would put two versions of one language in a story is
 refused. Stories found on earlier nights are kept and only grow.
@@ -22,32 +24,23 @@ documents with a hand-written `story:` are aligned there, not paired.
 from __future__ import annotations
 
 import hashlib
-import math
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 from urllib.parse import urlsplit
 
+from tasks.align.content_pairs import DATE_WINDOW_DAYS, ContentScorer, content_candidates, rival, rivals  # noqa: F401 (DATE_WINDOW_DAYS re-exported)
+from tasks.align.doc_evidence import DocEvidence, PairingModel, doc_evidence
 from tasks.langs import base_lang
 from tasks.store.document import PairedBy, StoredDocument, StoryBlock, StoryVersion
 
 METHODS = ("hreflang", "link", "url", "content")
 _RANK = {m: i for i, m in enumerate(METHODS)}
-CONTENT_THRESHOLD = 0.09  # calibrated on the NTREX dev half (bench/eval_pairing.py); held-out figures in docs/discovery.md
-URL_CONTENT_FLOOR = 0.12  # a URL-id match is refused when the content says clearly otherwise
-DATE_WINDOW_DAYS = 3.0
+URL_CONTENT_FLOOR = 0.05  # a URL-id match is refused when the content alone gives the pair less than this probability
 STORED_WINDOW_DAYS = 14.0  # earlier nights' versions considered as counterparts of tonight's
 _ID_RE = re.compile(r"\d{5,}")
-# Mean log ratio of sentence_length (tasks/align/sentences.py) between versions, measured on NTREX
-# (translations of one article): en/zh 0.065, en/vi -0.088, vi/zh 0.153; spread ~0.08.
-_LOG_LEN_RATIO = {("en", "zh"): 0.065, ("en", "vi"): -0.088, ("vi", "zh"): 0.153}
-_LOG_LEN_RATIO.update({(b, a): -v for (a, b), v in list(_LOG_LEN_RATIO.items())})
-_LEN_SIGMA = 0.25
-DOMINANCE = 1.25  # a content pair must beat each side's next-best candidate by this factor
-
 
 @dataclass
 class DocInfo:
@@ -74,6 +67,7 @@ class Pair:
     b: str
     method: str
     score: float
+    features: dict[str, Any] | None = None  # content pairs: the evidence and rival margins behind the probability
 
 
 @dataclass
@@ -83,85 +77,12 @@ class Story:
     edges: list[Pair] = field(default_factory=list)
 
 
-# --------------------------------------------------------------------------- content features
+# --------------------------------------------------------------------------- content evidence
 
 
-@dataclass
-class Features:
-    anchors: Counter[str]
-    stems: frozenset[str]
-    length: float
-
-
-def content_features(text: str, lang: str) -> Features:
-    """Numbers, Latin names, English stems (or lexicon glosses) and normalised length of a text."""
-    from tasks.align.sentences import (
-        chinese_english_lexicon,
-        chinese_glosses,
-        english_stems,
-        extract_anchors,
-        sentence_length,
-        vietnamese_glosses,
-    )
-
-    lang = base_lang(lang)
-    text = text[:40_000]
-    anchors = Counter({k: v for k, v in extract_anchors(text, lang).items() if k[0] in "nw"})
-    if lang == "en":
-        stems: set[str] = english_stems(text)
-    elif lang == "zh":
-        lex = chinese_english_lexicon() or {}
-        stems = set().union(*chinese_glosses(text, lex)) if lex else set()
-    elif lang == "vi":
-        stems = set().union(*vietnamese_glosses(text))
-    else:
-        stems = set()
-    return Features(anchors, frozenset(stems), float(sentence_length(text, lang)))
-
-
-class ContentScorer:
-    """Similarity of two documents in different languages, with idf weights over the pool."""
-
-    def __init__(self, docs: Iterable[DocInfo]):
-        docs = list(docs)
-        n = max(1, len(docs))
-        df_a: Counter[str] = Counter()
-        df_s: Counter[str] = Counter()
-        for d in docs:
-            df_a.update(set(d.features.anchors))
-            df_s.update(d.features.stems)
-        self._idf_a = {k: math.log(1 + n / c) for k, c in df_a.items()}
-        self._idf_s = {k: math.log(1 + n / c) for k, c in df_s.items()}
-        self._max_idf = math.log(1 + n)
-
-    def _cos(self, a: Iterable[str], b: Iterable[str], idf: dict[str, float]) -> float:
-        sa, sb = set(a), set(b)
-        if not sa or not sb:
-            return 0.0
-        inter = sum(idf.get(k, self._max_idf) ** 2 for k in sa & sb)
-        na = math.sqrt(sum(idf.get(k, self._max_idf) ** 2 for k in sa))
-        nb = math.sqrt(sum(idf.get(k, self._max_idf) ** 2 for k in sb))
-        return inter / (na * nb) if na and nb else 0.0
-
-    def parts(self, a: DocInfo, b: DocInfo) -> tuple[float, float, float]:
-        """(anchor similarity, lexicon similarity, length agreement) in [0, 1]."""
-        fa, fb = a.features, b.features
-        anchors = self._cos(fa.anchors, fb.anchors, self._idf_a)
-        lexical = self._cos(fa.stems, fb.stems, self._idf_s)
-        if fa.length > 0 and fb.length > 0:
-            r = math.log(fa.length / fb.length) - _LOG_LEN_RATIO.get((base_lang(a.lang), base_lang(b.lang)), 0.0)
-            length = math.exp(-(r * r) / (2 * _LEN_SIGMA**2))
-        else:
-            length = 0.0
-        return anchors, lexical, length
-
-    def score(self, a: DocInfo, b: DocInfo) -> float:
-        """Anchors and lexicon cues, damped by an unexpected length ratio; 0 outside the date window."""
-        if a.date is not None and b.date is not None:
-            if abs((a.date - b.date).total_seconds()) > DATE_WINDOW_DAYS * 86400:
-                return 0.0
-        anchors, lexical, length = self.parts(a, b)
-        return round((0.6 * anchors + 0.4 * lexical) * length, 4)
+def content_features(text: str, lang: str, lexicon: Mapping[str, Mapping[str, float]] | None = None) -> DocEvidence:
+    """Numbers, names, dictionary glosses (CC-CEDICT, vi-en lexicon, the learned lexicon) and length of a text."""
+    return doc_evidence(text, base_lang(lang), lexicon)
 
 
 # --------------------------------------------------------------------------- pairing
@@ -234,7 +155,8 @@ def _names_another(named: dict[str, dict[str, set[str]]], a: DocInfo, b: DocInfo
     return False
 
 
-def candidate_pairs(docs: list[DocInfo], threshold: float = CONTENT_THRESHOLD) -> list[Pair]:
+def candidate_pairs(docs: list[DocInfo], threshold: float | None = None, model: PairingModel | None = None,
+                    scorer: ContentScorer | None = None) -> list[Pair]:
     """Every pair evidence says is a pair, strongest method first (not yet one-to-one)."""
     # A document's own URL first, aliases (rel=canonical, final URL) after: a page whose
     # canonical wrongly names another edition's article never takes that article's place.
@@ -245,7 +167,7 @@ def candidate_pairs(docs: list[DocInfo], threshold: float = CONTENT_THRESHOLD) -
     found: dict[tuple[str, str], Pair] = {}
     named = named_counterparts(docs)
 
-    def add(a: DocInfo, b: DocInfo, method: str, score: float) -> None:
+    def add(a: DocInfo, b: DocInfo, method: str, score: float, features: dict[str, Any] | None = None) -> None:
         if a.key == b.key or base_lang(a.lang) == base_lang(b.lang) or a.outlet != b.outlet:
             return
         if method in ("url", "content") and _names_another(named, a, b):
@@ -253,7 +175,7 @@ def candidate_pairs(docs: list[DocInfo], threshold: float = CONTENT_THRESHOLD) -
         k = (a.key, b.key) if a.key < b.key else (b.key, a.key)
         have = found.get(k)
         if have is None or (_RANK[method], -score) < (_RANK[have.method], -have.score):
-            found[k] = Pair(k[0], k[1], method, round(score, 4))
+            found[k] = Pair(k[0], k[1], method, round(score, 4), features)
 
     for a in docs:
         for u in a.alternates.values():
@@ -276,7 +198,8 @@ def candidate_pairs(docs: list[DocInfo], threshold: float = CONTENT_THRESHOLD) -
                 b = next(iter(unique.values()))
                 mutual = any(by_url.get(u) is a for u in b.links)
                 add(a, b, "link", 0.95 if mutual else 0.9)
-    scorer = ContentScorer(docs) if docs else None
+    if scorer is None and docs:
+        scorer = ContentScorer(docs, model)
     keyed: dict[str, list[DocInfo]] = {}
     for d in docs:
         k = _url_key(d.url)
@@ -285,53 +208,12 @@ def candidate_pairs(docs: list[DocInfo], threshold: float = CONTENT_THRESHOLD) -
     for group in keyed.values():
         for i, a in enumerate(group):
             for b in group[i + 1 :]:
-                if base_lang(a.lang) != base_lang(b.lang) and scorer is not None and scorer.score(a, b) >= URL_CONTENT_FLOOR:
+                if base_lang(a.lang) != base_lang(b.lang) and scorer is not None and scorer.alone(a, b) >= URL_CONTENT_FLOOR:
                     add(a, b, "url", 0.8)
     if scorer is not None:
-        for a, b, score in content_candidates(docs, scorer, threshold, set(found)):
-            add(a, b, "content", score)
+        for a, b, score, feats in content_candidates(docs, scorer, threshold, set(found)):
+            add(a, b, "content", score, feats)
     return sorted(found.values(), key=lambda p: (_RANK[p.method], -p.score, p.a, p.b))
-
-
-def content_candidates(
-    docs: list[DocInfo], scorer: ContentScorer, threshold: float, decided: set[tuple[str, str]]
-) -> list[tuple[DocInfo, DocInfo, float]]:
-    """Content pairs at or above the threshold that clearly beat every rival of either side.
-
-    Rivals are the other documents of the same language (and outlet): a pair is kept only
-    when its score is DOMINANCE times the best score either side reaches with someone else,
-    so an article whose counterpart is missing does not pair with the next-closest one.
-    """
-    scores: dict[tuple[str, str], float] = {}
-    best: dict[tuple[str, str], list[float]] = {}  # (doc key, other lang) -> top two scores
-    for i, a in enumerate(docs):
-        for b in docs[i + 1 :]:
-            if base_lang(a.lang) == base_lang(b.lang) or a.outlet != b.outlet:
-                continue
-            s = scorer.score(a, b)
-            if s <= 0:
-                continue
-            scores[(a.key, b.key)] = s
-            for x, y in ((a, b), (b, a)):
-                top = best.setdefault((x.key, base_lang(y.lang)), [0.0, 0.0])
-                if s > top[0]:
-                    top[1], top[0] = top[0], s
-                elif s > top[1]:
-                    top[1] = s
-    by_key = {d.key: d for d in docs}
-    out = []
-    for (ka, kb), s in scores.items():
-        a, b = by_key[ka], by_key[kb]
-        k = (ka, kb) if ka < kb else (kb, ka)
-        if s < threshold or k in decided:
-            continue
-        rival = 0.0
-        for x, y in ((a, b), (b, a)):
-            top = best[(x.key, base_lang(y.lang))]
-            rival = max(rival, top[1] if top[0] == s else top[0])
-        if s >= DOMINANCE * rival:
-            out.append((a, b, s))
-    return out
 
 
 def group_stories(docs: list[DocInfo], pairs: list[Pair], existing: Iterable[Story] = ()) -> list[Story]:
@@ -379,72 +261,58 @@ AGREEMENT_FLOOR = 0.015  # a missing version joins a story on weaker content evi
 AGREEMENT_RATIO = 3.0  # ... when every version already in the story picks it, and it picks each of them, this clearly
 
 
-def join_by_agreement(docs: list[DocInfo], stories: list[Story]) -> list[Story]:
+def join_by_agreement(docs: list[DocInfo], stories: list[Story], threshold: float | None = None,
+                      model: PairingModel | None = None, scorer: ContentScorer | None = None) -> list[Story]:
     """Give a story its missing language when all its versions agree on one unpaired article.
 
     A short or name-poor version (a Chinese article with every name transliterated) can
-    score under the threshold against each version alone; when the story already has two
-    versions and both, independently, pick the same unpaired article by a wide margin (and
-    it picks each of them), the evidence adds up. Recorded as `content` with its best score.
+    stay under the threshold against each version alone; when the story already has two
+    versions, each picks the same unpaired article as its best in that language, the
+    article picks each of them as its best, and the versions' mean probability reaches the
+    threshold, it joins (the versions' evidence is not independent: no product of odds).
+    Recorded as `content` with each version's probability and features.
     """
     if not stories or not docs:
         return stories
-    scorer = ContentScorer(docs)
+    scorer = scorer or ContentScorer(docs, model)
+    threshold = scorer.model.threshold if threshold is None else threshold
+    logits, best = rivals(docs, scorer)
     named = named_counterparts(docs)
     in_story = {k for st in stories for k in st.members.values()}
-    by_lang: dict[tuple[str, str], list[DocInfo]] = {}
-    for d in docs:
-        by_lang.setdefault((d.outlet, base_lang(d.lang)), []).append(d)
     by_key = {d.key: d for d in docs}
     for st in stories:
-        if len(st.members) < 2:
-            continue
         members = [by_key[k] for k in st.members.values() if k in by_key]
-        if not members:
+        if len(members) < 2:
             continue
-        outlet = members[0].outlet
         for lang in ("vi", "zh", "en"):
             if lang in st.members:
                 continue
-            pool = by_lang.get((outlet, lang), [])
-            free = [z for z in pool if z.key not in in_story]
-            if not free:
+            picks = {(best.get((m.key, lang)) or [(0.0, "")])[0][1] for m in members}
+            if len(picks) != 1 or not next(iter(picks)) or next(iter(picks)) in in_story:
                 continue
-            choice: DocInfo | None = None
-            best_score = 0.0
-            agreed = True
+            z = by_key[next(iter(picks))]
+            if any(_names_another(named, y, z) for y in members):
+                continue  # a version (or the article) names another counterpart in that language
+            edges = []
             for m in members:
-                ranked = sorted(((scorer.score(m, z), z.key) for z in pool), reverse=True)
-                top, key = ranked[0]
-                second = ranked[1][0] if len(ranked) > 1 else 0.0
-                z = by_key[key]
-                if z.key in in_story or top < AGREEMENT_FLOOR or top < AGREEMENT_RATIO * second:
-                    agreed = False
-                    break
-                # ... and the article picks this member among the member's language, just as clearly.
-                back = sorted((scorer.score(z, y) for y in by_lang.get((outlet, base_lang(m.lang)), []) if y.key != m.key),
-                              reverse=True)
-                if back and top < AGREEMENT_RATIO * back[0]:
-                    agreed = False
-                    break
-                if choice is not None and choice.key != z.key:
-                    agreed = False
-                    break
-                if any(_names_another(named, y, z) for y in members):
-                    agreed = False  # a version (or the article) names another counterpart in that language
-                    break
-                choice, best_score = z, max(best_score, top)
-            if agreed and choice is not None:
-                st.members[lang] = choice.key
-                for m in members:
-                    st.edges.append(Pair(*sorted((m.key, choice.key)), "content", round(scorer.score(m, choice), 4)))
-                in_story.add(choice.key)
+                if (best.get((z.key, base_lang(m.lang))) or [(0.0, "")])[0][1] != m.key:
+                    break  # the article picks someone else in this member's language
+                p, feats = scorer.provenance(m, z, rival(best, m.key, lang, z.key), rival(best, z.key, base_lang(m.lang), m.key))
+                edges.append(Pair(*sorted((m.key, z.key)), "content", p, {**feats, "joined_by_agreement": True}))
+            else:
+                if sum(e.score for e in edges) / len(edges) >= threshold:
+                    st.members[lang] = z.key
+                    st.edges += edges
+                    in_story.add(z.key)
     return stories
 
 
-def pair_documents(docs: list[DocInfo], threshold: float = CONTENT_THRESHOLD, existing: Iterable[Story] = ()) -> list[Story]:
-    """Evidence -> one-to-one stories -> missing versions joined by agreement."""
-    return join_by_agreement(docs, group_stories(docs, candidate_pairs(docs, threshold), existing))
+def pair_documents(docs: list[DocInfo], threshold: float | None = None, existing: Iterable[Story] = (),
+                   model: PairingModel | None = None, scorer: ContentScorer | None = None) -> list[Story]:
+    """Evidence -> one-to-one stories -> missing versions joined by agreement (one scorer for both)."""
+    scorer = scorer or (ContentScorer(docs, model) if docs else None)
+    stories = group_stories(docs, candidate_pairs(docs, threshold, model, scorer), existing)
+    return join_by_agreement(docs, stories, threshold, model, scorer)
 
 
 def _story_id(a: str, b: str) -> str:
@@ -518,7 +386,7 @@ def story_block(story: Story, doc: DocInfo, docs: dict[str, DocInfo]) -> StoryBl
     ]
     return StoryBlock(
         id=story.id,
-        paired_by=PairedBy(method=best.method, score=best.score) if best else None,
+        paired_by=PairedBy(method=best.method, score=best.score, features=best.features) if best else None,
         versions=versions,
     )
 
@@ -562,10 +430,11 @@ def pair_run(
             if rec is not None:
                 records[sid] = rec
     docs = [d for sid, rec in sorted(records.items()) if (d := doc_info_from_record(rec)) is not None]
+    _add_learned_glosses(docs, out)
     by_key = {d.key: d for d in docs}
     existing = _existing_stories(docs)
     before = {s.id: dict(s.members) for s in existing}
-    stories = pair_documents(docs, CONTENT_THRESHOLD, existing)
+    stories = pair_documents(docs, None, existing)
     changed: list[dict[str, Any]] = []
     for story in stories:
         if before.get(story.id) == story.members:
@@ -585,6 +454,19 @@ def pair_run(
             "edges": [{"a": e.a, "b": e.b, "method": e.method, "score": e.score} for e in story.edges],
         })
     return changed
+
+
+def _add_learned_glosses(docs: list[DocInfo], out: Path) -> None:
+    """Non-English documents also gloss their words with the archive's learned lexicon (tasks/align/learned.py)."""
+    from tasks.align.learned import load_lexicon
+    from tasks.settings import get_settings
+
+    location = get_settings().tm_location(out)
+    lexicons = {lang: load_lexicon(location, lang, "en") for lang in {base_lang(d.lang) for d in docs} - {"en", "und"}}
+    for d in docs:
+        lexicon = lexicons.get(base_lang(d.lang))
+        if lexicon:
+            d.features = content_features(d.text, d.lang, lexicon)
 
 
 def _load(out: Path, rel: str | None) -> StoredDocument | None:
@@ -611,6 +493,7 @@ def _write_story(
         pivot_rec = _load(out, docs[pivot_key].rel)
         if pivot_rec is not None:
             links = [StoryLink.of(link) for link in align_story(pivot_rec.segments, record.segments, doc.lang, pivot)]
+            links = carry_decisions(record.story.links if record.story is not None else [], links)
             block = block.model_copy(update={
                 "pivot_source": pivot_key,
                 "pivot_lang": docs[pivot_key].lang,
@@ -618,3 +501,16 @@ def _write_story(
                 "links": links,
             })
     update_latest(out, doc.key, record.version, set_story(block))
+
+
+def carry_decisions(old: list[Any], new: list[Any]) -> list[Any]:
+    """A translator's confirm / reject (tasks/review/link_review.py) survives re-alignment: a new link with
+    the same sentences on both sides keeps the decision and its export flag."""
+    decided = {(tuple(x.src), tuple(x.tgt)): x.review for x in old or [] if x.review is not None}
+    out = []
+    for link in new:
+        review = decided.get((tuple(link.src), tuple(link.tgt)))
+        if review is not None:
+            link = link.model_copy(update={"review": review, "export": review.decision == "confirm"})
+        out.append(link)
+    return out

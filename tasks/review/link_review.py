@@ -15,8 +15,9 @@ rejected one never. Only a link that is unsure (or was rejected, to take that ba
 be decided: an exported link is already in the memory and exports.
 
 `remember_story_links(output_dir, memory)`: every exported link of every stored story
-(latest versions) into the memory as a human-version entry; a night step
-(tasks/align/learned.py) calls it. Entries already there are not written again.
+(latest versions) into the memory as a human-version entry, and the links' texts for the
+learned lexicon; the night step (tasks/night/learn.py) calls it. Entries already there are
+not written again.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from tasks.langs import base_lang
 from tasks.models import Translation
 from tasks.store.document import LinkReview, StoredDocument, StoryLink, read_document
 from tasks.review.link_state import HUMAN_VERSION_MODEL, LINK_DECISIONS, exported_links, joined, link_status
@@ -165,6 +167,8 @@ class RememberReport:
     links: int = 0  # exported links with text on both sides
     written: int = 0  # memory rows written (new or changed)
     unreadable: list[str] = field(default_factory=list)
+    # (source lang, pivot lang) -> (source text, human-version text) of every exported link: what the lexicon learns from
+    pairs: dict[tuple[str, str], list[tuple[str, str]]] = field(default_factory=dict)
 
 
 def remember_story_links(output_dir: Path, memory: ReviewMemory) -> RememberReport:
@@ -194,4 +198,6 @@ def remember_story_links(output_dir: Path, memory: ReviewMemory) -> RememberRepo
             if sides is not None:
                 report.links += 1
                 report.written += _remember(memory, sides, link.review.by if link.review is not None else None)
+                key = (base_lang(sides[2].src), base_lang(sides[2].tgt))
+                report.pairs.setdefault(key, []).append((sides[0], sides[1]))
     return report

@@ -22,7 +22,7 @@ from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
 
 from tasks.models import (
     SOURCE_ID_RE,
@@ -99,6 +99,14 @@ class StoryVersion(_Stored):
 class PairedBy(_Stored):
     method: str  # hreflang | link | url | content
     score: float
+    features: dict[str, Any] | None = None  # content pairs: the evidence, rival margins and threshold (tasks/align/doc_evidence.py)
+
+    @model_serializer(mode="wrap")
+    def _without_empty_features(self, handler: Any) -> Any:
+        data = handler(self)
+        if isinstance(data, dict) and data.get("features") is None:
+            data.pop("features", None)  # link-based pairs: {method, score} as before
+        return data
 
 
 class LinkReview(_Stored):
