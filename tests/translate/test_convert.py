@@ -40,6 +40,7 @@ def _generate(model, tok, lines: list[str], **kw) -> list[str]:
     import torch
 
     out: list[str] = []
+    torch.set_num_threads(1)  # tiny matrices: more threads only fight over the cores
     with torch.no_grad():
         for i in range(0, len(lines), 50):
             enc = tok(lines[i : i + 50], return_tensors="pt", padding=True)

@@ -134,3 +134,12 @@ def test_compare_two_models_on_the_archive(argos_test_models, tmp_path):
     text = subprocess.run([sys.executable, "-m", "flows.cli", "models", "compare", pk, "no-such-model", "--output", str(tmp_path)],
                           cwd=ROOT, env=env, capture_output=True, timeout=300)
     assert text.returncode == 2 and b"no-such-model: no such model" in text.stderr
+
+
+def test_archive_links_filters_by_outlet_and_day(tmp_path):
+    from tasks.translate.quality import archive_links
+
+    _archive(tmp_path)
+    assert len(archive_links(tmp_path)) == 3
+    assert len(archive_links(tmp_path, outlet="outlet-a")) == 3 and archive_links(tmp_path, outlet="outlet-b") == []
+    assert archive_links(tmp_path, since="2000-01-01") == []  # no fetch time recorded: not known to be recent
