@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import urlsplit
 
 from tasks.align.content_pairs import DATE_WINDOW_DAYS, ContentScorer, content_candidates, rival, rivals  # noqa: F401 (DATE_WINDOW_DAYS re-exported)
@@ -398,16 +398,17 @@ def pair_run(
     frontier: Any,
     *,
     hand_written: set[str] | None = None,
+    dsn: str | None = None,
 ) -> list[dict[str, Any]]:
     """Pair tonight's stored documents with each other and with earlier nights'; write story blocks.
 
     `this_run`: {source_id: rel path} stored (new or changed) in this run. Every member of
     a story that gained a version tonight gets its block in its latest stored record, in
     place (an earlier night's document too: no new version). Returns one entry per such
-    story: {id, versions, edges}. Called by the story stage (tasks/align/story.py).
+    story: {id, versions, edges}. Called by the story stage (tasks/align/story.py). `dsn`:
+    the PostgreSQL DSN of the documents' write locks when several machines write.
     """
     from tasks.store.document import latest_stored
-    from tasks.store.locks import document_lock
 
     out = Path(output_dir)
     hand_written = hand_written or set()
@@ -444,10 +445,8 @@ def pair_run(
         for key in story.members.values():
             doc = by_key[key]
             block = story_block(story, doc, by_key)
-            # Under the document's write lock, re-read: a reviewer's save since loading is kept (tasks/store/locks.py).
-            with document_lock(out, key, getattr(frontier, "location", None)):
-                record = _load(out, doc.rel) or records[key]
-                _write_story(out, doc, record, block, story, by_key, pivot)
+            # written under the document's write lock, re-read there: a reviewer's save since loading is kept
+            _write_story(out, doc, records[key], block, story, by_key, pivot, dsn)
         changed.append({
             "id": story.id,
             "versions": [{"lang": by_key[k].lang, "url": by_key[k].url, "source_id": k} for k in story.members.values()],
@@ -482,25 +481,36 @@ def _load(out: Path, rel: str | None) -> StoredDocument | None:
 
 def _write_story(
     out: Path, doc: DocInfo, record: StoredDocument, block: StoryBlock, story: Story,
-    docs: dict[str, DocInfo], pivot: str,
+    docs: dict[str, DocInfo], pivot: str, dsn: str | None = None,
 ) -> None:
     """Add the story block (and sentence links to the pivot version) to a document's latest record, in place."""
     from tasks.align.sentences import align_story
-    from tasks.store.document import StoryLink, set_story, update_latest
+    from tasks.store.document import StoryLink, update_latest
 
     pivot_key = story.members.get(base_lang(pivot))
     if pivot_key is not None and pivot_key != doc.key:
         pivot_rec = _load(out, docs[pivot_key].rel)
         if pivot_rec is not None:
             links = [StoryLink.of(link) for link in align_story(pivot_rec.segments, record.segments, doc.lang, pivot)]
-            links = carry_decisions(record.story.links if record.story is not None else [], links)
             block = block.model_copy(update={
                 "pivot_source": pivot_key,
                 "pivot_lang": docs[pivot_key].lang,
                 "method": links[0].method if links else None,
                 "links": links,
             })
-    update_latest(out, doc.key, record.version, set_story(block))
+    update_latest(out, doc.key, record.version, story_change(block), dsn)
+
+
+def story_change(block: StoryBlock) -> Callable[[StoredDocument], bool]:
+    """A change for `update_latest`: the record gets `block`, its links keeping the decisions
+    the record holds under the lock (a decision made since the record was loaded too)."""
+    from tasks.store.document import set_story
+
+    def change(doc: StoredDocument) -> bool:
+        old = doc.story.links if doc.story is not None else []
+        return set_story(block.model_copy(update={"links": carry_decisions(old, block.links)}))(doc)
+
+    return change
 
 
 def carry_decisions(old: list[Any], new: list[Any]) -> list[Any]:

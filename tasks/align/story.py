@@ -9,7 +9,7 @@ A story is the language versions of one article:
 Every version not in the pivot language is aligned sentence by sentence to the
 pivot-language version (the human translation), so a translator sees original, human
 version and MT together. The story block goes into the version's latest stored record in
-place (`tasks.store.document.update_latest`, under the store's write lock): a document
+place (`tasks.store.document.update_latest`, under the document's write lock): a document
 stored on an earlier night gets its story links without a new version, and a reviewer's
 edit made meanwhile is kept. Nothing here needs the shards to keep a story together:
 every version is read back from the store.
@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tasks.align.pairing import story_change
 from tasks.langs import base_lang
 from tasks.models import Source
-from tasks.store.document import StoredDocument, StoryBlock, StoryLink, latest_stored, set_story, update_latest
+from tasks.store.document import StoredDocument, StoryBlock, StoryLink, latest_stored, update_latest
 
 
 @dataclass
@@ -41,7 +42,9 @@ def pivot_links(pivot_doc: StoredDocument, doc: StoredDocument, lang: str, pivot
     return [StoryLink.of(link) for link in align_story(pivot_doc.segments, doc.segments, lang, pivot)]
 
 
-def align_hand_written(output_dir: Path, sources: list[Source], stored_tonight: set[str], pivot: str) -> list[str]:
+def align_hand_written(
+    output_dir: Path, sources: list[Source], stored_tonight: set[str], pivot: str, dsn: str | None = None
+) -> list[str]:
     """Story blocks for the versions of every hand-written `story:` among `sources`.
 
     The pivot version is the story's first source (in sources.yaml order) whose stored
@@ -76,7 +79,7 @@ def align_hand_written(output_dir: Path, sources: list[Source], stored_tonight: 
                 method=links[0].method if links else None,
                 links=links,
             )
-            if update_latest(output_dir, sid, doc.version, set_story(block)) is not None:
+            if update_latest(output_dir, sid, doc.version, story_change(block), dsn) is not None:
                 rewritten.append(sid)
     return rewritten
 
@@ -87,11 +90,16 @@ def run_story_stage(
     """The night's story stage, after all shards: hand-written stories aligned, discovered articles paired.
 
     `stored`: {source id: relative path} of the documents stored (new or changed) tonight.
-    `pair=False` (a shard failed) aligns hand-written stories only.
+    `pair=False` (a shard failed) aligns hand-written stories only. Story blocks are written
+    under each document's write lock (tasks/store/locks.py), on PostgreSQL too when the
+    translation memory is there (the lock the crawl's store takes).
     """
+    from tasks.settings import get_settings
+
+    dsn = get_settings().tm_dsn
     stage = StoryStage()
     hand_written = {s.id for s in selected if s.story}
-    stage.aligned = align_hand_written(output_dir, [s for s in selected if s.story], set(stored), pivot)
+    stage.aligned = align_hand_written(output_dir, [s for s in selected if s.story], set(stored), pivot, dsn)
     discovered = {s.id for s in selected if s.discovery is not None and s.id not in hand_written}
     tonight = {sid: rel for sid, rel in stored.items() if sid in discovered}
     if pair and tonight:
@@ -100,7 +108,7 @@ def run_story_stage(
 
         frontier = open_frontier(output_dir)
         try:
-            stage.stories = pair_run(output_dir, tonight, pivot, frontier, hand_written=hand_written)
+            stage.stories = pair_run(output_dir, tonight, pivot, frontier, hand_written=hand_written, dsn=dsn)
         finally:
             frontier.close()
     return stage

@@ -19,16 +19,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import unicodedata
-from contextlib import AbstractContextManager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Protocol
+from typing import Any, Iterable, Iterator, Protocol
 
 from tasks.models import SOURCE_ID_RE, Segment, Translation
-from tasks.store.document import WRITE_LOCK, StoredDocument, latest_stored, parse_time, read_document
+from tasks.store.document import StoredDocument, latest_stored, parse_time, read_document
 
 __all__ = ["StoredDocument", "parse_time"]  # the exporters take both from here
 
@@ -312,7 +313,7 @@ def import_review(path: Path, output_dir: Path, memory: ReviewMemory, reviewer: 
 
 WRITE_STATES = ("reviewed", "final", "needs-review")  # what a reviewer sets: approve, finalise, flag
 AUDIT_LOG = "review/audit.jsonl"  # under the output directory; append-only, one JSON line per change
-REVIEW_LOCK = WRITE_LOCK  # the store's write lock file, under the output directory
+REVIEW_LOCK = "review/.lock"
 
 
 @dataclass
@@ -360,12 +361,19 @@ def segment_view(record: StoredDocument, seg: Segment) -> dict[str, Any]:
     }
 
 
-def review_lock(output_dir: Path) -> AbstractContextManager[None]:
-    """One review writer at a time (browser app threads, `review import` processes, the story
-    stage): the store's write lock (tasks/store/document.py)."""
-    from tasks.store.document import document_lock
+@contextmanager
+def review_lock(output_dir: Path) -> Iterator[None]:
+    """One review writer at a time (browser app threads, `review import` processes): an exclusive flock."""
+    import fcntl
 
-    return document_lock(output_dir)
+    path = output_dir / REVIEW_LOCK
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def apply_edits(

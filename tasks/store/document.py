@@ -15,12 +15,10 @@ extractor signature (`...|generic:trafilatura|confidence=0.97`); the reader move
 from __future__ import annotations
 
 import json
-import os
 import re
-from contextlib import contextmanager
 from datetime import date, datetime, time, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
 
@@ -323,35 +321,20 @@ def rewrite_document(output_dir: Path, doc: StoredDocument) -> str:
     return path.relative_to(output_dir.resolve()).as_posix()
 
 
-WRITE_LOCK = "review/.lock"  # under the output directory: one writer of stored records at a time
-
-
-@contextmanager
-def document_lock(output_dir: Path) -> Iterator[None]:
-    """One rewriter of stored records at a time (the review app's threads, `review import`, the
-    story stage): an exclusive flock on WRITE_LOCK."""
-    import fcntl
-
-    path = output_dir / WRITE_LOCK
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # releases the lock
-
-
 def update_latest(
-    output_dir: Path, source_id: str, version: str, change: Callable[[StoredDocument], bool]
+    output_dir: Path, source_id: str, version: str, change: Callable[[StoredDocument], bool], dsn: str | None = None
 ) -> str | None:
-    """Change the source's latest stored record in place, under the write lock.
+    """Change the source's latest stored record in place, under the document's write lock.
 
-    The record is read again under the lock (a reviewer's edit made meanwhile is kept);
-    when it is no longer `version`, nothing is written. `change` edits the record and
-    says whether anything changed. Returns the rewritten path, or None.
+    The lock is the one every writer of the document takes (tasks/store/locks.py; `dsn`: a
+    postgresql:// DSN when several machines write). The record is read again under it (a
+    reviewer's edit made meanwhile is kept); when it is no longer `version`, nothing is
+    written. `change` edits the record and says whether anything changed. Returns the
+    rewritten path, or None.
     """
-    with document_lock(output_dir):
+    from tasks.store.locks import document_lock
+
+    with document_lock(output_dir, source_id, dsn):
         doc = latest_stored(output_dir, source_id)
         if doc is None or doc.version != version or not change(doc):
             return None
