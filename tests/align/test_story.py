@@ -133,3 +133,24 @@ def test_a_failed_night_aligns_hand_written_stories_but_pairs_nothing(tmp_path: 
     store_document(out, "en-forum", EN, url="https://news.example.com/forum.html")
     stage = run_story_stage(out, _sources(), {"vn-forum": "x", "en-forum": "y"}, "en", pair=False)
     assert stage.aligned == ["vn-forum"] and stage.stories == []
+
+
+def test_realigning_a_story_keeps_a_translator_s_link_decision(tmp_path: Path) -> None:
+    from tasks.store.document import LinkReview
+
+    out = tmp_path / "out"
+    store_document(out, "vn-forum", VI, url="https://news.example.vn/forum.html")
+    store_document(out, "en-forum", EN, url="https://news.example.com/forum.html")
+    align_hand_written(out, _sources(), {"vn-forum"}, "en")
+    vi = latest_stored(out, "vn-forum")
+    assert vi is not None and vi.story is not None
+    vi.story.links[0].review = LinkReview(decision="reject", by="lan", at="2026-11-25T03:00:00+00:00", via="browser")
+    vi.story.links[0].export = False
+    rewrite_document(out, vi)
+    # the pivot version is stored again tonight: the links are computed anew, the decision stays
+    # (here the new links equal the old ones, decision included: nothing to rewrite)
+    assert align_hand_written(out, _sources(), {"en-forum"}, "en") == []
+    again = latest_stored(out, "vn-forum")
+    assert again is not None and again.story is not None
+    first = again.story.links[0]
+    assert first.review is not None and (first.review.decision, first.review.by, first.export) == ("reject", "lan", False)
