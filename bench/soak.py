@@ -13,6 +13,18 @@ What it does (all on 127.0.0.1, stops by itself):
    once, all JSON valid, no temp file left. Exit status 1 if any promise is broken.
 
 Prints one table of figures (Markdown) to paste into the README.
+
+Outlet mode (a discovered night, tests/outlet_soak.py):
+
+    python bench/soak.py --outlet 1000 --kills 8 --seed 1
+
+serves an outlet of three editions with N in-window stories each (3N articles, hreflang
+linked) and N/20 old articles per edition, SIGKILLs `newsbridge run` --kills times at
+random points (during discovery, mid-shard, during pairing, during the export: each point in
+turn, in a random order), reruns until a run completes, then checks: every in-window article
+stored exactly once, the frontier consistent with the stored documents, every story paired
+once with its three versions, no old article requested, no stored article requested again
+without a condition, all JSON valid, no temp file.
 """
 
 from __future__ import annotations
@@ -31,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from faultserver import FaultServer  # noqa: E402
+from outlet_soak import soak_outlet  # noqa: E402
 from soak_support import (  # noqa: E402
     TreeRSS,
     build_site,
@@ -55,6 +68,9 @@ def main() -> int:
     ap.add_argument("--output", type=Path, default=None, help="output directory (default: a temp dir, removed)")
     ap.add_argument("--models", type=Path, default=None, help="Argos packages dir (default: build TEST models in a temp dir)")
     ap.add_argument("--rerun-timeout", type=float, default=1800.0)
+    ap.add_argument("--outlet", type=int, default=0, help="outlet mode: in-window stories per edition (3 articles each)")
+    ap.add_argument("--kills", type=int, default=8, help="outlet mode: SIGKILLed runs before the reruns")
+    ap.add_argument("--seed", type=int, default=1, help="outlet mode: the kill points' and dates' seed")
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="newsbridge-soak-"))
@@ -69,6 +85,8 @@ def main() -> int:
         models = work / "models"
         ensure_test_models(models, notice=lambda m: print(m, file=sys.stderr))
     env = cli_env(models)
+    if args.outlet:
+        return outlet_mode(args, output, env, work)
     rows: list[tuple[str, str]] = []
     try:
         with FaultServer() as server:
@@ -134,6 +152,30 @@ def main() -> int:
     print("| measure | value |\n|---|---|")
     for k, v in rows:
         print(f"| {k} | {v} |")
+    return 0
+
+
+def outlet_mode(args: argparse.Namespace, output: Path, env: dict[str, str], work: Path) -> int:
+    try:
+        try:
+            figures = soak_outlet(args.outlet, args.kills, args.seed, output, env, work, max_wait=args.rerun_timeout)
+        except AssertionError as exc:
+            print(f"soak --outlet: a promise is broken: {exc}", file=sys.stderr)
+            return 1
+    finally:
+        if args.output is None:
+            shutil.rmtree(work, ignore_errors=True)
+    kills = figures.pop("kills")
+    print(f"\nsoak: {' '.join(sys.argv[1:])}: all checks passed\n")
+    print("| measure | value |\n|---|---|")
+    print(f"| in-window articles (stories x 3 editions) | {figures['in_window']} ({figures['stories']} x 3) |")
+    for i, k in enumerate(kills, 1):
+        print(f"| run {i}: SIGKILL {k['point']} | after {k['seconds']} s, {k['docs']} documents stored"
+              + (" (had finished)" if k["finished_before_kill"] else "") + " |")
+    print(f"| reruns to complete | {figures['reruns']} |")
+    print(f"| stored / document versions / JSON files checked | {figures['stored']} / {figures['versions']} / {figures['json_files']} |")
+    print(f"| wall time, all runs | {figures['wall_seconds']} s |")
+    print(f"| peak RSS of one run (process tree) | {figures['peak_rss_mib']} MiB |")
     return 0
 
 

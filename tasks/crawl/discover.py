@@ -222,6 +222,8 @@ def _plan_outlet(plan: Plan, outlet: Outlet, cfg: SourcesFile, fetcher: Any, fro
     decisions = decide(outlet, merged, known, now=now, force=force, refresh_days=refresh_days,
                        robots=fetcher.robots_decision)
     frontier.record(decisions, run_id)
+    for res in found.to_commit:  # only now: what the feeds and sitemaps listed is in the frontier
+        fetcher.commit(res)
     plan.decisions += decisions
     plan.sources += [source_for(outlet, d) for d in decisions if d.outcome == "fetch"]
     plan.stats["discovered"] += len(merged)

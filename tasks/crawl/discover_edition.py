@@ -118,6 +118,7 @@ class OutletDiscovery:
     unusable: Counter[str] = field(default_factory=Counter)
     unusable_sample: list[tuple[str, str, str]] = field(default_factory=list)  # (link, found_on, reason)
     suspect_dates: list[tuple[str, str]] = field(default_factory=list)  # (url, why): bounded sample
+    to_commit: list[Any] = field(default_factory=list)  # feed / sitemap FetchResults, committed after the frontier
 
     def not_followed(self, link: str, found_on: str, reason: str) -> None:
         self.unusable[reason] += 1
@@ -162,6 +163,7 @@ class _EditionCrawler:
         self.hosts = outlet_hosts(outlet)
         self.host = host_port_of(home)
         self.follow = re.compile(outlet.follow) if outlet.follow else None
+        self.last: Any = None  # the last FetchResult of _get
         self.exclude = re.compile(outlet.exclude) if outlet.exclude else None
 
     def _get(self, url: str, kind: str, *, conditional: bool) -> bytes | None:
@@ -179,13 +181,16 @@ class _EditionCrawler:
         source = _aux_source(self.outlet, edition, kind, url, self.hosts)
         accept = HTML_TYPES if kind in ("home", "section") else FEED_TYPES
         res = self.fetcher.fetch(request_for(source, self.fetcher.defaults, accept))
+        self.last = res
         log = FetchLog(url, kind, edition, res.outcome, res.reason, res.detail, outlet=self.outlet.id)
         self.result.fetches.append(log)
         if res.outcome != "fetched" or res.content is None:
             return None
         if conditional:
-            # Feeds and sitemaps: remembered now, asked conditionally next run.
-            self.fetcher.commit(res)
+            # Feeds and sitemaps are asked conditionally next run, once remembered: that is only
+            # after the frontier has recorded what they listed (plan_run), or a run killed in
+            # between would get 304 next time and never see those articles again.
+            self.result.to_commit.append(res.model_copy(update={"content": None}))
         return res.content
 
     @contextmanager
@@ -204,21 +209,6 @@ class _EditionCrawler:
             self.result.not_followed(raw, base, why)
         return url
 
-    def _dated(self, url: str, published: datetime | None, date_source: str | None
-               ) -> tuple[datetime | None, str | None, str | None]:
-        """(published, date_source, why suspect): a date outside the sane window is dropped and recorded."""
-        suspect = None
-        if (why := date_suspect(published, self.now)) is not None:
-            suspect, published, date_source = f"{date_source} date {why}", None, None
-        if published is None and (d := url_date(url)) is not None:
-            if (why := date_suspect(d, self.now)) is None:
-                published, date_source = d, "url"
-            elif suspect is None:
-                suspect = f"url date {why}"
-        if suspect is not None and len(self.result.suspect_dates) < UNUSABLE_SAMPLE:
-            self.result.suspect_dates.append((url, suspect))
-        return published, date_source, suspect
-
     def _add(self, raw: str | None, via: str, found_on: str, published: datetime | None, date_source: str | None,
              *, canonical: bool = False) -> None:
         url = raw if canonical else (self._link(raw, found_on) if raw else None)
@@ -234,7 +224,7 @@ class _EditionCrawler:
         if via == "sitemap" and not _could_be_article(url, self.outlet):
             return  # plain sitemaps list home and section pages too
         edition = edition_for(url, self.outlet) or self.edition
-        published, date_source, suspect = self._dated(url, published, date_source)
+        published, date_source, suspect = dated(self.result, self.now, url, published, date_source)
         self.result.candidates.append(Candidate(url, self.outlet.id, edition, via, found_on, published, date_source, suspect))
 
     def run(self) -> None:
@@ -349,13 +339,17 @@ class _EditionCrawler:
 
     def _read_sitemap(self, url: str, depth: int, bound: datetime | None, above: tuple[str, ...], guessed: str | None,
                       seen: set[str], queue: list[tuple[str, int, datetime | None, tuple[str, ...]]]) -> None:
+        self.last = None
         data = self._get(url, "sitemap", conditional=True)
+        unchanged = False
         if not data:
             log = self.result.fetches[-1]
             if url == guessed and log.reason in ("http_404", "http_410"):
                 log.outcome, log.reason = "absent", None
                 log.detail = f"no sitemap named in robots.txt or sources.yaml; the guessed one: {log.detail}"
-            return
+            data, unchanged = unchanged_body(self.fetcher, self.last), True
+            if not data:
+                return
         try:
             plain = maybe_gunzip(data, self.max_bytes)
             children, pages = parse_sitemap(plain, url)
@@ -363,6 +357,8 @@ class _EditionCrawler:
             self._parse_failed(exc)
             return
         log = self.result.fetches[-1]
+        if unchanged:
+            pages = []  # an unchanged sitemap's pages are in the frontier since it was read
         log.entries = len(children) + len(pages)
         if children and depth + 1 > MAX_SITEMAP_DEPTH:
             log.outcome, log.reason = "skipped", "sitemap_depth"
@@ -409,3 +405,32 @@ def discover_outlet(
         with crawler.guard(home, "edition"):
             crawler.run()
     return result
+
+
+def dated(result: OutletDiscovery, now: datetime, url: str, published: datetime | None, date_source: str | None
+          ) -> tuple[datetime | None, str | None, str | None]:
+    """(published, date_source, why suspect): a date outside the sane window is dropped and recorded."""
+    suspect = None
+    if (why := date_suspect(published, now)) is not None:
+        suspect, published, date_source = f"{date_source} date {why}", None, None
+    if published is None and (d := url_date(url)) is not None:
+        if (why := date_suspect(d, now)) is None:
+            published, date_source = d, "url"
+        elif suspect is None:
+            suspect = f"url date {why}"
+    if suspect is not None and len(result.suspect_dates) < UNUSABLE_SAMPLE:
+        result.suspect_dates.append((url, suspect))
+    return published, date_source, suspect
+
+
+def unchanged_body(fetcher: Any, res: Any) -> bytes | None:
+    """The stored body of a sitemap that answered not_modified: an unchanged index still
+    leads to its children, whose own content may have changed (each is asked in turn)."""
+    from tasks.store.files import read_raw
+
+    if res is None or res.outcome != "not_modified" or not res.raw_path:
+        return None
+    try:
+        return read_raw(fetcher.output_dir, res.raw_path)
+    except (OSError, EOFError, ValueError):
+        return None

@@ -104,7 +104,11 @@ def after_shards(
     # The story stage, once, after all shards (tasks/align/story.py): hand-written stories
     # aligned, tonight's discovered articles paired with each other and earlier nights'.
     stored = {o.id: o.document for o in final if o.status in ("new", "changed") and o.document}
-    stories, failures = story_stage_isolated(out, selected, stored, plan.pivot, pair=error is None)
+    # Articles a killed run stored but never paired (it died before its story stage) are paired tonight.
+    orphans = unpaired_from_killed_runs(out, plan.run_id, {s.id for s in selected}) if error is None else []
+    stored.update({s.id: rel for s, rel in orphans})
+    stories, failures = story_stage_isolated(out, selected + [s for s, _ in orphans], stored, plan.pivot,
+                                             pair=error is None)
     if failures:
         summary["pairing_error"] = "; ".join(f"{r.source_id}: {r.detail}" for r in failures)
     counts = Counter(o.status for o in final)
@@ -162,3 +166,39 @@ def story_stage_isolated(out: Path, selected: list[Source], stored: dict[str, st
             failures.append(Rejection(source_id=f"pairing-{outlet or 'listed'}", stage="pair", reason="internal_error",
                                       detail=f"{type(exc).__name__}: {str(exc)[:300]}"))
     return stories, failures
+
+
+def unpaired_from_killed_runs(out: Path, run_id: str, tonight: set[str]) -> list[tuple[Source, str]]:
+    """Discovered articles stored by runs that were killed before their story stage:
+    (a source for the story stage, the stored document's path). A run that finished paired
+    what it stored, so these are the articles stored after the last finished run ended
+    (tonight's own excepted). Their frontier row is `stored`: no later run fetches them
+    again, so pairing them is left to this run."""
+    import json
+
+    from tasks.crawl.frontier import open_frontier
+    from tasks.models import Discovery
+
+    last_end = ""
+    for manifest in (out / "runs").glob("*/manifest.json") if (out / "runs").is_dir() else []:
+        if manifest.parent.name == run_id:
+            continue
+        try:
+            ended = datetime.fromisoformat(json.loads(manifest.read_text(encoding="utf-8"))["finished_at"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        last_end = max(last_end, ended.astimezone(timezone.utc).isoformat())
+    frontier = open_frontier(out)
+    try:
+        rows = frontier.stored()
+    finally:
+        frontier.close()
+    orphans: list[tuple[Source, str]] = []
+    for row in rows:
+        sid, rel, stored_at = row["source_id"], row.get("document"), row.get("stored_at") or ""
+        if sid in tonight or not rel or row.get("via") == "listed" or stored_at <= last_end or not (out / rel).exists():
+            continue
+        disc = Discovery(outlet=row["outlet"], edition=row["edition"], via=row["via"], found_on=row.get("found_on"))
+        lang = row["edition"] if row["edition"] in ("vi", "zh", "en") else "auto"
+        orphans.append((Source(id=sid, url=row["url"], lang=lang, outlet=row["outlet"], discovery=disc), rel))
+    return orphans
