@@ -106,6 +106,11 @@ def draw(docs: dict, seed: int, layout: str, models: Path, work: Path, edited: b
             pred |= {frozenset((a, b)) for i, a in enumerate(urls) for b in urls[i + 1 :]}
         gold = set(site.pairs_truth)
         nolink = {p for p, ev in site.pairs_truth.items() if ev == "none"}
+        by_url = {d["url"]: d for d in latest.values()}
+        for wrong in sorted(pred - gold, key=sorted):
+            a, b = sorted(wrong)
+            pb = [(by_url.get(u) or {}).get("story", {}).get("paired_by") for u in (a, b)]
+            print(f"  draw {seed}: wrong pair {a} {b}: {pb}", file=sys.stderr, flush=True)
         return {
             "stored_once": len(stored) == len(set(stored)) and set(stored) == expected,
             "stored": len(stored), "expected": len(expected),

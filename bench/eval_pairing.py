@@ -321,7 +321,9 @@ def fit(docs, dev: list[str]) -> PairingModel:
             rows2.append(rival_features(z, rival(best, ka, base_lang(b.lang), kb), rival(best, kb, base_lang(a.lang), ka), stage1))
             labels2.append(int((min(ka, kb), max(ka, kb)) in truth))
     w2 = fit_logistic(rows2, labels2)
-    grid = [(m, t) for m in (min_logit, -2.0, -1.0, 0.0) for t in (0.5, 0.6, 0.7, 0.8, 0.9)]
+    # Floors on the pair's own log-odds: at least -2 (alone, under ~12 %), so that a weak pair is never lifted
+    # by its rivals being weaker still (the whole-chain check, bench/eval_discovery_site.py, showed such pairs).
+    grid = [(m, t) for m in (-2.0, -1.0, 0.0) for t in (0.5, 0.6, 0.7, 0.8, 0.9)]
     print(f"fit on {len(dev)} dev documents (NTREX and site stories), seeds {DEV_SEEDS}: {len(rows)} candidate pairs ({sum(labels)} true)")
     print("dev no-link pairs P / R / F1 by (floor on the pair's own log-odds, threshold):")
     scores = {}

@@ -90,3 +90,13 @@ def test_a_translators_decision_survives_realignment() -> None:
     old = [link(0, True, "confirm"), link(1, False, "reject")]
     out = carry_decisions(old, [link(0, False), link(1, True), link(2, False)])
     assert [(x.export, x.review.decision if x.review else None) for x in out] == [(True, "confirm"), (False, "reject"), (False, None)]
+
+
+def test_a_weak_pair_is_not_lifted_by_weaker_rivals() -> None:
+    """A pair whose own evidence is under the model's floor gets 0, however far below it its rivals are
+    (seen in the two-night outlet check: log-odds -3.4 with both rivals a little weaker)."""
+    model = shipped_model()
+    scorer = PairScorer([], model)
+    assert model.min_logit is not None
+    assert scorer.probability(model.min_logit - 0.1, model.min_logit - 5, None) == 0.0
+    assert scorer.probability(model.min_logit + 8, None, None) > model.threshold
