@@ -146,3 +146,24 @@ def test_a_bug_at_each_stage_is_one_recorded_rejection_and_the_night_stays_green
     assert {u for u in sick.good if u in docs} == set(sick.good) - zh - {fetch_bug, extract_bug}
     assert outcome[fetch_bug]["status"] == outcome[extract_bug]["status"] == "rejected"
     assert "pairing-sick" in summary.get("pairing_error", "") and "calm" not in summary.get("pairing_error", "")
+
+
+def test_a_robots_txt_redirect_to_another_host_is_not_followed(tmp_path):
+    """The product never requests a host outside the outlet's editions, robots.txt included:
+    a robots.txt redirecting elsewhere is not followed and the host is disallowed this run."""
+    from faultserver import FaultServer, Route, html_page
+
+    from tasks.crawl.fetch import Fetcher, request_for
+    from tasks.models import FetchDefaults, Source
+    from tasks.settings import Settings
+
+    settings = Settings(retry_attempts=1, backoff_base_seconds=0.0, allow_private_redirects=True)  # type: ignore[call-arg]
+    with FaultServer() as site, FaultServer() as elsewhere:
+        elsewhere.robots("User-agent: *\nAllow: /\n")
+        site.add("/robots.txt", Route(status=301, content_type=None, headers={"Location": elsewhere.url("/robots.txt")}))
+        page = site.page("/tin/bai-viet-mot-hai-ba.html", html_page("Tin", ["Một đoạn văn đủ dài để là một bài."]))
+        with Fetcher(FetchDefaults(min_delay_seconds=0, timeout_seconds=2), tmp_path, settings=settings) as fetcher:
+            result = fetcher.fetch(request_for(Source(id="s", url=page), fetcher.defaults))
+        assert (result.outcome, result.reason) == ("failed", "robots_unreachable")
+        assert "another host" in (result.detail or "")
+        assert elsewhere.requests == [] and site.count("/tin/bai-viet-mot-hai-ba.html") == 0

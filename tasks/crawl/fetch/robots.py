@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 from tasks.crawl.fetch.reasons import REDIRECT_CODES, FetchAbort
 from tasks.crawl.fetch.redirects import AddressGuard
-from tasks.urls import origin_of
+from tasks.urls import host_port_of, origin_of
 from tasks.crawl.fetch.state import FetchStateStore, RobotsRecord
 from tasks.crawl.fetch.transport import Transport
 from tasks.models import FetchDefaults
@@ -160,6 +160,14 @@ class Robots:
                 nxt = urljoin(current, reply.headers["location"].strip())
                 if urlsplit(nxt).scheme not in ("http", "https") or nxt in seen:
                     entry.detail = "robots.txt redirect unusable: allow all"
+                    return
+                if host_port_of(nxt) != host_port_of(current):
+                    # Never a request outside the site (an outlet's editions are its only hosts),
+                    # and never a crawl against rules we could not read: the host is disallowed
+                    # this run, like an unreachable robots.txt (RFC 9309). http -> https is followed.
+                    entry.status = "unreachable"
+                    entry.detail = (f"robots.txt redirects to another host ({nxt}): not followed; host disallowed "
+                                    "this run (name that host in sources.yaml if it is the site)")
                     return
                 if not self.guard.redirect_safe(chain_public, nxt):
                     # Not followed (SSRF rule); RFC 9309 treats an unfollowable robots.txt as unavailable.
