@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
+from tasks.store.files import write_atomic
+
 SITE_DIR = Path(__file__).parent / "demo_site"
 OUTLET_DIR = SITE_DIR / "outlet"
 NIGHTS = 2
@@ -227,7 +229,7 @@ def run_demo(output: Path, as_json: bool = False, listed: bool = False) -> int:
     code = 0
     with serve_outlet() as site:
         sources = output / "demo-sources.yaml"
-        sources.write_text(outlet_sources_yaml(site.base), encoding="utf-8")
+        write_atomic(sources, outlet_sources_yaml(site.base).encode("utf-8"))
         console.print(f"bundled outlet Mekong Daily on {site.base} (vi, zh, en editions) — sources: {sources}")
         for night in range(1, NIGHTS + 1):
             site.night = night
@@ -296,7 +298,7 @@ def run_listed_demo(output: Path, as_json: bool = False) -> int:
 
     with serve_site() as base:
         sources = output / "demo-sources.yaml"
-        sources.write_text(demo_sources_yaml(base), encoding="utf-8")
+        write_atomic(sources, demo_sources_yaml(base).encode("utf-8"))
         console.print(f"bundled news site on {base} — sources: {sources}")
         code, summary = run_flow(sources, None, False, output, "en")
     if summary is not None:

@@ -91,8 +91,6 @@ ALLOWED_DIRECT_WRITES = {
     ("tasks/translate/testmodels.py", "build_argos_package"),
     # BYO package metadata is written in a staging dir that is renamed into place
     ("tasks/translate/packages.py", "install_byo"),
-    # the demo's generated sources file is rewritten on every demo run (not an output)
-    ("flows/demo.py", "run_demo"),
 }
 
 
