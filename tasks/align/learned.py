@@ -153,6 +153,15 @@ def load_lexicon(location: str | Path | None, src: str, tgt: str = "en") -> Mapp
         return {}
 
 
+def archive_lexicon(output_dir: Path, src: str, tgt: str) -> Mapping[str, Mapping[str, float]]:
+    """The table the archive learned for src -> tgt, beside this output's translation memory ({} when none)."""
+    from tasks.settings import get_settings
+
+    if base_lang(tgt) != "en" or base_lang(src) in {"en", "und"}:
+        return {}
+    return load_lexicon(get_settings().tm_location(Path(output_dir)), src, tgt)
+
+
 @dataclass
 class LearnReport:
     pairs: dict[str, dict[str, Any]] = field(default_factory=dict)  # "vi-en" -> {links, words, rows} or {links, skipped}

@@ -484,6 +484,7 @@ def _write_story(
     docs: dict[str, DocInfo], pivot: str, dsn: str | None = None,
 ) -> None:
     """Add the story block (and sentence links to the pivot version) to a document's latest record, in place."""
+    from tasks.align.learned import archive_lexicon
     from tasks.align.sentences import align_story
     from tasks.store.document import StoryLink, update_latest
 
@@ -491,7 +492,9 @@ def _write_story(
     if pivot_key is not None and pivot_key != doc.key:
         pivot_rec = _load(out, docs[pivot_key].rel)
         if pivot_rec is not None:
-            links = [StoryLink.of(link) for link in align_story(pivot_rec.segments, record.segments, doc.lang, pivot)]
+            extra = archive_lexicon(out, doc.lang, pivot) or None  # what the archive has learned joins the dictionaries
+            aligned = align_story(pivot_rec.segments, record.segments, doc.lang, pivot, extra_lexicon=extra)
+            links = [StoryLink.of(link) for link in aligned]
             block = block.model_copy(update={
                 "pivot_source": pivot_key,
                 "pivot_lang": docs[pivot_key].lang,

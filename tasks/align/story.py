@@ -35,11 +35,19 @@ class StoryStage:
     stories: list[dict[str, Any]] = field(default_factory=list)  # discovered stories that gained a version (pair_run)
 
 
-def pivot_links(pivot_doc: StoredDocument, doc: StoredDocument, lang: str, pivot: str) -> list[StoryLink]:
-    """Sentence links of a version (src, in `lang`) to the story's pivot version (tgt)."""
+def pivot_links(
+    pivot_doc: StoredDocument, doc: StoredDocument, lang: str, pivot: str, output_dir: Path | None = None
+) -> list[StoryLink]:
+    """Sentence links of a version (src, in `lang`) to the story's pivot version (tgt).
+
+    With `output_dir`, the lexicon the archive has learned (beside its translation memory)
+    joins the shipped dictionaries as evidence."""
+    from tasks.align.learned import archive_lexicon
     from tasks.align.sentences import align_story
 
-    return [StoryLink.of(link) for link in align_story(pivot_doc.segments, doc.segments, lang, pivot)]
+    extra = archive_lexicon(output_dir, lang, pivot) if output_dir is not None else None
+    links = align_story(pivot_doc.segments, doc.segments, lang, pivot, extra_lexicon=extra or None)
+    return [StoryLink.of(link) for link in links]
 
 
 def align_hand_written(
@@ -71,7 +79,7 @@ def align_hand_written(
             current = doc.story is not None and doc.story.id == story and doc.story.pivot_source == pivot_id
             if current and sid not in stored_tonight and pivot_id not in stored_tonight:
                 continue  # its links still point into the pivot version as stored
-            links = pivot_links(pivot_doc, doc, doc.document.lang or "und", pivot)
+            links = pivot_links(pivot_doc, doc, doc.document.lang or "und", pivot, output_dir)
             block = StoryBlock(
                 id=story,
                 pivot_source=pivot_id,

@@ -154,3 +154,32 @@ def test_realigning_a_story_keeps_a_translator_s_link_decision(tmp_path: Path) -
     assert again is not None and again.story is not None
     first = again.story.links[0]
     assert first.review is not None and (first.review.decision, first.review.by, first.export) == ("reject", "lan", False)
+
+
+def test_the_lexicon_the_archive_learned_is_evidence_for_story_links(tmp_path: Path) -> None:
+    """Words no shipped dictionary knows: no link without the archive's table, links with it."""
+    from tasks.align.learned import LexiconStore
+    from tasks.settings import get_settings
+
+    out = tmp_path / "out"
+    en = [Sent("The quokka admired the zeppelin bravely.", "en", translation="The quokka admired the zeppelin bravely."),
+          Sent("Gondoliers whistled melodies tonight.", "en", translation="Gondoliers whistled melodies tonight.")]
+    vi = [Sent("Quăngxa ngưỡngmộ khinhkhícầu dũngcảmxa.", translation="x"),
+          Sent("Chèothuyền huýtsáo giaiđiệu đêmnayxa.", translation="y")]
+    store_document(out, "vn-forum", vi, url="https://news.example.vn/forum.html")
+    store_document(out, "en-forum", en, url="https://news.example.com/forum.html")
+    assert align_hand_written(out, _sources(), {"vn-forum", "en-forum"}, "en") == ["vn-forum"]
+    without = latest_stored(out, "vn-forum")
+    assert without is not None and without.story is not None
+    assert not [link for link in without.story.links if link.src and link.tgt]
+
+    table = {"quăngxa": {"quokka": 0.9}, "ngưỡngmộ": {"admired": 0.9}, "khinhkhícầu": {"zeppelin": 0.9},
+             "dũngcảmxa": {"bravely": 0.9}, "chèothuyền": {"gondoliers": 0.9}, "huýtsáo": {"whistled": 0.9},
+             "giaiđiệu": {"melodies": 0.9}, "đêmnayxa": {"tonight": 0.9}}
+    with LexiconStore(get_settings().tm_location(out)) as lexicon:
+        lexicon.replace("vi", "en", table, {"links": 500})
+    assert align_hand_written(out, _sources(), {"vn-forum"}, "en") == ["vn-forum"]
+    learned = latest_stored(out, "vn-forum")
+    assert learned is not None and learned.story is not None
+    pairs = [(link.src, link.tgt) for link in learned.story.links if link.src and link.tgt]
+    assert len(pairs) == 2, learned.story.links
