@@ -42,7 +42,7 @@ from tasks.align.sentences import align_sentences_detailed  # noqa: E402
 
 BEAD_FEATURES = ["lex_f1", "lex_p", "lex_r", "lex_hits", "anc", "anc_miss", "name_miss", "punct", "len_z", "sent_diff", "multi", "half_min", "multi_len_gain", "multi_lex_gain", "log_len", "no_lexicon", "len_z2", "lex_x_len"]
 LINK_FEATURES = ["bead_logit", "margin", "diag_prev", "diag_next", "second_pass", "multi", "gap_both", "lex_f1", "anc", "len_z", "coverage", "run"]
-TARGET_PRECISION = 0.98  # the export threshold keeps dev precision at least this
+TARGET_PRECISION = 0.983  # the export threshold keeps dev precision at least this (margin on held-out precision and recall)
 FIT_SEEDS = (101, 102, 103)
 STRICT_FIT_SEEDS = (101,)  # strict translations join the fit too: both kinds must score right
 
