@@ -142,16 +142,28 @@ def _nights(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     return dict(per)
 
 
-def health_table(rows: list[dict[str, Any]], nights: int = NIGHTS) -> list[dict[str, Any]]:
-    """The artifact's table: each outlet's last `nights` nights, newest first."""
+def _mt_cell(figures: list[dict[str, Any]]) -> str:
+    return "; ".join(f"{f['model']} {f['pair']} chrF {f['chrf']:.2f} BLEU {f['bleu']:.2f} ({f['segments']} segments)"
+                     for f in figures) or "-"
+
+
+def health_table(
+    rows: list[dict[str, Any]], nights: int = NIGHTS, mt_quality: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """The artifact's table: each outlet's last `nights` nights, newest first; this run's MT
+    quality figures (stats.json `mt_quality`) on each outlet's newest night."""
+    from tasks.translate.quality import quality_rows
+
+    mt = quality_rows(mt_quality or [])
     table = []
     for outlet, days in sorted(_nights(rows).items()):
-        for n in reversed(days[-nights:]):
+        for i, n in enumerate(reversed(days[-nights:])):
             table.append({
                 "outlet": outlet, "night": n["day"], "run": n["run_id"], "discovered": n["discovered"], "stored": n["stored"],
                 "new": n["new"], "paired": n["paired"],
                 "rejected": ", ".join(f"{k} {v}" for k, v in sorted(n["rejected"].items())) or "-",
                 "mean extraction confidence": round(n["conf_sum"] / n["conf_n"], 2) if n["conf_n"] else "-",
+                "MT quality (model, pair, chrF, BLEU, segments)": _mt_cell(mt.get(outlet, [])) if i == 0 else "-",
             })
     return table
 
@@ -233,7 +245,7 @@ def outlet_health_task(
         emit_outlet_events(events)
         from prefect.artifacts import create_table_artifact
 
-        create_table_artifact(table=health_table(every), key="outlet-health",
+        create_table_artifact(table=health_table(every, mt_quality=summary.get("mt_quality")), key="outlet-health",
                               description=f"each outlet's last {NIGHTS} nights (as of {day})")
     except Exception as exc:  # noqa: BLE001 - the health file is the record; the UI is a view
         logger.warning("could not publish outlet health: %s", exc)
