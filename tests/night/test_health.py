@@ -106,13 +106,15 @@ def test_a_silent_outlet_emits_an_event_the_prefect_server_receives(prefect_serv
 
 def test_health_table_shows_this_runs_mt_quality_per_outlet_labelling_test_models():
     from tasks.night.health import health_table
+    from tasks.translate.testmodels import TEST_MODEL_VERSION
 
     rows = [row(f"2026-11-{d:02d}", 1) for d in range(1, 4)]
     outlet = rows[0]["outlet"]
-    mt = [{"outlet": outlet, "pair": "vi-en", "model": "test-vi-en", "chrf": 12.345, "bleu": 1.5, "segments": 7},
+    mt = [{"outlet": outlet, "pair": "vi-en", "model": f"argos-vi-en@{TEST_MODEL_VERSION}", "chrf": 12.345, "bleu": 1.5, "segments": 7},
           {"outlet": "elsewhere", "pair": "zh-en", "model": "opus-zh-en", "chrf": 50.0, "bleu": 20.0, "segments": 3}]
     table = health_table(rows, mt_quality=mt)
     cell = table[0]["MT quality (model, pair, chrF, BLEU, segments)"]
     assert "vi-en chrF 12.35 BLEU 1.50 (7 segments)" in cell and "zh-en" not in cell
+    assert "(TEST model: nonsense)" in cell
     assert all(t["MT quality (model, pair, chrF, BLEU, segments)"] == "-" for t in table[1:])
     assert health_table(rows)[0]["MT quality (model, pair, chrF, BLEU, segments)"] == "-"
