@@ -60,16 +60,22 @@ def create_app(
             return PlainTextResponse("no stored document for this source", status_code=404)
         return page("document.html", **view)
 
-    async def write(request: Request) -> Response:
+    async def read_payload(request: Request) -> Any:
+        """A write's JSON body, after the CSRF token and the size limit; or the refusal to send."""
         if not review_app.same_secret(csrf, request.headers.get("x-csrf-token")):
             return JSONResponse({"error": "missing or wrong X-CSRF-Token (reload the page: the server may have restarted)"}, status_code=403)
         body = await request.body()
         if len(body) > review_app.MAX_BODY_BYTES:
             return JSONResponse({"error": "request body too large"}, status_code=413)
         try:
-            payload = json.loads(body)
+            return json.loads(body)
         except ValueError:
             return JSONResponse({"error": "body is not JSON"}, status_code=400)
+
+    async def write(request: Request) -> Response:
+        payload = await read_payload(request)
+        if isinstance(payload, Response):
+            return payload
         def save() -> dict[str, Any]:
             with open_memory(tm) as memory:
                 return review_app.write_segment(
@@ -88,15 +94,9 @@ def create_app(
         return JSONResponse(view)
 
     async def decide(request: Request) -> Response:
-        if not review_app.same_secret(csrf, request.headers.get("x-csrf-token")):
-            return JSONResponse({"error": "missing or wrong X-CSRF-Token (reload the page: the server may have restarted)"}, status_code=403)
-        body = await request.body()
-        if len(body) > review_app.MAX_BODY_BYTES:
-            return JSONResponse({"error": "request body too large"}, status_code=413)
-        try:
-            payload = json.loads(body)
-        except ValueError:
-            return JSONResponse({"error": "body is not JSON"}, status_code=400)
+        payload = await read_payload(request)
+        if isinstance(payload, Response):
+            return payload
 
         def save() -> dict[str, Any]:
             with open_memory(tm) as memory:

@@ -146,6 +146,16 @@ def host_allowed(header: str | None, allowed: set[str]) -> bool:
 # --------------------------------------------------------------------------- the write
 
 
+def parse_reviewer(payload: dict[str, Any], reviewer_default: str | None) -> str | None:
+    """The request's `reviewer` (trimmed), or the server's default when it is absent or empty."""
+    reviewer = payload.get("reviewer")
+    if reviewer in (None, ""):
+        return reviewer_default
+    if not isinstance(reviewer, str) or not _REVIEWER_RE.match(reviewer.strip()):
+        raise ReviewRequestError(400, "reviewer: 1-64 characters, no markup or control characters")
+    return reviewer.strip()
+
+
 def parse_write(payload: Any, reviewer_default: str | None) -> tuple[str, str, str, str | None]:
     """(text, state, version, reviewer) of a write request body; ReviewRequestError(400) when bad."""
     if not isinstance(payload, dict):
@@ -165,13 +175,7 @@ def parse_write(payload: Any, reviewer_default: str | None) -> tuple[str, str, s
         raise ReviewRequestError(400, f"text is longer than {MAX_TEXT_CHARS} characters")
     if not isinstance(version, str) or not re.fullmatch(r"[0-9a-f]{16}", version):
         raise ReviewRequestError(400, "version must be the row's data-version")
-    reviewer = payload.get("reviewer")
-    if reviewer in (None, ""):
-        reviewer = reviewer_default
-    elif not isinstance(reviewer, str) or not _REVIEWER_RE.match(reviewer.strip()):
-        raise ReviewRequestError(400, "reviewer: 1-64 characters, no markup or control characters")
-    else:
-        reviewer = reviewer.strip()
+    reviewer = parse_reviewer(payload, reviewer_default)
     return text, state, version, reviewer
 
 
@@ -250,13 +254,7 @@ def parse_link_decision(payload: Any, reviewer_default: str | None) -> tuple[str
         raise ReviewRequestError(400, f"decision must be one of {', '.join(LINK_DECISIONS)}")
     if not isinstance(version, str) or not re.fullmatch(r"[0-9a-f]{16}", version):
         raise ReviewRequestError(400, "version must be the link's data-link-version")
-    reviewer = payload.get("reviewer")
-    if reviewer in (None, ""):
-        reviewer = reviewer_default
-    elif not isinstance(reviewer, str) or not _REVIEWER_RE.match(reviewer.strip()):
-        raise ReviewRequestError(400, "reviewer: 1-64 characters, no markup or control characters")
-    else:
-        reviewer = reviewer.strip()
+    reviewer = parse_reviewer(payload, reviewer_default)
     return decision, version, reviewer
 
 
